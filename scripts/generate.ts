@@ -80,7 +80,12 @@ async function main(): Promise<void> {
     }
 
     // 4. Types.
-    const ast = await openapiTS(bundled as Parameters<typeof openapiTS>[0], { silent: true });
+    // The API version is the one runtime value taken from the spec: the default Stripe-Version.
+    const apiVersion = String((bundled as { info?: { version?: unknown } }).info?.version);
+    const ast = await openapiTS(bundled as Parameters<typeof openapiTS>[0], {
+      silent: true,
+      inject: `/** The Stripe API version this file was generated from (info.version). */\nexport const API_VERSION = ${JSON.stringify(apiVersion)};\n`,
+    });
     const files = [
       { path: out('openapi.yaml'), text: `# ${HEADER}\n${bundledText}` },
       { path: out('schema.ts'), text: `/**\n * ${HEADER}\n */\n\n${astToString(ast)}` },

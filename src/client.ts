@@ -1,0 +1,67 @@
+import type { Client } from 'openapi-fetch';
+import { API_VERSION, type paths } from '../generated/schema.js';
+import { Core } from './internal/core.js';
+import { createRawClient } from './internal/raw-client.js';
+import { createTransport, type Fetch } from './internal/transport.js';
+import { checkApiKey, checkClientOptions } from './internal/validate.js';
+import type { StripeMetersOptions } from './options.js';
+import { MeterEventAdjustments, MeterEvents } from './resources/meter-events.js';
+import { Meters } from './resources/meters.js';
+import { MeterEventSessions, MeterEventStreamRequests, V2MeterEventAdjustments, V2MeterEvents } from './resources/v2-billing.js';
+
+export const DEFAULT_BASE_URL = 'https://api.stripe.com';
+export const DEFAULT_METER_EVENTS_BASE_URL = 'https://meter-events.stripe.com';
+export const DEFAULT_TIMEOUT_MS = 80_000;
+export const DEFAULT_MAX_NETWORK_RETRIES = 2;
+
+/** A client for Stripe's Billing Meters API. */
+export class StripeMeters {
+  readonly billing: {
+    readonly meters: Meters;
+    readonly meterEvents: MeterEvents;
+    readonly meterEventAdjustments: MeterEventAdjustments;
+  };
+  readonly v2: {
+    readonly billing: {
+      readonly meterEventSession: MeterEventSessions;
+      readonly meterEventStream: MeterEventStreamRequests;
+      readonly meterEvents: V2MeterEvents;
+      readonly meterEventAdjustments: V2MeterEventAdjustments;
+    };
+  };
+  /** The typed openapi-fetch client, with the same auth, encoding, retries and errors. */
+  readonly raw: Client<paths>;
+
+  constructor(apiKey: string, options: StripeMetersOptions = {}) {
+    const key = checkApiKey(apiKey, 'apiKey');
+    checkClientOptions(options);
+    const attempt = {
+      timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
+      maxNetworkRetries: options.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
+    };
+    // Called through globalThis: some runtimes reject a fetch detached from its global.
+    const baseFetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+    this.raw = createRawClient({
+      apiKey: key,
+      apiVersion: options.apiVersion ?? API_VERSION,
+      stripeAccount: options.stripeAccount,
+      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
+      meterEventsBaseUrl: options.meterEventsBaseUrl ?? DEFAULT_METER_EVENTS_BASE_URL,
+      fetch: createTransport(baseFetch, attempt),
+    });
+    const core = new Core(this.raw, { ...attempt, fetch: baseFetch });
+    this.billing = {
+      meters: new Meters(core),
+      meterEvents: new MeterEvents(core),
+      meterEventAdjustments: new MeterEventAdjustments(core),
+    };
+    this.v2 = {
+      billing: {
+        meterEventSession: new MeterEventSessions(core),
+        meterEventStream: new MeterEventStreamRequests(core),
+        meterEvents: new V2MeterEvents(core),
+        meterEventAdjustments: new V2MeterEventAdjustments(core),
+      },
+    };
+  }
+}

@@ -1,0 +1,125 @@
+// One base class, one-line subclasses, one factory. `type` holds the class name as the official
+// `stripe` package does (`err.type === 'StripeRateLimitError'`), written out per class so that
+// minifiers that rename classes don't change it; the wire's own type is `rawType`.
+
+/** The `error` object of a Stripe error response (v1 and v2 share these fields). */
+export interface StripeRawError {
+  type?: string;
+  code?: string;
+  param?: string;
+  message?: string;
+  doc_url?: string;
+  request_log_url?: string;
+  user_message?: string;
+  [key: string]: unknown;
+}
+
+export interface StripeErrorInit {
+  message: string;
+  raw?: StripeRawError;
+  statusCode?: number;
+  requestId?: string;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class StripeError extends Error {
+  readonly type: string = 'StripeError';
+  /** The error type Stripe sent (`invalid_request_error`, `temporary_session_expired`, ...). */
+  readonly rawType: string | undefined;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  readonly doc_url: string | undefined;
+  readonly statusCode: number | undefined;
+  readonly requestId: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly raw: StripeRawError;
+
+  constructor(init: StripeErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    const raw = init.raw ?? {};
+    this.raw = raw;
+    this.rawType = raw.type;
+    this.code = raw.code;
+    this.param = raw.param;
+    this.doc_url = raw.doc_url;
+    this.statusCode = init.statusCode;
+    this.requestId = init.requestId;
+    this.headers = init.headers ?? {};
+  }
+
+  override get name(): string {
+    return this.type;
+  }
+
+  /** Maps an HTTP error response (status, headers, body text) to the matching error class. */
+  static fromResponse(statusCode: number, headers: Headers, bodyText: string): StripeError {
+    const headerRecord = Object.fromEntries(headers);
+    const requestId = headers.get('request-id') ?? undefined;
+    const base = { statusCode, headers: headerRecord, ...(requestId === undefined ? {} : { requestId }) };
+    let body: unknown;
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body !== 'object' || body === null) {
+      const what = bodyText.trim() === '' ? 'an empty body' : `a body that is not JSON (${headers.get('content-type') ?? 'no content type'})`;
+      return new StripeAPIError({ ...base, message: `Stripe answered HTTP ${statusCode} with ${what}` });
+    }
+    const raw = rawErrorOf(body);
+    const message = raw.message ?? `Stripe answered HTTP ${statusCode}`;
+    const Class = errorClassFor(statusCode, raw);
+    return new Class({ ...base, raw, message });
+  }
+}
+
+function rawErrorOf(body: object): StripeRawError {
+  const error = (body as { error?: unknown }).error;
+  if (typeof error === 'object' && error !== null) return error as StripeRawError;
+  // OAuth-style errors put a string in `error`; other JSON (a proxy's, Prism's) has no `error`.
+  if (typeof error === 'string') {
+    const description = (body as { error_description?: unknown }).error_description;
+    return { type: error, ...(typeof description === 'string' ? { message: description } : {}) };
+  }
+  const b = body as { message?: unknown; detail?: unknown; title?: unknown };
+  const text = [b.message, b.title, b.detail].filter((v): v is string => typeof v === 'string').join(': ');
+  return text === '' ? {} : { message: text };
+}
+
+function errorClassFor(status: number, raw: StripeRawError): new (init: StripeErrorInit) => StripeError {
+  if (raw.type === 'temporary_session_expired') return TemporarySessionExpiredError;
+  if (raw.type === 'idempotency_error') return StripeIdempotencyError;
+  if (status === 401) return StripeAuthenticationError;
+  if (status === 403) return StripePermissionError;
+  if (status === 429 || raw.code === 'rate_limit') return StripeRateLimitError;
+  if (status >= 400 && status < 500 && status !== 409) return StripeInvalidRequestError;
+  return StripeAPIError;
+}
+
+/** Invalid parameters (400, 404 and other 4xx). */
+export class StripeInvalidRequestError extends StripeError { override readonly type: string = 'StripeInvalidRequestError'; }
+/** Missing, invalid or wrong kind of API key (401). */
+export class StripeAuthenticationError extends StripeError { override readonly type: string = 'StripeAuthenticationError'; }
+/** The key lacks permission for this request (403). */
+export class StripePermissionError extends StripeError { override readonly type = 'StripePermissionError'; }
+/** Too many requests (429). */
+export class StripeRateLimitError extends StripeError { override readonly type = 'StripeRateLimitError'; }
+/** An idempotency key was reused with other parameters, or its first request is still running. */
+export class StripeIdempotencyError extends StripeError { override readonly type = 'StripeIdempotencyError'; }
+/** Stripe failed (5xx, 409), or answered with something that is not a Stripe response. */
+export class StripeAPIError extends StripeError { override readonly type = 'StripeAPIError'; }
+/** The request never got an answer: connection refused or reset, DNS failure, timeout. */
+export class StripeConnectionError extends StripeError { override readonly type = 'StripeConnectionError'; }
+/** A v2 meter event session token has expired; create a new session. */
+export class TemporarySessionExpiredError extends StripeAuthenticationError { override readonly type = 'TemporarySessionExpiredError'; }
+
+/**
+ * Thrown before any request is sent, when a parameter or option is invalid. It is a
+ * StripeInvalidRequestError with `param` naming the culprit and no `statusCode`.
+ */
+export class StripeInvalidParameterError extends StripeInvalidRequestError {
+  constructor(param: string, message: string) {
+    super({ message, raw: { type: 'invalid_request_error', param, message } });
+  }
+}

@@ -1,0 +1,28 @@
+export { StripeMeters, DEFAULT_BASE_URL, DEFAULT_METER_EVENTS_BASE_URL, DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS } from './client.js';
+export { API_VERSION } from '../generated/schema.js';
+export type { LastResponse, RequestOptions, StripeMetersOptions, WithLastResponse } from './options.js';
+export type { ListPromise } from './list-promise.js';
+export {
+  StripeError,
+  StripeInvalidRequestError,
+  StripeInvalidParameterError,
+  StripeAuthenticationError,
+  StripePermissionError,
+  StripeRateLimitError,
+  StripeIdempotencyError,
+  StripeAPIError,
+  StripeConnectionError,
+  TemporarySessionExpiredError,
+  type StripeRawError,
+} from './errors.js';
+export type { Meters } from './resources/meters.js';
+export type { MeterEvents, MeterEventAdjustments, MeterEventCreateInput, MeterEventPayload } from './resources/meter-events.js';
+export type {
+  MeterEventSessions,
+  MeterEventStreamRequests,
+  V2MeterEvents,
+  V2MeterEventAdjustments,
+  V2MeterEventCreateInput,
+  V2MeterEventStreamCreateInput,
+} from './resources/v2-billing.js';
+export type * from './types.js';

@@ -1,0 +1,99 @@
+// What every facade method shares: per-request headers and transport, parsing the answer, and the
+// non-enumerable lastResponse.
+import type { Client } from 'openapi-fetch';
+import type { paths } from '../../generated/schema.js';
+import { StripeAPIError, StripeConnectionError, StripeError } from '../errors.js';
+import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
+import { newIdempotencyKey } from './raw-client.js';
+import { createTransport, type AttemptSettings, type Fetch } from './transport.js';
+import { checkRequestOptions } from './validate.js';
+
+export interface CoreConfig extends AttemptSettings {
+  fetch: Fetch;
+}
+
+/** The init object a facade method hands to openapi-fetch (plus its own params and body). */
+export interface SendInit {
+  headers: Record<string, string>;
+  fetch: Fetch;
+  parseAs: 'text';
+  signal?: AbortSignal;
+}
+
+type Sent = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+export class Core {
+  constructor(
+    readonly raw: Client<paths>,
+    private readonly config: CoreConfig,
+  ) {}
+
+  /**
+   * Runs one logical request. `call` makes the openapi-fetch call with the init given to it, so
+   * path, params and body stay checked against the generated types at the call site.
+   */
+  async send<T>(
+    method: 'GET' | 'POST',
+    rawOptions: RequestOptions | undefined,
+    call: (init: SendInit) => Sent,
+    { emptyBody = false }: { emptyBody?: boolean } = {},
+  ): Promise<WithLastResponse<T>> {
+    const options = checkRequestOptions(rawOptions);
+    const headers: Record<string, string> = {};
+    if (options.apiKey !== undefined) headers['Authorization'] = `Bearer ${options.apiKey}`;
+    if (options.apiVersion !== undefined) headers['Stripe-Version'] = options.apiVersion;
+    if (options.stripeAccount !== undefined) headers['Stripe-Account'] = options.stripeAccount;
+    const idempotencyKey = method === 'POST' ? (options.idempotencyKey ?? newIdempotencyKey()) : undefined;
+    if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
+
+    const fetch = createTransport(this.config.fetch, {
+      timeout: options.timeout ?? this.config.timeout,
+      maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries,
+    });
+    const init: SendInit = { headers, fetch, parseAs: 'text' };
+    if (options.signal !== undefined) init.signal = options.signal;
+
+    let response: Response;
+    let text: unknown;
+    try {
+      ({ data: text, response } = await call(init));
+    } catch (error) {
+      if (error instanceof StripeError) throw error;
+      // The body is read after the transport returned: a timeout or abort can still land here.
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new StripeConnectionError({ message: 'Reading the response from Stripe failed', cause: error });
+    }
+    const lastResponse: LastResponse = {
+      requestId: response.headers.get('request-id') ?? undefined,
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers),
+      idempotencyKey,
+    };
+    const result = parse(typeof text === 'string' ? text : '', emptyBody, lastResponse);
+    Object.defineProperty(result, 'lastResponse', { value: lastResponse, enumerable: false });
+    return result as WithLastResponse<T>;
+  }
+}
+
+function parse(text: string, emptyBody: boolean, last: LastResponse): object {
+  const fail = (what: string, cause?: unknown) =>
+    new StripeAPIError({
+      message: `Stripe answered HTTP ${last.statusCode} with ${what}`,
+      statusCode: last.statusCode,
+      headers: last.headers,
+      ...(last.requestId === undefined ? {} : { requestId: last.requestId }),
+      cause,
+    });
+  if (text.trim() === '') {
+    if (emptyBody) return {};
+    throw fail('an empty body');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw fail('a body that is not JSON', error);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fail('JSON that is not an object');
+  return body;
+}

@@ -1,0 +1,46 @@
+/** Options of a StripeMeters client; every one can be left out. */
+export interface StripeMetersOptions {
+  /** Stripe-Version header. @default the version generated/schema.ts was generated from */
+  apiVersion?: string;
+  /** Connected account to act as (Stripe-Account header). */
+  stripeAccount?: string;
+  /** Retries after a connection error, timeout, 409, 429 or 5xx. @default 2 */
+  maxNetworkRetries?: number;
+  /** Per-attempt timeout. @unit milliseconds @default 80000 */
+  timeout?: number;
+  /** @default "https://api.stripe.com" */
+  baseUrl?: string;
+  /** Host of the v2 meter event stream. @default "https://meter-events.stripe.com" */
+  meterEventsBaseUrl?: string;
+  /** A fetch implementation (tests, proxies, a faster transport). @default globalThis.fetch */
+  fetch?: (input: Request) => Promise<Response>;
+}
+
+/** Per-request options, the last argument of every method. */
+export interface RequestOptions {
+  /** Idempotency-Key of this POST. @default a fresh UUID, reused on every retry of this call */
+  idempotencyKey?: string;
+  /** Connected account to act as, for this request. */
+  stripeAccount?: string;
+  /** API key (or v2 meter event session token) for this request. */
+  apiKey?: string;
+  /** Stripe-Version for this request. */
+  apiVersion?: string;
+  /** Retries for this request. @default the client's maxNetworkRetries */
+  maxNetworkRetries?: number;
+  /** Per-attempt timeout for this request. @unit milliseconds @default the client's timeout */
+  timeout?: number;
+  /** Aborts the request (and any retry) when it fires. */
+  signal?: AbortSignal;
+}
+
+/** What every result carries, non-enumerable, as `result.lastResponse`. */
+export interface LastResponse {
+  requestId: string | undefined;
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The Idempotency-Key sent (POST requests). */
+  idempotencyKey: string | undefined;
+}
+
+export type WithLastResponse<T> = T & { readonly lastResponse: LastResponse };
