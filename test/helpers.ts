@@ -1,0 +1,47 @@
+// An injected fetch that records what the client sends and answers as told (no network).
+import { StripeMeters, type StripeMetersOptions } from '../src/index.js';
+
+export interface Recorded {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'request-id': 'req_test', ...headers } });
+}
+
+export const METER = {
+  id: 'mtr_123',
+  object: 'billing.meter',
+  created: 1704824589,
+  customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+  default_aggregation: { formula: 'sum' },
+  display_name: 'Search API Calls',
+  event_name: 'ai_search_api',
+  event_time_window: null,
+  livemode: false,
+  status: 'active',
+  status_transitions: { deactivated_at: null },
+  updated: 1704898330,
+  value_settings: { event_payload_key: 'tokens' },
+};
+
+export function recorder(respond: (req: Request) => Response | Promise<Response> = () => json(200, METER)) {
+  const requests: Recorded[] = [];
+  const fetch = async (req: Request): Promise<Response> => {
+    requests.push({ method: req.method, url: new URL(req.url), headers: req.headers, body: await req.text() });
+    return respond(req);
+  };
+  return { fetch, requests };
+}
+
+export const KEY = 'sk_test_51HvZa2ExampleKeyDoNotUse';
+
+/** A client wired to an injected fetch; `requests` holds everything it sent. */
+export function clientWith(respond?: (req: Request) => Response | Promise<Response>, options: StripeMetersOptions = {}) {
+  const rec = recorder(respond);
+  const stripe = new StripeMeters(KEY, { maxNetworkRetries: 0, ...options, fetch: rec.fetch });
+  return { stripe, requests: rec.requests };
+}
