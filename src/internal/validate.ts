@@ -30,9 +30,10 @@ export function checkId(id: unknown, param = 'id'): string {
   return id;
 }
 
-function checkNonNegativeInteger(value: unknown, param: string): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
-    throw new StripeInvalidParameterError(param, `${param} must be a non-negative integer, got ${String(value)}`);
+function checkInteger(value: unknown, param: string, min: 0 | 1): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
+    const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+    throw new StripeInvalidParameterError(param, `${param} must be ${what}, got ${String(value)}`);
   }
 }
 
@@ -46,8 +47,8 @@ export function checkClientOptions(options: StripeMetersOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new StripeInvalidParameterError('options', 'options must be an object');
   }
-  checkNonNegativeInteger(options.maxNetworkRetries, 'maxNetworkRetries');
-  checkNonNegativeInteger(options.timeout, 'timeout');
+  checkInteger(options.maxNetworkRetries, 'maxNetworkRetries', 0);
+  checkInteger(options.timeout, 'timeout', 1);
   for (const key of ['apiVersion', 'stripeAccount', 'baseUrl', 'meterEventsBaseUrl'] as const) checkOptionalString(options[key], key);
   for (const key of ['baseUrl', 'meterEventsBaseUrl'] as const) {
     const url = options[key];
@@ -64,8 +65,8 @@ export function checkRequestOptions(options: RequestOptions | undefined): Reques
     throw new StripeInvalidParameterError('options', 'request options must be an object');
   }
   if (options.apiKey !== undefined) checkApiKey(options.apiKey, 'apiKey');
-  checkNonNegativeInteger(options.maxNetworkRetries, 'maxNetworkRetries');
-  checkNonNegativeInteger(options.timeout, 'timeout');
+  checkInteger(options.maxNetworkRetries, 'maxNetworkRetries', 0);
+  checkInteger(options.timeout, 'timeout', 1);
   for (const key of ['idempotencyKey', 'stripeAccount', 'apiVersion'] as const) checkOptionalString(options[key], key);
   if (options.idempotencyKey !== undefined && options.idempotencyKey.length > 255) {
     throw new StripeInvalidParameterError('idempotencyKey', 'idempotencyKey must be at most 255 characters');

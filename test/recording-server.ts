@@ -1,0 +1,49 @@
+// A loopback HTTP server that records every request and answers like Stripe would (shape only).
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { METER } from './helpers.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Array<[string, string]>;
+  body: string;
+  headers: IncomingHttpHeaders;
+}
+
+function answerFor(path: string): unknown {
+  if (path.endsWith('/event_summaries') || path === '/v1/billing/meters') return { object: 'list', data: [], has_more: false, url: path };
+  if (path === '/v1/billing/meter_events') return { object: 'billing.meter_event', identifier: 'x', payload: {} };
+  if (path === '/v1/billing/meter_event_adjustments') return { object: 'billing.meter_event_adjustment' };
+  if (path.startsWith('/v2/billing/meter_event_session')) return { id: 's', authentication_token: 'tok', expires_at: new Date(Date.now() + 900_000).toISOString() };
+  if (path.startsWith('/v2/')) return {};
+  return METER;
+}
+
+export async function startRecordingServer(): Promise<{ url: string; port: number; requests: RecordedRequest[]; close(): Promise<void> }> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: [...url.searchParams],
+        body: Buffer.concat(chunks).toString('utf8'),
+        headers: req.headers,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${requests.length}` });
+      res.end(JSON.stringify(answerFor(url.pathname)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
