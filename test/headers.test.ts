@@ -64,7 +64,7 @@ describe('headers', () => {
       end_time: 1711666800,
       value_grouping_window: 'hour',
     });
-    expect(requests[0]?.url.pathname + requests[0]?.url.search).toBe('/v1/billing/meters?limit=3&status=active&starting_after=mtr_0&expand[0]=data.x');
+    expect(`${requests[0]?.url.pathname}${requests[0]?.url.search}`).toBe('/v1/billing/meters?limit=3&status=active&starting_after=mtr_0&expand[0]=data.x');
     expect(requests[1]?.url.pathname).toBe('/v1/billing/meters/mtr%2F1%20x/event_summaries');
     expect(requests[1]?.url.search).toBe('?customer=cus_1&start_time=1711584000&end_time=1711666800&value_grouping_window=hour');
   });

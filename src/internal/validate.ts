@@ -99,7 +99,7 @@ export function checkSummaryRange(params: { start_time?: unknown; end_time?: unk
       throw new StripeInvalidParameterError(key, `${key} must be a unix timestamp in whole seconds, got ${String(t)}`);
     }
     if ((t as number) % step !== 0) {
-      const boundary = unit === 'day' ? '00:00 UTC' : `a ${unit} boundary`;
+      const boundary = unit === 'day' ? '00:00 UTC' : unit === 'hour' ? 'an hour boundary' : 'a minute boundary';
       throw new StripeInvalidParameterError(key, `${key} (${String(t)}) must fall on ${boundary}${window === undefined ? '' : ` with value_grouping_window=${window}`}`);
     }
   }
