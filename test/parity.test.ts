@@ -13,87 +13,56 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const HOUR = 1711584000;
+const METER = {
+  display_name: 'Search API Calls — ☕ & co',
+  event_name: 'ai_search_api',
+  default_aggregation: { formula: 'sum' as const },
+  customer_mapping: { type: 'by_id' as const, event_payload_key: 'stripe_customer_id' },
+  value_settings: { event_payload_key: 'tokens' },
+  event_time_window: 'hour' as const,
+  expand: ['customer_mapping', 'value_settings'],
+};
+const LIST = { limit: 3, status: 'active' as const, starting_after: 'mtr_0', expand: ['data.customer_mapping'] };
+const SUMMARIES = { customer: 'cus_1', start_time: HOUR, end_time: HOUR + 7200, value_grouping_window: 'hour' as const, limit: 2 };
+const EVENT = {
+  event_name: 'ai_search_api',
+  payload: { stripe_customer_id: 'cus_1', value: '25', 'région id': 'eu/west', 'a&b=c': 'x y' },
+  identifier: 'ev_1',
+  timestamp: HOUR,
+};
+const CANCEL = { event_name: 'ai_search_api', type: 'cancel' as const, cancel: { identifier: 'ev_1' } };
+const V2_EVENT = { event_name: 'ai_search_api', payload: { stripe_customer_id: 'cus_1', value: '25' }, identifier: 'ev_2' };
+const STREAM = { events: [{ event_name: 'e', payload: { value: '1' }, identifier: 'a' }] };
+const RESERVED = { display_name: "50% off (a+b)=c!*'~ [x]" };
+
+// Each call is written twice only because the two clients are different types; the params are shared.
 const CALLS: Array<{ name: string; ours: (s: StripeMeters) => Promise<unknown>; official: (s: Stripe) => Promise<unknown> }> = [
-  {
-    name: 'meters.create with nested objects, an enum and expand[]',
-    ours: (s) =>
-      s.billing.meters.create({
-        display_name: 'Search API Calls — ☕ & co',
-        event_name: 'ai_search_api',
-        default_aggregation: { formula: 'sum' },
-        customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-        value_settings: { event_payload_key: 'tokens' },
-        event_time_window: 'hour',
-        expand: ['customer_mapping', 'value_settings'],
-      }),
-    official: (s) =>
-      s.billing.meters.create({
-        display_name: 'Search API Calls — ☕ & co',
-        event_name: 'ai_search_api',
-        default_aggregation: { formula: 'sum' },
-        customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
-        value_settings: { event_payload_key: 'tokens' },
-        event_time_window: 'hour',
-        expand: ['customer_mapping', 'value_settings'],
-      }),
-  },
+  { name: 'meters.create with nested objects, an enum and expand[]', ours: (s) => s.billing.meters.create(METER), official: (s) => s.billing.meters.create(METER) },
   {
     name: 'meters.retrieve with expand[]',
     ours: (s) => s.billing.meters.retrieve('mtr_123', { expand: ['value_settings'] }),
     official: (s) => s.billing.meters.retrieve('mtr_123', { expand: ['value_settings'] }),
   },
-  {
-    name: 'meters.update with reserved characters',
-    ours: (s) => s.billing.meters.update('mtr_123', { display_name: "50% off (a+b)=c!*'~ [x]" }),
-    official: (s) => s.billing.meters.update('mtr_123', { display_name: "50% off (a+b)=c!*'~ [x]" }),
-  },
+  { name: 'meters.update with reserved characters', ours: (s) => s.billing.meters.update('mtr_123', RESERVED), official: (s) => s.billing.meters.update('mtr_123', RESERVED) },
   { name: 'meters.deactivate without params', ours: (s) => s.billing.meters.deactivate('mtr_123'), official: (s) => s.billing.meters.deactivate('mtr_123') },
   {
     name: 'meters.reactivate with expand[]',
     ours: (s) => s.billing.meters.reactivate('mtr_123', { expand: ['status_transitions'] }),
     official: (s) => s.billing.meters.reactivate('mtr_123', { expand: ['status_transitions'] }),
   },
-  {
-    name: 'meters.list with a cursor',
-    ours: (s) => s.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.customer_mapping'] }),
-    official: (s) => s.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.customer_mapping'] }),
-  },
+  { name: 'meters.list with a cursor', ours: (s) => s.billing.meters.list(LIST), official: (s) => s.billing.meters.list(LIST) },
   {
     name: 'meters.listEventSummaries',
-    ours: (s) => s.billing.meters.listEventSummaries('mtr_123', { customer: 'cus_1', start_time: HOUR, end_time: HOUR + 7200, value_grouping_window: 'hour', limit: 2 }),
-    official: (s) => s.billing.meters.listEventSummaries('mtr_123', { customer: 'cus_1', start_time: HOUR, end_time: HOUR + 7200, value_grouping_window: 'hour', limit: 2 }),
+    ours: (s) => s.billing.meters.listEventSummaries('mtr_123', SUMMARIES),
+    official: (s) => s.billing.meters.listEventSummaries('mtr_123', SUMMARIES),
   },
-  {
-    name: 'meterEvents.create with unicode and reserved payload keys',
-    ours: (s) =>
-      s.billing.meterEvents.create({
-        event_name: 'ai_search_api',
-        payload: { stripe_customer_id: 'cus_1', value: '25', 'région id': 'eu/west', 'a&b=c': 'x y' },
-        identifier: 'ev_1',
-        timestamp: HOUR,
-      }),
-    official: (s) =>
-      s.billing.meterEvents.create({
-        event_name: 'ai_search_api',
-        payload: { stripe_customer_id: 'cus_1', value: '25', 'région id': 'eu/west', 'a&b=c': 'x y' },
-        identifier: 'ev_1',
-        timestamp: HOUR,
-      }),
-  },
-  {
-    name: 'meterEventAdjustments.create',
-    ours: (s) => s.billing.meterEventAdjustments.create({ event_name: 'ai_search_api', type: 'cancel', cancel: { identifier: 'ev_1' } }),
-    official: (s) => s.billing.meterEventAdjustments.create({ event_name: 'ai_search_api', type: 'cancel', cancel: { identifier: 'ev_1' } }),
-  },
-  {
-    name: 'v2 meterEvents.create (JSON)',
-    ours: (s) => s.v2.billing.meterEvents.create({ event_name: 'ai_search_api', payload: { stripe_customer_id: 'cus_1', value: '25' }, identifier: 'ev_2' }),
-    official: (s) => s.v2.billing.meterEvents.create({ event_name: 'ai_search_api', payload: { stripe_customer_id: 'cus_1', value: '25' }, identifier: 'ev_2' }),
-  },
+  { name: 'meterEvents.create with unicode and reserved payload keys', ours: (s) => s.billing.meterEvents.create(EVENT), official: (s) => s.billing.meterEvents.create(EVENT) },
+  { name: 'meterEventAdjustments.create', ours: (s) => s.billing.meterEventAdjustments.create(CANCEL), official: (s) => s.billing.meterEventAdjustments.create(CANCEL) },
+  { name: 'v2 meterEvents.create (JSON)', ours: (s) => s.v2.billing.meterEvents.create(V2_EVENT), official: (s) => s.v2.billing.meterEvents.create(V2_EVENT) },
   {
     name: 'v2 meterEventStream.create (JSON)',
-    ours: (s) => s.v2.billing.meterEventStream.create({ events: [{ event_name: 'e', payload: { value: '1' }, identifier: 'a' }] }, { apiKey: 'tok' }),
-    official: (s) => s.v2.billing.meterEventStream.create({ events: [{ event_name: 'e', payload: { value: '1' }, identifier: 'a' }] }, { apiKey: 'tok' }),
+    ours: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'tok' }),
+    official: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'tok' }),
   },
 ];
 
