@@ -2,7 +2,8 @@ import type { Client } from 'openapi-fetch';
 import { API_VERSION, type paths } from '../generated/schema.js';
 import { Core } from './internal/core.js';
 import { createRawClient } from './internal/raw-client.js';
-import { createTransport, type Fetch } from './internal/transport.js';
+import { DEFAULT_RETRY_DELAYS } from './internal/retry-policy.js';
+import { createTransport, type Fetch, type TransportSettings } from './internal/transport.js';
 import { checkApiKey, checkClientOptions } from './internal/validate.js';
 import type { StripeMetersOptions } from './options.js';
 import { MeterEventAdjustments, MeterEvents } from './resources/meter-events.js';
@@ -35,9 +36,12 @@ export class StripeMeters {
   constructor(apiKey: string, options: StripeMetersOptions = {}) {
     const key = checkApiKey(apiKey, 'apiKey');
     checkClientOptions(options);
-    const attempt = {
+    const transport: TransportSettings = {
       timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
       maxNetworkRetries: options.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
+      delays: { ...DEFAULT_RETRY_DELAYS, ...options.retryDelay },
+      onRequest: options.onRequest,
+      onResponse: options.onResponse,
     };
     // Called through globalThis: some runtimes reject a fetch detached from its global.
     const baseFetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
@@ -47,9 +51,9 @@ export class StripeMeters {
       stripeAccount: options.stripeAccount,
       baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
       meterEventsBaseUrl: options.meterEventsBaseUrl ?? DEFAULT_METER_EVENTS_BASE_URL,
-      fetch: createTransport(baseFetch, attempt),
+      fetch: createTransport(baseFetch, transport),
     });
-    const core = new Core(this.raw, { ...attempt, fetch: baseFetch });
+    const core = new Core(this.raw, { ...transport, fetch: baseFetch, apiKey: key });
     this.billing = {
       meters: new Meters(core),
       meterEvents: new MeterEvents(core),

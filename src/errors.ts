@@ -20,6 +20,7 @@ export interface StripeErrorInit {
   statusCode?: number;
   requestId?: string;
   headers?: Record<string, string>;
+  attempts?: number;
   cause?: unknown;
 }
 
@@ -34,6 +35,8 @@ export class StripeError extends Error {
   readonly requestId: string | undefined;
   readonly headers: Record<string, string>;
   readonly raw: StripeRawError;
+  /** How many attempts were made (undefined when nothing was sent). */
+  readonly attempts: number | undefined;
 
   constructor(init: StripeErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -46,6 +49,7 @@ export class StripeError extends Error {
     this.statusCode = init.statusCode;
     this.requestId = init.requestId;
     this.headers = init.headers ?? {};
+    this.attempts = init.attempts;
   }
 
   override get name(): string {
@@ -53,10 +57,15 @@ export class StripeError extends Error {
   }
 
   /** Maps an HTTP error response (status, headers, body text) to the matching error class. */
-  static fromResponse(statusCode: number, headers: Headers, bodyText: string): StripeError {
+  static fromResponse(statusCode: number, headers: Headers, bodyText: string, attempts?: number): StripeError {
     const headerRecord = Object.fromEntries(headers);
     const requestId = headers.get('request-id') ?? undefined;
-    const base = { statusCode, headers: headerRecord, ...(requestId === undefined ? {} : { requestId }) };
+    const base = {
+      statusCode,
+      headers: headerRecord,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(attempts === undefined ? {} : { attempts }),
+    };
     let body: unknown;
     try {
       body = JSON.parse(bodyText);

@@ -1,3 +1,7 @@
+import type { RequestEvent, ResponseEvent } from './internal/transport.js';
+
+export type { RequestEvent, ResponseEvent };
+
 /** Options of a StripeMeters client; every one can be left out. */
 export interface StripeMetersOptions {
   /** Stripe-Version header. @default the version generated/schema.ts was generated from */
@@ -14,6 +18,16 @@ export interface StripeMetersOptions {
   meterEventsBaseUrl?: string;
   /** A fetch implementation (tests, proxies, a faster transport). @default globalThis.fetch */
   fetch?: (input: Request) => Promise<Response>;
+  /**
+   * Backoff between retries: `initialMs` doubling per attempt up to `maxMs`, with jitter; a
+   * Retry-After header wins, up to `maxRetryAfterMs`. Shrink it in tests of failure handling.
+   * @default { initialMs: 500, maxMs: 8000, maxRetryAfterMs: 60000 }
+   */
+  retryDelay?: { initialMs?: number; maxMs?: number; maxRetryAfterMs?: number };
+  /** Called before each attempt (for logging; it never sees a key or token). */
+  onRequest?: (event: RequestEvent) => void;
+  /** Called after each attempt, with its status or error and whether it will be retried. */
+  onResponse?: (event: ResponseEvent) => void;
 }
 
 /** Per-request options, the last argument of every method. */
@@ -39,8 +53,16 @@ export interface LastResponse {
   requestId: string | undefined;
   statusCode: number;
   headers: Record<string, string>;
-  /** The Idempotency-Key sent (POST requests). */
+  /** The Idempotency-Key sent (POST requests), the same on every attempt. */
   idempotencyKey: string | undefined;
+  /** How many attempts the request took (1 when it was not retried). */
+  attempts: number;
+  /**
+   * Set when a retried meter event create was refused as a duplicate of its own identifier: an
+   * earlier attempt had landed but its answer was lost. The result is then rebuilt from what was
+   * sent, and the event is counted once.
+   */
+  duplicateOfEarlierAttempt?: true;
 }
 
 export type WithLastResponse<T> = T & { readonly lastResponse: LastResponse };

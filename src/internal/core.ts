@@ -4,12 +4,13 @@ import type { Client } from 'openapi-fetch';
 import type { paths } from '../../generated/schema.js';
 import { StripeAPIError, StripeConnectionError, StripeError } from '../errors.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
-import { newIdempotencyKey } from './raw-client.js';
-import { createTransport, type AttemptSettings, type Fetch } from './transport.js';
+import { newIdempotencyKey } from './ids.js';
+import { attemptsOf, createTransport, type Fetch, type TransportSettings } from './transport.js';
 import { checkRequestOptions } from './validate.js';
 
-export interface CoreConfig extends AttemptSettings {
+export interface CoreConfig extends TransportSettings {
   fetch: Fetch;
+  apiKey: string;
 }
 
 /** The init object a facade method hands to openapi-fetch (plus its own params and body). */
@@ -22,11 +23,26 @@ export interface SendInit {
 
 type Sent = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
+export interface SendOptions<T> {
+  /** The endpoint answers an empty body on success (the v2 stream). */
+  emptyBody?: boolean;
+  /**
+   * For meter event creates: when a retried attempt is refused as a duplicate of the event's own
+   * identifier, an earlier attempt landed; build the result from what was sent instead of failing.
+   */
+  onDuplicateOfEarlierAttempt?: () => T;
+}
+
 export class Core {
   constructor(
     readonly raw: Client<paths>,
     private readonly config: CoreConfig,
   ) {}
+
+  /** Whether the key used for these options is a live-mode key. */
+  livemode(options: RequestOptions | undefined): boolean {
+    return /^(sk|rk)_live_/.test(options?.apiKey ?? this.config.apiKey);
+  }
 
   /**
    * Runs one logical request. `call` makes the openapi-fetch call with the init given to it, so
@@ -36,7 +52,7 @@ export class Core {
     method: 'GET' | 'POST',
     rawOptions: RequestOptions | undefined,
     call: (init: SendInit) => Sent,
-    { emptyBody = false }: { emptyBody?: boolean } = {},
+    { emptyBody = false, onDuplicateOfEarlierAttempt }: SendOptions<T> = {},
   ): Promise<WithLastResponse<T>> {
     const options = checkRequestOptions(rawOptions);
     const headers: Record<string, string> = {};
@@ -47,6 +63,7 @@ export class Core {
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
 
     const fetch = createTransport(this.config.fetch, {
+      ...this.config,
       timeout: options.timeout ?? this.config.timeout,
       maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries,
     });
@@ -58,21 +75,39 @@ export class Core {
     try {
       ({ data: text, response } = await call(init));
     } catch (error) {
-      if (error instanceof StripeError) throw error;
+      if (error instanceof StripeError) {
+        if (onDuplicateOfEarlierAttempt !== undefined && error.code === 'duplicate_meter_event' && (error.attempts ?? 1) > 1) {
+          const last: LastResponse = {
+            requestId: error.requestId,
+            statusCode: error.statusCode ?? 0,
+            headers: error.headers,
+            idempotencyKey,
+            attempts: error.attempts ?? 1,
+            duplicateOfEarlierAttempt: true,
+          };
+          return withLastResponse(onDuplicateOfEarlierAttempt() as object, last) as WithLastResponse<T>;
+        }
+        throw error;
+      }
       // The body is read after the transport returned: a timeout or abort can still land here.
       if (options.signal?.aborted) throw options.signal.reason;
-      throw new StripeConnectionError({ message: 'Reading the response from Stripe failed', cause: error });
+      const timedOut = (error as { name?: unknown }).name === 'TimeoutError';
+      throw new StripeConnectionError({ message: timedOut ? 'Timed out reading the response from Stripe' : 'Reading the response from Stripe failed', cause: error });
     }
-    const lastResponse: LastResponse = {
+    const last: LastResponse = {
       requestId: response.headers.get('request-id') ?? undefined,
       statusCode: response.status,
       headers: Object.fromEntries(response.headers),
       idempotencyKey,
+      attempts: attemptsOf.get(response) ?? 1,
     };
-    const result = parse(typeof text === 'string' ? text : '', emptyBody, lastResponse);
-    Object.defineProperty(result, 'lastResponse', { value: lastResponse, enumerable: false });
-    return result as WithLastResponse<T>;
+    return withLastResponse(parse(typeof text === 'string' ? text : '', emptyBody, last), last) as WithLastResponse<T>;
   }
+}
+
+function withLastResponse(result: object, last: LastResponse): object {
+  Object.defineProperty(result, 'lastResponse', { value: last, enumerable: false });
+  return result;
 }
 
 function parse(text: string, emptyBody: boolean, last: LastResponse): object {
@@ -81,6 +116,7 @@ function parse(text: string, emptyBody: boolean, last: LastResponse): object {
       message: `Stripe answered HTTP ${last.statusCode} with ${what}`,
       statusCode: last.statusCode,
       headers: last.headers,
+      attempts: last.attempts,
       ...(last.requestId === undefined ? {} : { requestId: last.requestId }),
       cause,
     });

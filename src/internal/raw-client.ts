@@ -5,7 +5,8 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { paths } from '../../generated/schema.js';
 import { StripeError } from '../errors.js';
 import { toFormString } from './form.js';
-import type { Fetch } from './transport.js';
+import { newIdempotencyKey } from './ids.js';
+import { attemptsOf, type Fetch } from './transport.js';
 
 export interface RawClientConfig {
   apiKey: string;
@@ -18,10 +19,6 @@ export interface RawClientConfig {
 
 export const FORM = 'application/x-www-form-urlencoded';
 export const STREAM_PATH = '/v2/billing/meter_event_stream';
-
-export function newIdempotencyKey(): string {
-  return globalThis.crypto.randomUUID();
-}
 
 function stripeMiddleware(config: RawClientConfig): Middleware {
   const authorization = `Bearer ${config.apiKey}`;
@@ -39,7 +36,7 @@ function stripeMiddleware(config: RawClientConfig): Middleware {
     },
     async onResponse({ response }) {
       if (response.ok) return undefined;
-      throw StripeError.fromResponse(response.status, response.headers, await response.text());
+      throw StripeError.fromResponse(response.status, response.headers, await response.text(), attemptsOf.get(response));
     },
   };
 }

@@ -54,8 +54,15 @@ export function checkClientOptions(options: StripeMetersOptions): void {
     const url = options[key];
     if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) throw new StripeInvalidParameterError(key, `${key} must be an http(s) URL`);
   }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw new StripeInvalidParameterError('fetch', 'fetch must be a function');
+  for (const key of ['fetch', 'onRequest', 'onResponse'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw new StripeInvalidParameterError(key, `${key} must be a function`);
+    }
+  }
+  const delay = options.retryDelay;
+  if (delay !== undefined) {
+    if (typeof delay !== 'object' || delay === null) throw new StripeInvalidParameterError('retryDelay', 'retryDelay must be an object');
+    for (const key of ['initialMs', 'maxMs', 'maxRetryAfterMs'] as const) checkInteger(delay[key], `retryDelay.${key}`, 0);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Core } from '../internal/core.js';
 import { checkParams, normalizePayload } from '../internal/validate.js';
+import { newIdentifier } from '../internal/ids.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type { MeterEvent, MeterEventAdjustment, MeterEventAdjustmentCreateParams, MeterEventCreateParams } from '../types.js';
 
@@ -11,12 +12,33 @@ export type MeterEventCreateInput = Omit<MeterEventCreateParams, 'payload'> & { 
 export class MeterEvents {
   constructor(private readonly core: Core) {}
 
+  /**
+   * Records a meter event. Without an `identifier`, one is generated (a UUID) so that a retried
+   * request can never count twice; it is in the result and in `lastResponse`'s request.
+   */
   create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
-    return this.core.send('POST', options, (init) => {
-      checkParams(params);
-      const body: MeterEventCreateParams = { ...params, payload: normalizePayload(params.payload) };
-      return this.core.raw.POST('/v1/billing/meter_events', { ...init, body });
-    });
+    let body: MeterEventCreateParams | undefined;
+    const sentAt = Math.floor(Date.now() / 1000);
+    return this.core.send(
+      'POST',
+      options,
+      (init) => {
+        checkParams(params);
+        body = { ...params, payload: normalizePayload(params.payload), identifier: params.identifier ?? newIdentifier() };
+        return this.core.raw.POST('/v1/billing/meter_events', { ...init, body });
+      },
+      {
+        onDuplicateOfEarlierAttempt: (): MeterEvent => ({
+          object: 'billing.meter_event',
+          created: sentAt,
+          event_name: params.event_name,
+          identifier: body?.identifier ?? '',
+          livemode: this.core.livemode(options),
+          payload: body?.payload ?? {},
+          timestamp: params.timestamp ?? sentAt,
+        }),
+      },
+    );
   }
 }
 

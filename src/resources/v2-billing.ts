@@ -1,5 +1,6 @@
 import { StripeInvalidParameterError } from '../errors.js';
 import type { Core } from '../internal/core.js';
+import { newIdentifier } from '../internal/ids.js';
 import { checkParams, normalizePayload } from '../internal/validate.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
@@ -20,10 +21,14 @@ export interface V2MeterEventStreamCreateInput {
 
 export const MAX_STREAM_BATCH = 100;
 
-/** `where` is '' for a single event, `events[i]` inside a stream batch (it prefixes error params). */
+/**
+ * Payload numbers become strings, and a missing identifier is generated so that a retried request
+ * can never count an event twice. `where` is '' for a single event, `events[i]` in a stream batch.
+ */
 function toWireEvent(event: V2MeterEventCreateInput, where: string): V2MeterEventInput {
   checkParams(event, where === '' ? 'params' : where);
-  return { ...event, payload: normalizePayload(event.payload, where === '' ? 'payload' : `${where}.payload`) };
+  const payload = normalizePayload(event.payload, where === '' ? 'payload' : `${where}.payload`);
+  return { ...event, payload, identifier: event.identifier ?? newIdentifier() };
 }
 
 /** `stripe.v2.billing.meterEventSession` */
@@ -67,8 +72,26 @@ export class V2MeterEvents {
   constructor(private readonly core: Core) {}
 
   create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
-    return this.core.send('POST', options, (init) =>
-      this.core.raw.POST('/v2/billing/meter_events', { ...init, body: toWireEvent(params, '') }),
+    let body: V2MeterEventInput | undefined;
+    const sentAt = new Date().toISOString();
+    return this.core.send(
+      'POST',
+      options,
+      (init) => {
+        body = toWireEvent(params, '');
+        return this.core.raw.POST('/v2/billing/meter_events', { ...init, body });
+      },
+      {
+        onDuplicateOfEarlierAttempt: (): V2MeterEvent => ({
+          object: 'v2.billing.meter_event',
+          created: sentAt,
+          event_name: params.event_name,
+          identifier: body?.identifier ?? '',
+          livemode: this.core.livemode(options),
+          payload: body?.payload ?? {},
+          timestamp: params.timestamp ?? sentAt,
+        }),
+      },
     );
   }
 }
