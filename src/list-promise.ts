@@ -1,8 +1,88 @@
+// A promise of a list's first page that also walks every item across pages, fetching the next
+// page only when the previous one is used up.
+import { StripeAPIError, StripeInvalidParameterError } from './errors.js';
 import type { WithLastResponse } from './options.js';
 import type { List } from './types.js';
 
+export const MAX_AUTO_PAGING_TO_ARRAY = 10_000;
+
+type Page<T> = WithLastResponse<List<T>>;
+/** Cursor params for the next page: exactly one of starting_after / ending_before. */
+export type Cursor = { starting_after: string } | { ending_before: string };
+
 /**
- * What `list()` and `listEventSummaries()` return: a promise of the first page. Auto-pagination
- * (`for await`, `autoPagingEach`, `autoPagingToArray`) will be added to this same type.
+ * What `list()` and `listEventSummaries()` return. Awaiting it gives the first page;
+ * `for await (const item of it)` walks every item across pages (`starting_after` the last id,
+ * or backwards with `ending_before` when the first call used it, as the official package does).
  */
-export interface ListPromise<T> extends Promise<WithLastResponse<List<T>>> {}
+export class ListPromise<T extends { id: string }> extends Promise<Page<T>> implements AsyncIterable<T> {
+  // `then` must build plain promises: this class's constructor is not an executor constructor.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  readonly #fetchPage: (cursor: Cursor) => Promise<Page<T>>;
+  readonly #backwards: boolean;
+  readonly #firstCursor: string | undefined;
+
+  /** `params` are the first call's (only its cursors are read); `fetchPage` gets the next cursor. */
+  constructor(firstPage: Promise<Page<T>>, fetchPage: (cursor: Cursor) => Promise<Page<T>>, params: unknown) {
+    let settle: [(page: Page<T>) => void, (reason: unknown) => void] | undefined;
+    super((resolve, reject) => {
+      settle = [resolve, reject];
+    });
+    if (settle !== undefined) firstPage.then(...settle);
+    this.#fetchPage = fetchPage;
+    const { starting_after, ending_before } = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+    this.#backwards = ending_before !== undefined;
+    const first = this.#backwards ? ending_before : starting_after;
+    this.#firstCursor = typeof first === 'string' ? first : undefined;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    let page: Page<T> = await this;
+    const seen = new Set<string>(this.#firstCursor === undefined ? [] : [this.#firstCursor]);
+    for (;;) {
+      const { data } = page;
+      if (!Array.isArray(data)) throw new StripeAPIError({ message: 'Stripe answered a list without a data array', statusCode: page.lastResponse.statusCode });
+      for (let i = 0; i < data.length; i++) yield data[this.#backwards ? data.length - 1 - i : i] as T;
+      if (page.has_more !== true) return;
+      if (data.length === 0) {
+        throw new StripeAPIError({ message: 'Stripe answered has_more: true with an empty page; stopping instead of paging forever', statusCode: page.lastResponse.statusCode });
+      }
+      const edge = data[this.#backwards ? 0 : data.length - 1];
+      const cursor = edge?.id;
+      if (typeof cursor !== 'string' || cursor === '') throw new StripeAPIError({ message: 'A list item has no id to page from', statusCode: page.lastResponse.statusCode });
+      if (seen.has(cursor)) {
+        throw new StripeAPIError({ message: `Stripe answered the same page again (cursor ${cursor}); stopping instead of paging forever`, statusCode: page.lastResponse.statusCode });
+      }
+      seen.add(cursor);
+      page = await this.#fetchPage(this.#backwards ? { ending_before: cursor } : { starting_after: cursor });
+    }
+  }
+
+  /** Calls `onItem` for every item, in order, across pages; returning `false` stops. */
+  async autoPagingEach(onItem: (item: T) => unknown): Promise<void> {
+    if (typeof onItem !== 'function') throw new StripeInvalidParameterError('onItem', 'autoPagingEach needs a function');
+    for await (const item of this) {
+      if ((await onItem(item)) === false) return;
+    }
+  }
+
+  /** Collects up to `limit` items (at most 10,000) across pages. */
+  async autoPagingToArray(options: { limit: number }): Promise<T[]> {
+    const limit = (options as { limit?: unknown } | undefined)?.limit as number;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AUTO_PAGING_TO_ARRAY) {
+      throw new StripeInvalidParameterError(
+        'limit',
+        `autoPagingToArray needs a limit from 1 to ${MAX_AUTO_PAGING_TO_ARRAY} (got ${String(limit)}); use for await or autoPagingEach for longer lists`,
+      );
+    }
+    const items: T[] = [];
+    for await (const item of this) {
+      items.push(item);
+      if (items.length >= limit) break;
+    }
+    return items;
+  }
+}

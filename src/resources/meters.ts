@@ -1,6 +1,6 @@
 import type { Core } from '../internal/core.js';
 import { checkId, checkParams, checkSummaryRange } from '../internal/validate.js';
-import type { ListPromise } from '../list-promise.js';
+import { ListPromise, type Cursor } from '../list-promise.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   List,
@@ -62,18 +62,22 @@ export class Meters {
   }
 
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-    return this.core.send<List<Meter>>('GET', options, (init) => {
-      checkParams(params);
-      return this.core.raw.GET('/v1/billing/meters', { ...init, params: { query: params } });
-    });
+    const page = (cursor?: Cursor) =>
+      this.core.send<List<Meter>>('GET', options, (init) => {
+        checkParams(params);
+        return this.core.raw.GET('/v1/billing/meters', { ...init, params: { query: { ...params, ...cursor } } });
+      });
+    return new ListPromise(page(), page, params);
   }
 
   listEventSummaries(id: string, params: MeterEventSummaryListParams, options?: RequestOptions): ListPromise<MeterEventSummary> {
-    return this.core.send<List<MeterEventSummary>>('GET', options, (init) => {
-      checkId(id);
-      checkParams(params);
-      checkSummaryRange(params);
-      return this.core.raw.GET('/v1/billing/meters/{id}/event_summaries', { ...init, params: { path: { id }, query: params } });
-    });
+    const page = (cursor?: Cursor) =>
+      this.core.send<List<MeterEventSummary>>('GET', options, (init) => {
+        checkId(id);
+        checkParams(params);
+        checkSummaryRange(params);
+        return this.core.raw.GET('/v1/billing/meters/{id}/event_summaries', { ...init, params: { path: { id }, query: { ...params, ...cursor } } });
+      });
+    return new ListPromise(page(), page, params);
   }
 }

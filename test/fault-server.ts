@@ -1,0 +1,126 @@
+// A loopback server that fails on purpose and stores what it accepts the way Stripe does:
+// a repeated Idempotency-Key replays the stored answer, a repeated meter event identifier is
+// refused as `duplicate_meter_event`. Each attempt's fault comes from `plan`.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { METER } from './helpers.js';
+
+export type Fault =
+  | 'none'
+  /** Drop the connection before reading the request: nothing happened. */
+  | 'reset-before'
+  /** Process the request, then drop the connection: it landed, but the client sees a failure. */
+  | 'reset-after'
+  /** Process the request, then answer only after `slowMs` (longer than the client's timeout). */
+  | 'slow'
+  /** Answer this status without processing. */
+  | { status: number; retryAfter?: string; shouldRetry?: 'true' | 'false' };
+
+export interface AttemptInfo {
+  /** 1-based count of all requests the server has seen. */
+  n: number;
+  method: string;
+  path: string;
+  idempotencyKey: string | undefined;
+  /** 1 for the first request with this Idempotency-Key. */
+  attemptForKey: number;
+}
+
+interface Stored {
+  status: number;
+  body: string;
+}
+
+export async function startFaultServer(plan: (info: AttemptInfo) => Fault = () => 'none', slowMs = 250) {
+  let n = 0;
+  const attemptsByKey = new Map<string, number>();
+  const bodiesByKey = new Map<string, string[]>();
+  const replies = new Map<string, Stored>();
+  /** identifier -> how many times the event was counted */
+  const events = new Map<string, number>();
+  const faults: Record<string, number> = {};
+
+  function handle(req: IncomingMessage, body: string): Stored {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && url.pathname === '/v1/billing/meter_events') {
+      const form = new URLSearchParams(body);
+      const identifier = form.get('identifier') ?? `gen_${events.size}`;
+      if (events.has(identifier)) {
+        return { status: 400, body: JSON.stringify({ error: { type: 'invalid_request_error', code: 'duplicate_meter_event', message: `An event with identifier ${identifier} already exists.` } }) };
+      }
+      events.set(identifier, 1);
+      const payload = Object.fromEntries([...form].filter(([k]) => k.startsWith('payload[')).map(([k, v]) => [k.slice(8, -1), v]));
+      return {
+        status: 200,
+        body: JSON.stringify({ object: 'billing.meter_event', created: 1, event_name: form.get('event_name'), identifier, livemode: false, payload, timestamp: 1 }),
+      };
+    }
+    return { status: 200, body: JSON.stringify(METER) };
+  }
+
+  function send(res: ServerResponse, reply: Stored, extra: Record<string, string> = {}): void {
+    res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': `req_${n}`, ...extra });
+    res.end(reply.body);
+  }
+
+  const server = createServer((req, res) => {
+    n++;
+    const key = req.headers['idempotency-key'] as string | undefined;
+    const attemptForKey = key === undefined ? 1 : (attemptsByKey.get(key) ?? 0) + 1;
+    if (key !== undefined) attemptsByKey.set(key, attemptForKey);
+    const fault = plan({ n, method: req.method ?? '', path: new URL(req.url ?? '/', 'http://x').pathname, idempotencyKey: key, attemptForKey });
+    const name = typeof fault === 'string' ? fault : String(fault.status);
+    faults[name] = (faults[name] ?? 0) + 1;
+    if (fault === 'reset-before') {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (key !== undefined) bodiesByKey.set(key, [...(bodiesByKey.get(key) ?? []), body]);
+      if (typeof fault === 'object') {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+        if (fault.shouldRetry !== undefined) headers['stripe-should-retry'] = fault.shouldRetry;
+        const type = fault.status === 409 ? 'idempotency_error' : fault.status === 429 ? 'invalid_request_error' : 'api_error';
+        send(res, { status: fault.status, body: JSON.stringify({ error: { type, message: `injected ${fault.status}` } }) }, headers);
+        return;
+      }
+      const stored = key === undefined ? undefined : replies.get(key);
+      const reply = stored ?? handle(req, body);
+      if (key !== undefined && stored === undefined) replies.set(key, reply);
+      if (fault === 'reset-after') req.socket.destroy();
+      else if (fault === 'slow') setTimeout(() => send(res, reply), slowMs);
+      else send(res, reply, stored === undefined ? {} : { 'idempotent-replayed': 'true' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    attemptsByKey,
+    bodiesByKey,
+    faults,
+    requests: () => n,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A small deterministic PRNG (mulberry32), so a fault mix is the same on every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
