@@ -56,10 +56,14 @@ async function walk(stripe: StripeMeters, live: boolean): Promise<void> {
   const v2adjustment = await stripe.v2.billing.meterEventAdjustments.create({ event_name: eventName, type: 'cancel', cancel: { identifier: batch[0]?.identifier ?? '' } });
   line(`v2 adjustment: ${v2adjustment.id} -> ${v2adjustment.status}`);
 
-  title('List active meters (first page)');
+  title('List active meters: the first page, then every meter across pages');
   const page = await stripe.billing.meters.list({ status: 'active', limit: 5 });
-  for (const m of page.data) line(`${m.id}  ${m.display_name}  (${m.event_name})`);
-  line(`has_more=${page.has_more}`);
+  line(`first page: ${page.data.length} meter(s), has_more=${page.has_more}`);
+  let count = 0;
+  for await (const m of stripe.billing.meters.list({ status: 'active', limit: 100 })) {
+    if (++count <= 5) line(`${m.id}  ${m.display_name}  (${m.event_name})`);
+  }
+  line(`${count} active meter(s) in all`);
 
   title('Read hourly usage for the last three whole hours');
   const end = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
@@ -116,7 +120,12 @@ async function main(): Promise<void> {
     console.log("stripe-meters demo against Stripe's test mode");
   }
   try {
+    let retried = 0;
+    options.onResponse = (e) => {
+      if (e.retryInMs !== undefined) retried++;
+    };
     await walk(new StripeMeters(key ?? 'sk_test_demo', options), key !== undefined);
+    if (retried > 0) console.log(`(${retried} attempt(s) were retried along the way)`);
     console.log('\nDone: every Billing Meters operation ran.');
   } finally {
     await prism?.stop();
