@@ -1,5 +1,6 @@
 import type { Client } from 'openapi-fetch';
 import { API_VERSION, type paths } from '../generated/schema.js';
+import { MeterEventStream, type MeterEventStreamOptions } from './stream/meter-event-stream.js';
 import { Core } from './internal/core.js';
 import { createRawClient } from './internal/raw-client.js';
 import { DEFAULT_RETRY_DELAYS } from './internal/retry-policy.js';
@@ -32,6 +33,7 @@ export class StripeMeters {
   };
   /** The typed openapi-fetch client, with the same auth, encoding, retries and errors. */
   readonly raw: Client<paths>;
+  readonly #core: Core;
 
   constructor(apiKey: string, options: StripeMetersOptions = {}) {
     const key = checkApiKey(apiKey, 'apiKey');
@@ -54,6 +56,7 @@ export class StripeMeters {
       fetch: createTransport(baseFetch, transport),
     });
     const core = new Core(this.raw, { ...transport, fetch: baseFetch, apiKey: key });
+    this.#core = core;
     this.billing = {
       meters: new Meters(core),
       meterEvents: new MeterEvents(core),
@@ -67,5 +70,15 @@ export class StripeMeters {
         meterEventAdjustments: new V2MeterEventAdjustments(core),
       },
     };
+  }
+
+  /**
+   * A batching sender for the v2 meter event stream: buffers events (bounded), sends them 100 at a
+   * time over a few concurrent requests under one auto-refreshed session, retries transient
+   * failures with the same identifiers and reports events that fail for good. Call `close()`
+   * before the process exits: events still buffered are lost otherwise.
+   */
+  meterEventStream(options?: MeterEventStreamOptions): MeterEventStream {
+    return new MeterEventStream(this.#core, () => this.v2.billing.meterEventSession.create(), options);
   }
 }

@@ -25,4 +25,6 @@ export type {
   V2MeterEventCreateInput,
   V2MeterEventStreamCreateInput,
 } from './resources/v2-billing.js';
+export { MeterEventStream, type MeterEventStreamEvent, type MeterEventStreamOptions, type MeterEventStreamStats } from './stream/meter-event-stream.js';
+export { MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure } from './stream/errors.js';
 export type * from './types.js';

@@ -1,0 +1,279 @@
+// High-throughput usage reporting over the v2 meter event stream: events are buffered (bounded),
+// sent in batches of up to 100 by a few concurrent requests, under one shared session token.
+// Every event carries an identifier from the moment it is accepted by send(), so any resend
+// (transport retry, expired session, isolating a bad event) is deduplicated by Stripe.
+import { StripeConnectionError, StripeError, StripeInvalidParameterError, StripeInvalidRequestError, TemporarySessionExpiredError } from '../errors.js';
+import type { Core } from '../internal/core.js';
+import { newIdentifier } from '../internal/ids.js';
+import { STREAM_PATH } from '../internal/raw-client.js';
+import { checkParams, normalizePayload } from '../internal/validate.js';
+import type { V2MeterEventInput, V2MeterEventSession } from '../types.js';
+import { MAX_STREAM_BATCH } from '../resources/v2-billing.js';
+import { MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure } from './errors.js';
+import { SessionTokens } from './session.js';
+
+export interface MeterEventStreamOptions {
+  /** Events per request. @default 100 (Stripe's maximum) */
+  maxBatchSize?: number;
+  /** A partial batch is sent once its first event has waited this long. @unit milliseconds @default 100 */
+  flushIntervalMs?: number;
+  /** Batch requests in flight at once. @default 4 */
+  maxConcurrency?: number;
+  /** Events held (queued or in flight) before send() waits for room. @default 10000 */
+  maxBufferedEvents?: number;
+  /** Retries of a batch request after connection errors, timeouts, 409, 429 and 5xx. @default 10 */
+  maxNetworkRetries?: number;
+  /** Refresh the session token this long before it expires. @unit milliseconds @default 60000 */
+  refreshMarginMs?: number;
+  /** Called once for each event that failed for good (without it, flush() and close() reject with them). */
+  onError?: (failure: MeterEventStreamFailure) => void;
+}
+
+/** An event for the stream; `identifier` and `timestamp` are filled in by send() when absent. */
+export interface MeterEventStreamEvent {
+  event_name: string;
+  payload: Record<string, string | number>;
+  identifier?: string;
+  /** RFC 3339 string or Date. @default the time of send() */
+  timestamp?: string | Date;
+}
+
+export interface MeterEventStreamStats {
+  /** Events accepted by send(). */
+  sent: number;
+  /** Events Stripe accepted (a 200 for their batch). */
+  accepted: number;
+  /** Events that failed for good (reported through onError or flush()). */
+  failed: number;
+  /** Event sends repeated after a failed attempt (same identifiers). */
+  retried: number;
+  /** Batch requests Stripe accepted. */
+  batches: number;
+  /** Session tokens created. */
+  sessionsCreated: number;
+  /** Events queued or in flight now, and the most there ever were. */
+  buffered: number;
+  peakBuffered: number;
+}
+
+interface Pending {
+  event: V2MeterEventInput;
+  seq: number;
+}
+
+interface FlushWaiter {
+  target: number;
+  remaining: number;
+  resolve: () => void;
+}
+
+function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new StripeInvalidParameterError(name, `${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+export class MeterEventStream {
+  readonly #core: Core;
+  readonly #sessions: SessionTokens;
+  readonly #batchSize: number;
+  readonly #intervalMs: number;
+  readonly #concurrency: number;
+  readonly #maxBuffered: number;
+  readonly #retries: number;
+  readonly #onError: ((failure: MeterEventStreamFailure) => void) | undefined;
+
+  #queue: Pending[] = [];
+  #seq = 0;
+  #inFlight = 0;
+  #buffered = 0;
+  #urgent = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closing = false;
+  #room: Array<() => void> = [];
+  #flushes: FlushWaiter[] = [];
+  #unreported: MeterEventStreamFailure[] = [];
+  #stats = { sent: 0, accepted: 0, failed: 0, retried: 0, batches: 0, peakBuffered: 0 };
+
+  constructor(core: Core, createSession: () => Promise<V2MeterEventSession>, options: MeterEventStreamOptions = {}) {
+    checkParams(options, 'options');
+    this.#core = core;
+    this.#batchSize = integerOption(options.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
+    this.#intervalMs = integerOption(options.flushIntervalMs, 'flushIntervalMs', 0, 3_600_000, 100);
+    this.#concurrency = integerOption(options.maxConcurrency, 'maxConcurrency', 1, 256, 4);
+    this.#maxBuffered = integerOption(options.maxBufferedEvents, 'maxBufferedEvents', this.#batchSize, 10_000_000, 10_000);
+    this.#retries = integerOption(options.maxNetworkRetries, 'maxNetworkRetries', 0, 100, 10);
+    const margin = integerOption(options.refreshMarginMs, 'refreshMarginMs', 0, 14 * 60_000, 60_000);
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
+    this.#onError = options.onError;
+    this.#sessions = new SessionTokens(createSession, margin);
+  }
+
+  get stats(): MeterEventStreamStats {
+    return { ...this.#stats, sessionsCreated: this.#sessions.created, buffered: this.#buffered };
+  }
+
+  /** Buffers one event; waits while the buffer is full. Rejects after close(), or on invalid input. */
+  async send(event: MeterEventStreamEvent): Promise<void> {
+    const wire = this.#prepare(event);
+    while (this.#buffered >= this.#maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
+    this.#enqueue(wire);
+  }
+
+  /** Sends every event of a (possibly async) iterable, in order, with the same backpressure. */
+  async sendMany(events: Iterable<MeterEventStreamEvent> | AsyncIterable<MeterEventStreamEvent>): Promise<number> {
+    let n = 0;
+    for await (const event of events) {
+      if (this.#buffered >= this.#maxBuffered) await this.send(event);
+      else this.#enqueue(this.#prepare(event));
+      n++;
+    }
+    return n;
+  }
+
+  /** Resolves when every event sent so far has been accepted or has failed for good. */
+  async flush(): Promise<void> {
+    if (this.#buffered > 0) {
+      this.#urgent = true;
+      this.#pump();
+      await new Promise<void>((resolve) => this.#flushes.push({ target: this.#seq, remaining: this.#buffered, resolve }));
+    }
+    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#unreported.splice(0));
+  }
+
+  /** Flushes, then stops: later sends reject. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const wake of this.#room.splice(0)) wake();
+    try {
+      await this.flush();
+    } finally {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #prepare(event: MeterEventStreamEvent): V2MeterEventInput {
+    if (this.#closing) throw new MeterEventStreamClosedError();
+    checkParams(event, 'event');
+    if (typeof event.event_name !== 'string' || event.event_name === '') {
+      throw new StripeInvalidParameterError('event_name', 'event_name must be a non-empty string');
+    }
+    const { identifier, timestamp } = event;
+    if (identifier !== undefined && (typeof identifier !== 'string' || identifier === '' || identifier.length > 100)) {
+      throw new StripeInvalidParameterError('identifier', 'identifier must be a string of 1 to 100 characters');
+    }
+    let time: string;
+    if (timestamp === undefined) time = new Date().toISOString();
+    else if (timestamp instanceof Date && Number.isFinite(timestamp.getTime())) time = timestamp.toISOString();
+    else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) time = timestamp;
+    else throw new StripeInvalidParameterError('timestamp', 'timestamp must be a Date or an RFC 3339 string');
+    return { event_name: event.event_name, payload: normalizePayload(event.payload), identifier: identifier ?? newIdentifier(), timestamp: time };
+  }
+
+  #enqueue(event: V2MeterEventInput): void {
+    if (this.#closing) throw new MeterEventStreamClosedError();
+    this.#queue.push({ event, seq: this.#seq++ });
+    this.#stats.sent++;
+    if (++this.#buffered > this.#stats.peakBuffered) this.#stats.peakBuffered = this.#buffered;
+    if (this.#queue.length >= this.#batchSize) this.#pump();
+    else this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.#urgent = true;
+      this.#pump();
+    }, this.#intervalMs);
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && (this.#urgent || this.#queue.length >= this.#batchSize)) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      this.#inFlight++;
+      void this.#deliver(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+    if (this.#queue.length === 0) {
+      this.#urgent = false;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** Sends a batch until each of its events is accepted or failed for good; never rejects. */
+  async #deliver(batch: Pending[]): Promise<void> {
+    for (let expiredSessions = 0; ; ) {
+      let token: string;
+      try {
+        token = await this.#sessions.token();
+      } catch (error) {
+        this.#settle(batch, asStripeError(error));
+        return;
+      }
+      try {
+        const result = await this.#core.send<Record<string, never>>(
+          'POST',
+          { apiKey: token, maxNetworkRetries: this.#retries },
+          (init) => this.#core.raw.POST(STREAM_PATH, { ...init, body: { events: batch.map((p) => p.event) } }),
+          { emptyBody: true },
+        );
+        this.#stats.retried += (result.lastResponse.attempts - 1) * batch.length;
+        this.#stats.batches++;
+        this.#settle(batch, undefined);
+        return;
+      } catch (caught) {
+        const error = asStripeError(caught);
+        this.#stats.retried += Math.max(0, (error.attempts ?? 1) - 1) * batch.length;
+        if (error instanceof TemporarySessionExpiredError && expiredSessions++ < 3) {
+          this.#sessions.expired(token);
+          this.#stats.retried += batch.length;
+          continue;
+        }
+        if (error instanceof StripeInvalidRequestError && batch.length > 1) {
+          // One bad event rejects its whole batch: split it until the bad ones stand alone, so the
+          // others get through (their identifiers make the resend safe).
+          const half = Math.ceil(batch.length / 2);
+          this.#stats.retried += batch.length;
+          await this.#deliver(batch.slice(0, half));
+          await this.#deliver(batch.slice(half));
+          return;
+        }
+        this.#settle(batch, error);
+        return;
+      }
+    }
+  }
+
+  #settle(batch: Pending[], error: StripeError | undefined): void {
+    for (const { event, seq } of batch) {
+      if (error === undefined) this.#stats.accepted++;
+      else {
+        this.#stats.failed++;
+        this.#report({ event, error });
+      }
+      this.#buffered--;
+      for (const waiter of this.#flushes) if (seq < waiter.target && --waiter.remaining === 0) waiter.resolve();
+    }
+    this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
+    while (this.#room.length > 0 && this.#buffered < this.#maxBuffered) this.#room.shift()?.();
+  }
+
+  #report(failure: MeterEventStreamFailure): void {
+    if (this.#onError === undefined) {
+      this.#unreported.push(failure);
+      return;
+    }
+    try {
+      this.#onError(failure);
+    } catch {
+      // A throwing handler must not lose the failure: flush() reports it instead.
+      this.#unreported.push(failure);
+    }
+  }
+}
+
+function asStripeError(error: unknown): StripeError {
+  return error instanceof StripeError ? error : new StripeConnectionError({ message: 'Meter event stream request failed', cause: error });
+}
