@@ -4,7 +4,7 @@ import { MeterEventStream, type MeterEventStreamOptions } from './stream/meter-e
 import { Core } from './internal/core.js';
 import { createRawClient } from './internal/raw-client.js';
 import { DEFAULT_RETRY_DELAYS } from './internal/retry-policy.js';
-import { createTransport, type Fetch, type TransportSettings } from './internal/transport.js';
+import { createTransport, sendWith, type TransportSettings } from './internal/transport.js';
 import { checkApiKey, checkClientOptions } from './internal/validate.js';
 import type { StripeMetersOptions } from './options.js';
 import { MeterEventAdjustments, MeterEvents } from './resources/meter-events.js';
@@ -45,17 +45,16 @@ export class StripeMeters {
       onRequest: options.onRequest,
       onResponse: options.onResponse,
     };
-    // Called through globalThis: some runtimes reject a fetch detached from its global.
-    const baseFetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+    const send = sendWith(options.fetch);
     this.raw = createRawClient({
       apiKey: key,
       apiVersion: options.apiVersion ?? API_VERSION,
       stripeAccount: options.stripeAccount,
       baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
       meterEventsBaseUrl: options.meterEventsBaseUrl ?? DEFAULT_METER_EVENTS_BASE_URL,
-      fetch: createTransport(baseFetch, transport),
+      fetch: createTransport(send, transport),
     });
-    const core = new Core(this.raw, { ...transport, fetch: baseFetch, apiKey: key });
+    const core = new Core(this.raw, { ...transport, send, apiKey: key });
     this.#core = core;
     this.billing = {
       meters: new Meters(core),

@@ -5,11 +5,12 @@ import type { paths } from '../../generated/schema.js';
 import { StripeAPIError, StripeConnectionError, StripeError } from '../errors.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
 import { newIdempotencyKey } from './ids.js';
-import { attemptsOf, createTransport, type Fetch, type TransportSettings } from './transport.js';
+import { toFormString } from './form.js';
+import { attemptsOf, createTransport, type Fetch, type KnownRequest, type Send, type TransportSettings } from './transport.js';
 import { checkRequestOptions } from './validate.js';
 
 export interface CoreConfig extends TransportSettings {
-  fetch: Fetch;
+  send: Send;
   apiKey: string;
 }
 
@@ -18,12 +19,15 @@ export interface SendInit {
   headers: Record<string, string>;
   fetch: Fetch;
   parseAs: 'text';
+  bodySerializer: (body: unknown) => string;
   signal?: AbortSignal;
 }
 
 type Sent = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 export interface SendOptions<T> {
+  /** A v2 endpoint: the body is JSON (v1 bodies are form-encoded). */
+  json?: boolean;
   /** The endpoint answers an empty body on success (the v2 stream). */
   emptyBody?: boolean;
   /**
@@ -52,7 +56,7 @@ export class Core {
     method: 'GET' | 'POST',
     rawOptions: RequestOptions | undefined,
     call: (init: SendInit) => Sent,
-    { emptyBody = false, onDuplicateOfEarlierAttempt }: SendOptions<T> = {},
+    { json = false, emptyBody = false, onDuplicateOfEarlierAttempt }: SendOptions<T> = {},
   ): Promise<WithLastResponse<T>> {
     const options = checkRequestOptions(rawOptions);
     const headers: Record<string, string> = {};
@@ -62,12 +66,16 @@ export class Core {
     const idempotencyKey = method === 'POST' ? (options.idempotencyKey ?? newIdempotencyKey()) : undefined;
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
 
-    const fetch = createTransport(this.config.fetch, {
-      ...this.config,
-      timeout: options.timeout ?? this.config.timeout,
-      maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries,
-    });
-    const init: SendInit = { headers, fetch, parseAs: 'text' };
+    // The serializer keeps what it wrote, so that retries resend it without reading the Request.
+    const known: KnownRequest = { signal: options.signal };
+    const encode = json ? JSON.stringify : toFormString;
+    const bodySerializer = (body: unknown) => (known.body = encode(body));
+    const fetch = createTransport(
+      this.config.send,
+      { ...this.config, timeout: options.timeout ?? this.config.timeout, maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries },
+      known,
+    );
+    const init: SendInit = { headers, fetch, parseAs: 'text', bodySerializer };
     if (options.signal !== undefined) init.signal = options.signal;
 
     let response: Response;

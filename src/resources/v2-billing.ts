@@ -37,7 +37,7 @@ export class MeterEventSessions {
 
   /** A session token for the meter event stream, valid for 15 minutes. */
   create(options?: RequestOptions): Promise<WithLastResponse<V2MeterEventSession>> {
-    return this.core.send('POST', options, (init) => this.core.raw.POST('/v2/billing/meter_event_session', { ...init }));
+    return this.core.send('POST', options, (init) => this.core.raw.POST('/v2/billing/meter_event_session', { ...init }), { json: true });
   }
 }
 
@@ -62,7 +62,7 @@ export class MeterEventStreamRequests {
         const body = { ...params, events: events.map((e, i) => toWireEvent(e, `events[${i}]`)) };
         return this.core.raw.POST('/v2/billing/meter_event_stream', { ...init, body });
       },
-      { emptyBody: true },
+      { json: true, emptyBody: true },
     );
   }
 }
@@ -82,6 +82,7 @@ export class V2MeterEvents {
         return this.core.raw.POST('/v2/billing/meter_events', { ...init, body });
       },
       {
+        json: true,
         onDuplicateOfEarlierAttempt: (): V2MeterEvent => ({
           object: 'v2.billing.meter_event',
           created: sentAt,
@@ -101,9 +102,14 @@ export class V2MeterEventAdjustments {
   constructor(private readonly core: Core) {}
 
   create(params: V2MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<V2MeterEventAdjustment>> {
-    return this.core.send('POST', options, (init) => {
-      checkParams(params);
-      return this.core.raw.POST('/v2/billing/meter_event_adjustments', { ...init, body: params });
-    });
+    return this.core.send(
+      'POST',
+      options,
+      (init) => {
+        checkParams(params);
+        return this.core.raw.POST('/v2/billing/meter_event_adjustments', { ...init, body: params });
+      },
+      { json: true },
+    );
   }
 }

@@ -17,9 +17,12 @@ export interface MeterEventStreamOptions {
   maxBatchSize?: number;
   /** A partial batch is sent once its first event has waited this long. @unit milliseconds @default 100 */
   flushIntervalMs?: number;
-  /** Batch requests in flight at once. @default 4 */
+  /** Batch requests in flight at once. @default 8 */
   maxConcurrency?: number;
-  /** Events held (queued or in flight) before send() waits for room. @default 10000 */
+  /**
+   * Events held (queued or in flight) before send() waits for room.
+   * @default 2 x maxConcurrency x maxBatchSize (1,600): enough to keep every request slot busy
+   */
   maxBufferedEvents?: number;
   /** Retries of a batch request after connection errors, timeouts, 409, 429 and 5xx. @default 10 */
   maxNetworkRetries?: number;
@@ -56,9 +59,10 @@ export interface MeterEventStreamStats {
   peakBuffered: number;
 }
 
-interface Pending {
-  event: V2MeterEventInput;
-  seq: number;
+/** Events with consecutive sequence numbers from `first` (flush() waits on sequence numbers). */
+interface Batch {
+  events: V2MeterEventInput[];
+  first: number;
 }
 
 interface FlushWaiter {
@@ -66,6 +70,8 @@ interface FlushWaiter {
   remaining: number;
   resolve: () => void;
 }
+
+const DONE = Promise.resolve();
 
 function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -85,7 +91,9 @@ export class MeterEventStream {
   readonly #retries: number;
   readonly #onError: ((failure: MeterEventStreamFailure) => void) | undefined;
 
-  #queue: Pending[] = [];
+  /** Full batches waiting for a free request slot, then the one being filled. */
+  #ready: Batch[] = [];
+  #filling: Batch = { events: [], first: 0 };
   #seq = 0;
   #inFlight = 0;
   #buffered = 0;
@@ -102,8 +110,8 @@ export class MeterEventStream {
     this.#core = core;
     this.#batchSize = integerOption(options.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
     this.#intervalMs = integerOption(options.flushIntervalMs, 'flushIntervalMs', 0, 3_600_000, 100);
-    this.#concurrency = integerOption(options.maxConcurrency, 'maxConcurrency', 1, 256, 4);
-    this.#maxBuffered = integerOption(options.maxBufferedEvents, 'maxBufferedEvents', this.#batchSize, 10_000_000, 10_000);
+    this.#concurrency = integerOption(options.maxConcurrency, 'maxConcurrency', 1, 256, 8);
+    this.#maxBuffered = integerOption(options.maxBufferedEvents, 'maxBufferedEvents', this.#batchSize, 10_000_000, 2 * this.#concurrency * this.#batchSize);
     this.#retries = integerOption(options.maxNetworkRetries, 'maxNetworkRetries', 0, 100, 10);
     const margin = integerOption(options.refreshMarginMs, 'refreshMarginMs', 0, 14 * 60_000, 60_000);
     if (options.onError !== undefined && typeof options.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
@@ -116,8 +124,22 @@ export class MeterEventStream {
   }
 
   /** Buffers one event; waits while the buffer is full. Rejects after close(), or on invalid input. */
-  async send(event: MeterEventStreamEvent): Promise<void> {
-    const wire = this.#prepare(event);
+  send(event: MeterEventStreamEvent): Promise<void> {
+    let wire: V2MeterEventInput;
+    try {
+      wire = this.#prepare(event);
+      // The common case (room in the buffer) allocates no promise: this runs once per event.
+      if (this.#buffered < this.#maxBuffered) {
+        this.#enqueue(wire);
+        return DONE;
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.#sendWhenRoom(wire);
+  }
+
+  async #sendWhenRoom(wire: V2MeterEventInput): Promise<void> {
     while (this.#buffered >= this.#maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
     this.#enqueue(wire);
   }
@@ -166,7 +188,7 @@ export class MeterEventStream {
       throw new StripeInvalidParameterError('identifier', 'identifier must be a string of 1 to 100 characters');
     }
     let time: string;
-    if (timestamp === undefined) time = new Date().toISOString();
+    if (timestamp === undefined) time = this.#now();
     else if (timestamp instanceof Date && Number.isFinite(timestamp.getTime())) time = timestamp.toISOString();
     else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) time = timestamp;
     else throw new StripeInvalidParameterError('timestamp', 'timestamp must be a Date or an RFC 3339 string');
@@ -175,27 +197,38 @@ export class MeterEventStream {
 
   #enqueue(event: V2MeterEventInput): void {
     if (this.#closing) throw new MeterEventStreamClosedError();
-    this.#queue.push({ event, seq: this.#seq++ });
+    this.#filling.events.push(event);
+    this.#seq++;
     this.#stats.sent++;
     if (++this.#buffered > this.#stats.peakBuffered) this.#stats.peakBuffered = this.#buffered;
-    if (this.#queue.length >= this.#batchSize) this.#pump();
-    else this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.#urgent = true;
+    if (this.#filling.events.length >= this.#batchSize) {
+      this.#ready.push(this.#filling);
+      this.#filling = { events: [], first: this.#seq };
       this.#pump();
-    }, this.#intervalMs);
+    } else {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#urgent = true;
+        this.#pump();
+      }, this.#intervalMs);
+    }
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && (this.#urgent || this.#queue.length >= this.#batchSize)) {
-      const batch = this.#queue.splice(0, this.#batchSize);
+    while (this.#inFlight < this.#concurrency) {
+      let batch = this.#ready.shift();
+      if (batch === undefined && this.#urgent && this.#filling.events.length > 0) {
+        batch = this.#filling;
+        this.#filling = { events: [], first: this.#seq };
+      }
+      if (batch === undefined) break;
       this.#inFlight++;
       void this.#deliver(batch).finally(() => {
         this.#inFlight--;
         this.#pump();
       });
     }
-    if (this.#queue.length === 0) {
+    if (this.#ready.length === 0 && this.#filling.events.length === 0) {
       this.#urgent = false;
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -203,7 +236,7 @@ export class MeterEventStream {
   }
 
   /** Sends a batch until each of its events is accepted or failed for good; never rejects. */
-  async #deliver(batch: Pending[]): Promise<void> {
+  async #deliver(batch: Batch): Promise<void> {
     for (let expiredSessions = 0; ; ) {
       let token: string;
       try {
@@ -216,28 +249,29 @@ export class MeterEventStream {
         const result = await this.#core.send<Record<string, never>>(
           'POST',
           { apiKey: token, maxNetworkRetries: this.#retries },
-          (init) => this.#core.raw.POST(STREAM_PATH, { ...init, body: { events: batch.map((p) => p.event) } }),
-          { emptyBody: true },
+          (init) => this.#core.raw.POST(STREAM_PATH, { ...init, body: { events: batch.events } }),
+          { json: true, emptyBody: true },
         );
-        this.#stats.retried += (result.lastResponse.attempts - 1) * batch.length;
+        this.#stats.retried += (result.lastResponse.attempts - 1) * batch.events.length;
         this.#stats.batches++;
         this.#settle(batch, undefined);
         return;
       } catch (caught) {
         const error = asStripeError(caught);
-        this.#stats.retried += Math.max(0, (error.attempts ?? 1) - 1) * batch.length;
+        this.#stats.retried += Math.max(0, (error.attempts ?? 1) - 1) * batch.events.length;
         if (error instanceof TemporarySessionExpiredError && expiredSessions++ < 3) {
           this.#sessions.expired(token);
-          this.#stats.retried += batch.length;
+          this.#stats.retried += batch.events.length;
           continue;
         }
-        if (error instanceof StripeInvalidRequestError && batch.length > 1) {
+        const { events, first } = batch;
+        if (error instanceof StripeInvalidRequestError && events.length > 1) {
           // One bad event rejects its whole batch: split it until the bad ones stand alone, so the
           // others get through (their identifiers make the resend safe).
-          const half = Math.ceil(batch.length / 2);
-          this.#stats.retried += batch.length;
-          await this.#deliver(batch.slice(0, half));
-          await this.#deliver(batch.slice(half));
+          const half = Math.ceil(events.length / 2);
+          this.#stats.retried += events.length;
+          await this.#deliver({ events: events.slice(0, half), first });
+          await this.#deliver({ events: events.slice(half), first: first + half });
           return;
         }
         this.#settle(batch, error);
@@ -246,18 +280,33 @@ export class MeterEventStream {
     }
   }
 
-  #settle(batch: Pending[], error: StripeError | undefined): void {
-    for (const { event, seq } of batch) {
-      if (error === undefined) this.#stats.accepted++;
-      else {
-        this.#stats.failed++;
-        this.#report({ event, error });
-      }
-      this.#buffered--;
-      for (const waiter of this.#flushes) if (seq < waiter.target && --waiter.remaining === 0) waiter.resolve();
+  #settle({ events, first }: Batch, error: StripeError | undefined): void {
+    const n = events.length;
+    if (error === undefined) this.#stats.accepted += n;
+    else {
+      this.#stats.failed += n;
+      for (const event of events) this.#report({ event, error });
     }
-    this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
+    this.#buffered -= n;
+    for (const waiter of this.#flushes) {
+      // Only this batch's events sent before the flush() call count for it.
+      waiter.remaining -= Math.max(0, Math.min(n, waiter.target - first));
+      if (waiter.remaining === 0) waiter.resolve();
+    }
+    if (this.#flushes.length > 0) this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
     while (this.#room.length > 0 && this.#buffered < this.#maxBuffered) this.#room.shift()?.();
+  }
+
+  #isoMs = -1;
+  #iso = '';
+  /** The current time as RFC 3339, formatted once per millisecond (events arrive many per ms). */
+  #now(): string {
+    const ms = Date.now();
+    if (ms !== this.#isoMs) {
+      this.#isoMs = ms;
+      this.#iso = new Date(ms).toISOString();
+    }
+    return this.#iso;
   }
 
   #report(failure: MeterEventStreamFailure): void {
