@@ -1,6 +1,6 @@
 export { StripeMeters, DEFAULT_BASE_URL, DEFAULT_METER_EVENTS_BASE_URL, DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS } from './client.js';
 export { API_VERSION } from '../generated/schema.js';
-export type { LastResponse, RequestEvent, RequestOptions, ResponseEvent, StripeMetersOptions, WithLastResponse } from './options.js';
+export type { FetchLike, LastResponse, RequestEvent, RequestOptions, ResponseEvent, StripeMetersOptions, WithLastResponse } from './options.js';
 export { ListPromise, MAX_AUTO_PAGING_TO_ARRAY } from './list-promise.js';
 export {
   StripeError,

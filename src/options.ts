@@ -1,6 +1,6 @@
-import type { RequestEvent, ResponseEvent } from './internal/transport.js';
+import type { FetchLike, RequestEvent, ResponseEvent } from './internal/transport.js';
 
-export type { RequestEvent, ResponseEvent };
+export type { FetchLike, RequestEvent, ResponseEvent };
 
 /** Options of a StripeMeters client; every one can be left out. */
 export interface StripeMetersOptions {
@@ -16,8 +16,11 @@ export interface StripeMetersOptions {
   baseUrl?: string;
   /** Host of the v2 meter event stream. @default "https://meter-events.stripe.com" */
   meterEventsBaseUrl?: string;
-  /** A fetch implementation (tests, proxies, a faster transport). @default globalThis.fetch */
-  fetch?: (input: Request) => Promise<Response>;
+  /**
+   * The fetch to send requests with, called as `fetch(url, init)`: a test double, a proxy-aware
+   * fetch, or `undiciFetch()` from `stripe-meters/undici` (faster in Node). @default globalThis.fetch
+   */
+  fetch?: FetchLike;
   /**
    * Backoff between retries: `initialMs` doubling per attempt up to `maxMs`, with jitter; a
    * Retry-After header wins, up to `maxRetryAfterMs`. Shrink it in tests of failure handling.

@@ -10,21 +10,13 @@ import {
   type LastResponse,
   type StripeMetersOptions,
 } from '../src/index.js';
+import { editingHeaders } from './helpers.js';
 
 const url = inject('prismUrl');
 const HOUR = 1711584000;
 
 function client(options: StripeMetersOptions = {}): StripeMeters {
   return new StripeMeters('sk_test_contract', { baseUrl: url, meterEventsBaseUrl: url, maxNetworkRetries: 0, ...options });
-}
-
-/** A fetch that edits each request's headers before it leaves (to drop credentials, or ask Prism for an example). */
-function editingHeaders(edit: (h: Headers) => void) {
-  return (req: Request) => {
-    const headers = new Headers(req.headers);
-    edit(headers);
-    return fetch(new Request(req, { headers }));
-  };
 }
 
 // Prism builds every deepObject-encoded form field, present or not, so an absent optional object

@@ -11,7 +11,7 @@ import {
   type StripeMetersOptions,
 } from '../src/index.js';
 import { seeded, startFaultServer, type Fault } from './fault-server.js';
-import { KEY } from './helpers.js';
+import { editingHeaders, KEY } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startFaultServer>>;
 const servers: Server[] = [];
@@ -98,11 +98,7 @@ describe('retries', () => {
     // key (as after a key expiry), so the server refuses the identifier as a duplicate.
     const { server, stripe } = await setup(({ n }) => (n === 1 ? 'reset-after' : 'none'));
     let attempt = 0;
-    const fetchWithNewKeys = (req: Request) => {
-      const headers = new Headers(req.headers);
-      headers.set('Idempotency-Key', `rotated_${++attempt}`);
-      return fetch(new Request(req, { headers }));
-    };
+    const fetchWithNewKeys = editingHeaders((h) => h.set('Idempotency-Key', `rotated_${++attempt}`));
     const stripe2 = new StripeMeters(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 1 }, fetch: fetchWithNewKeys });
     const event = await stripe2.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer', timestamp: 1711584000 });
     expect(event.lastResponse.duplicateOfEarlierAttempt).toBe(true);

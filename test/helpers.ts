@@ -30,7 +30,8 @@ export const METER = {
 
 export function recorder(respond: (req: Request) => Response | Promise<Response> = () => json(200, METER)) {
   const requests: Recorded[] = [];
-  const fetch = async (req: Request): Promise<Response> => {
+  const fetch = async (url: string, init: RequestInit): Promise<Response> => {
+    const req = new Request(url, init);
     requests.push({ method: req.method, url: new URL(req.url), headers: req.headers, body: await req.text() });
     return respond(req);
   };
@@ -44,4 +45,13 @@ export function clientWith(respond?: (req: Request) => Response | Promise<Respon
   const rec = recorder(respond);
   const stripe = new StripeMeters(KEY, { maxNetworkRetries: 0, ...options, fetch: rec.fetch });
   return { stripe, requests: rec.requests };
+}
+
+/** A fetch to a real server that edits each request's headers first (drop credentials, ask Prism for an example...). */
+export function editingHeaders(edit: (headers: Headers) => void) {
+  return (url: string, init: RequestInit) => {
+    const headers = new Headers(init.headers);
+    edit(headers);
+    return fetch(url, { ...init, headers });
+  };
 }

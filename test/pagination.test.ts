@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { StripeAPIError, StripeInvalidParameterError, StripeMeters, type Meter } from '../src/index.js';
-import { clientWith, json, METER } from './helpers.js';
+import { clientWith, editingHeaders, json, METER } from './helpers.js';
 
 const ALL = Array.from({ length: 25 }, (_, i) => ({ ...METER, id: `mtr_${String(i).padStart(2, '0')}` }));
 
@@ -150,11 +150,7 @@ describe('auto-pagination', () => {
     const asking = new StripeMeters('sk_test_pages', {
       baseUrl: url,
       maxNetworkRetries: 0,
-      fetch: (req) => {
-        const headers = new Headers(req.headers);
-        headers.set('Prefer', 'example=more');
-        return fetch(new Request(req, { headers }));
-      },
+      fetch: editingHeaders((h) => h.set('Prefer', 'example=more')),
     });
     const ids: string[] = [];
     const error = await asking.billing.meters

@@ -6,11 +6,11 @@ import { StripeAPIError, StripeConnectionError, StripeError } from '../errors.js
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
 import { newIdempotencyKey } from './ids.js';
 import { toFormString } from './form.js';
-import { attemptsOf, createTransport, type Fetch, type KnownRequest, type Send, type TransportSettings } from './transport.js';
+import { attemptsOf, createTransport, type Fetch, type FetchLike, type KnownRequest, type TransportSettings } from './transport.js';
 import { checkRequestOptions } from './validate.js';
 
 export interface CoreConfig extends TransportSettings {
-  send: Send;
+  send: FetchLike;
   apiKey: string;
 }
 

@@ -5,15 +5,17 @@
 import { StripeConnectionError } from '../errors.js';
 import { retryDelayMs, shouldRetry, type RetryDelays } from './retry-policy.js';
 
-/** A user-supplied fetch: it receives a Request. */
+/** What openapi-fetch calls: it receives a Request. */
 export type Fetch = (input: Request) => Promise<Response>;
-/** How an attempt goes out: the runtime's fetch takes (url, init) directly, saving a Request copy. */
-export type Send = (url: string, init: RequestInit) => Promise<Response>;
+/**
+ * How an attempt goes out: the standard fetch signature, (url, init). The runtime's fetch, a
+ * test double, or a faster transport such as `stripe-meters/undici` all fit.
+ */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
-export function sendWith(fetch: Fetch | undefined): Send {
-  if (fetch !== undefined) return (url, init) => fetch(new Request(url, init));
+export function sendWith(fetch: FetchLike | undefined): FetchLike {
   // Called through globalThis: some runtimes reject a fetch detached from its global.
-  return (url, init) => globalThis.fetch(url, init);
+  return fetch ?? ((url, init) => globalThis.fetch(url, init));
 }
 
 /** What the onRequest hook sees of each attempt: never a key or token. */
@@ -55,9 +57,12 @@ export interface KnownRequest {
 /** How many attempts produced a response (read by the facade for lastResponse). */
 export const attemptsOf = new WeakMap<Response, number>();
 
+/** Responses whose body is already in memory (built by undiciFetch): no need to buffer them again. */
+export const bufferedResponses = new WeakSet<Response>();
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-export function createTransport(send: Send, settings: TransportSettings, known?: KnownRequest): Fetch {
+export function createTransport(send: FetchLike, settings: TransportSettings, known?: KnownRequest): Fetch {
   return async (request) => {
     const caller = known === undefined ? request.signal : known.signal;
     const body = known?.body ?? (request.body === null ? undefined : await request.arrayBuffer());
@@ -107,7 +112,7 @@ interface Outcome {
   discard: () => Promise<void>;
 }
 
-async function attemptOnce(send: Send, request: Request, body: BodyInit | undefined, caller: AbortSignal | undefined, timeoutMs: number): Promise<Outcome> {
+async function attemptOnce(send: FetchLike, request: Request, body: BodyInit | undefined, caller: AbortSignal | undefined, timeoutMs: number): Promise<Outcome> {
   // One controller per attempt, aborted by a timer or by the caller; cheaper than composing
   // AbortSignal.timeout with AbortSignal.any on every request, and cleared once the body is in.
   const controller = new AbortController();
@@ -134,6 +139,10 @@ async function attemptOnce(send: Send, request: Request, body: BodyInit | undefi
     return { response: undefined, error, timedOut, read: () => Promise.reject(error as Error), discard: () => Promise.resolve() };
   }
   const read = async (attempt: number) => {
+    if (bufferedResponses.has(response)) {
+      done();
+      return response;
+    }
     try {
       const bytes = NULL_BODY_STATUS.has(response.status) ? null : await response.arrayBuffer();
       return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
@@ -164,6 +173,9 @@ function describe(error: unknown, timedOut: boolean): string {
   if (timedOut) return 'timed out';
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
+  // undici's request API puts the code on the error itself.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
