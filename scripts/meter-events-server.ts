@@ -2,7 +2,7 @@
 // (tokens with a lifetime), the v2 stream (dedupes identifiers), v1 meter events. It can fail on
 // purpose per request (tests) or run flat out (the benchmark's sink, in its own process).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export type StreamFault = 'none' | 'reset-before' | 'reset-after' | 'expire-session' | { status: number; retryAfter?: string };
 
@@ -148,16 +148,5 @@ export async function startMeterEventsServer(options: MeterEventsServerOptions =
     handle.catch((error: unknown) => json(res, 500, { error: { type: 'api_error', message: String(error) } }));
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    state,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), state };
 }

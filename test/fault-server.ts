@@ -2,7 +2,7 @@
 // a repeated Idempotency-Key replays the stored answer, a repeated meter event identifier is
 // refused as `duplicate_meter_event`. Each attempt's fault comes from `plan`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../scripts/loopback.js';
 import { METER } from './helpers.js';
 
 export type Fault =
@@ -96,21 +96,7 @@ export async function startFaultServer(plan: (info: AttemptInfo) => Fault = () =
       else send(res, reply, stored === undefined ? {} : { 'idempotent-replayed': 'true' });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    events,
-    attemptsByKey,
-    bodiesByKey,
-    faults,
-    requests: () => n,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), events, attemptsByKey, bodiesByKey, faults, requests: () => n };
 }
 
 /** A small deterministic PRNG (mulberry32), so a fault mix is the same on every run. */

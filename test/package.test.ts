@@ -5,12 +5,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../scripts/loopback.js';
 import { METER } from './helpers.js';
 
 const run = promisify(execFile);
@@ -57,8 +57,7 @@ listMeters(location.origin).then((ids) => { document.getElementById('out').textC
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_browser' }).end(JSON.stringify({ object: 'list', data: [METER], has_more: false, url: '/v1/billing/meters' }));
     } else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { ...(await listenOnLoopback(server)), seen };
 }
 
 describe('the package', () => {

@@ -1,6 +1,6 @@
 // A loopback HTTP server that records every request and answers like Stripe would (shape only).
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../scripts/loopback.js';
 import { METER } from './helpers.js';
 
 export interface RecordedRequest {
@@ -20,7 +20,7 @@ function answerFor(path: string): unknown {
   return METER;
 }
 
-export async function startRecordingServer(): Promise<{ url: string; port: number; requests: RecordedRequest[]; close(): Promise<void> }> {
+export async function startRecordingServer() {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -38,12 +38,5 @@ export async function startRecordingServer(): Promise<{ url: string; port: numbe
       res.end(JSON.stringify(answerFor(url.pathname)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { ...(await listenOnLoopback(server)), requests };
 }

@@ -113,6 +113,28 @@ export class Core {
   }
 }
 
+/**
+ * A meter event rebuilt from what was sent, for a create whose earlier attempt landed but whose
+ * answer was lost (see SendOptions.onDuplicateOfEarlierAttempt).
+ */
+export function eventAsSent<O extends string, Time extends number | string>(
+  object: O,
+  sentAt: Time,
+  event: { event_name: string; timestamp?: Time },
+  body: { identifier?: string; payload: Record<string, string> } | undefined,
+  livemode: boolean,
+) {
+  return {
+    object,
+    created: sentAt,
+    event_name: event.event_name,
+    identifier: body?.identifier ?? '',
+    livemode,
+    payload: body?.payload ?? {},
+    timestamp: event.timestamp ?? sentAt,
+  };
+}
+
 function withLastResponse(result: object, last: LastResponse): object {
   Object.defineProperty(result, 'lastResponse', { value: last, enumerable: false });
   return result;

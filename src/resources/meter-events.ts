@@ -1,4 +1,4 @@
-import type { Core } from '../internal/core.js';
+import { eventAsSent, type Core } from '../internal/core.js';
 import { checkParams, normalizePayload } from '../internal/validate.js';
 import { newIdentifier } from '../internal/ids.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
@@ -27,17 +27,7 @@ export class MeterEvents {
         body = { ...params, payload: normalizePayload(params.payload), identifier: params.identifier ?? newIdentifier() };
         return this.core.raw.POST('/v1/billing/meter_events', { ...init, body });
       },
-      {
-        onDuplicateOfEarlierAttempt: (): MeterEvent => ({
-          object: 'billing.meter_event',
-          created: sentAt,
-          event_name: params.event_name,
-          identifier: body?.identifier ?? '',
-          livemode: this.core.livemode(options),
-          payload: body?.payload ?? {},
-          timestamp: params.timestamp ?? sentAt,
-        }),
-      },
+      { onDuplicateOfEarlierAttempt: (): MeterEvent => eventAsSent('billing.meter_event', sentAt, params, body, this.core.livemode(options)) },
     );
   }
 }

@@ -1,5 +1,5 @@
 import { StripeInvalidParameterError } from '../errors.js';
-import type { Core } from '../internal/core.js';
+import { eventAsSent, type Core } from '../internal/core.js';
 import { newIdentifier } from '../internal/ids.js';
 import { checkParams, normalizePayload } from '../internal/validate.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
@@ -83,15 +83,7 @@ export class V2MeterEvents {
       },
       {
         json: true,
-        onDuplicateOfEarlierAttempt: (): V2MeterEvent => ({
-          object: 'v2.billing.meter_event',
-          created: sentAt,
-          event_name: params.event_name,
-          identifier: body?.identifier ?? '',
-          livemode: this.core.livemode(options),
-          payload: body?.payload ?? {},
-          timestamp: params.timestamp ?? sentAt,
-        }),
+        onDuplicateOfEarlierAttempt: (): V2MeterEvent => eventAsSent('v2.billing.meter_event', sentAt, params, body, this.core.livemode(options)),
       },
     );
   }
