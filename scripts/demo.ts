@@ -37,7 +37,7 @@ async function walk(stripe: StripeMeters, live: boolean): Promise<void> {
     line(`tokens=${String(tokens).padStart(3)}  -> ${event.object} identifier=${event.identifier} timestamp=${event.timestamp}`);
   }
 
-  title('Report usage at volume: a v2 meter event session and one stream batch');
+  title('Report usage at volume: a v2 session and one stream batch by hand, then the batching sender');
   const session = await stripe.v2.billing.meterEventSession.create();
   line(`session ${session.id}, token valid until ${session.expires_at}`);
   const batch = Array.from({ length: 50 }, (_, i) => ({
@@ -47,6 +47,11 @@ async function walk(stripe: StripeMeters, live: boolean): Promise<void> {
   }));
   await stripe.v2.billing.meterEventStream.create({ events: batch }, { apiKey: session.authentication_token });
   line(`${batch.length} events accepted in one request (validated asynchronously by Stripe)`);
+  const stream = stripe.meterEventStream({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
+  for (let i = 0; i < 1000; i++) await stream.send({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: 1 + (i % 9) } });
+  await stream.close();
+  const { sent, accepted, failed, batches, sessionsCreated } = stream.stats;
+  line(`meterEventStream(): ${sent} events sent, ${accepted} accepted, ${failed} failed, in ${batches} batches under ${sessionsCreated} session`);
   const v2event = await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: '42' } });
   line(`v2 meter event (validated synchronously): ${v2event.identifier}`);
 

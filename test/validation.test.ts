@@ -164,3 +164,21 @@ describe('parameter checks (nothing is sent)', () => {
     return expect(result).rejects.toBeInstanceOf(StripeInvalidParameterError);
   });
 });
+
+describe('params that cannot be encoded', () => {
+  it('a cycle in v1 params is refused, naming where, before sending', async () => {
+    const params: Record<string, unknown> = { display_name: 'x' };
+    params['self'] = params;
+    const e = await rejected((s) => s.billing.meters.update('mtr_1', params as never));
+    expect(e).toBeInstanceOf(StripeInvalidParameterError);
+    expect(e.param).toMatch(/^self(\[self\])+/);
+    expect(e.message).toMatch(/cycle/);
+  });
+
+  it('a BigInt or a cycle in v2 JSON params is refused before sending', async () => {
+    const e = await rejected((s) => s.v2.billing.meterEventAdjustments.create({ event_name: 'e', type: 'cancel', cancel: { identifier: 1n as never } }));
+    expect(e).toBeInstanceOf(StripeInvalidParameterError);
+    expect(e.param).toBe('params');
+    expect(e.message).toMatch(/cannot be sent as JSON/);
+  });
+});

@@ -2,7 +2,7 @@
 // non-enumerable lastResponse.
 import type { Client } from 'openapi-fetch';
 import type { paths } from '../../generated/schema.js';
-import { StripeAPIError, StripeConnectionError, StripeError } from '../errors.js';
+import { StripeAPIError, StripeConnectionError, StripeError, StripeInvalidParameterError } from '../errors.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
 import { newIdempotencyKey } from './ids.js';
 import { toFormString } from './form.js';
@@ -68,8 +68,7 @@ export class Core {
 
     // The serializer keeps what it wrote, so that retries resend it without reading the Request.
     const known: KnownRequest = { signal: options.signal };
-    const encode = json ? JSON.stringify : toFormString;
-    const bodySerializer = (body: unknown) => (known.body = encode(body));
+    const bodySerializer = (body: unknown) => (known.body = json ? toJson(body) : toFormString(body));
     const fetch = createTransport(
       this.config.send,
       { ...this.config, timeout: options.timeout ?? this.config.timeout, maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries },
@@ -97,10 +96,9 @@ export class Core {
         }
         throw error;
       }
-      // The body is read after the transport returned: a timeout or abort can still land here.
       if (options.signal?.aborted) throw options.signal.reason;
-      const timedOut = (error as { name?: unknown }).name === 'TimeoutError';
-      throw new StripeConnectionError({ message: timedOut ? 'Timed out reading the response from Stripe' : 'Reading the response from Stripe failed', cause: error });
+      // The transport maps every network failure; what is left is a runtime that misbehaved.
+      throw new StripeConnectionError({ message: `Request to Stripe failed: ${error instanceof Error ? error.message : String(error)}`, cause: error });
     }
     const last: LastResponse = {
       requestId: response.headers.get('request-id') ?? undefined,
@@ -133,6 +131,15 @@ export function eventAsSent<O extends string, Time extends number | string>(
     payload: body?.payload ?? {},
     timestamp: event.timestamp ?? sentAt,
   };
+}
+
+function toJson(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    // A BigInt or a cycle: say so before anything is sent.
+    throw new StripeInvalidParameterError('params', `params cannot be sent as JSON: ${(error as Error).message}`);
+  }
 }
 
 function withLastResponse(result: object, last: LastResponse): object {

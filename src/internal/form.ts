@@ -36,14 +36,18 @@ function scalar(key: string, value: unknown): string {
   }
 }
 
-function collect(pairs: string[], key: string, value: unknown): void {
+// Deeper than any Stripe parameter; past it the params almost certainly contain a cycle.
+const MAX_DEPTH = 20;
+
+function collect(pairs: string[], key: string, value: unknown, depth = 0): void {
   if (value === undefined) return;
+  if (depth > MAX_DEPTH) throw new StripeInvalidParameterError(key, `${key} is nested more than ${MAX_DEPTH} levels deep (does it contain a cycle?)`);
   if (value === null || typeof value !== 'object' || value instanceof Date) {
     pairs.push(`${encode(key)}=${encode(scalar(key, value))}`);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => collect(pairs, `${key}[${i}]`, item));
+    value.forEach((item, i) => collect(pairs, `${key}[${i}]`, item, depth + 1));
   } else {
-    for (const k of Object.keys(value)) collect(pairs, `${key}[${k}]`, (value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value)) collect(pairs, `${key}[${k}]`, (value as Record<string, unknown>)[k], depth + 1);
   }
 }
 
