@@ -5,6 +5,7 @@ import { StripeAPIError, StripeConnectionError, StripeMeters } from '../src/inde
 import { undiciFetch } from '../src/undici.js';
 import { startFaultServer, type Fault } from './fault-server.js';
 import { KEY } from './helpers.js';
+import { startMeterEventsServer } from '../scripts/meter-events-server.js';
 import { startRecordingServer } from './recording-server.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -66,5 +67,18 @@ describe('undiciFetch', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(reason), 30);
     await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal })).rejects.toBe(reason);
+  });
+
+  it('carries the batching stream through resets, 500s and expired sessions, each event once', async () => {
+    const server = await startMeterEventsServer({ streamFault: (n) => (n % 7 === 0 ? 'reset-after' : n % 11 === 0 ? { status: 500 } : n % 13 === 0 ? 'expire-session' : 'none') });
+    closers.push(server.close);
+    const stripe = new StripeMeters(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, fetch: undiciFetch(), retryDelay: { initialMs: 1, maxMs: 2 } });
+    const stream = stripe.meterEventStream();
+    for (let i = 0; i < 20_000; i++) await stream.send({ event_name: 'api_call', payload: { value: 1 } });
+    await stream.close();
+    expect(server.state.events.size).toBe(20_000);
+    expect([...server.state.events.values()].every((n) => n === 1)).toBe(true);
+    expect(stream.stats).toMatchObject({ sent: 20_000, accepted: 20_000, failed: 0 });
+    expect(server.state.duplicatesDropped).toBeGreaterThan(0);
   });
 });
