@@ -2,62 +2,15 @@
 // sent in batches of up to 100 by a few concurrent requests, under one shared session token.
 // Every event carries an identifier from the moment it is accepted by send(), so any resend
 // (transport retry, expired session, isolating a bad event) is deduplicated by Stripe.
-import { StripeConnectionError, StripeError, StripeInvalidParameterError, StripeInvalidRequestError, TemporarySessionExpiredError } from '../errors.js';
+import { StripeConnectionError, StripeError, StripeInvalidRequestError, TemporarySessionExpiredError } from '../errors.js';
 import type { Core } from '../internal/core.js';
-import { newIdentifier } from '../internal/ids.js';
 import { STREAM_PATH } from '../internal/raw-client.js';
-import { checkParams, normalizePayload } from '../internal/validate.js';
 import type { V2MeterEventInput, V2MeterEventSession } from '../types.js';
-import { MAX_STREAM_BATCH } from '../resources/v2-billing.js';
 import { MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure } from './errors.js';
 import { SessionTokens } from './session.js';
+import { prepareEvent, streamSettings, type MeterEventStreamEvent, type MeterEventStreamOptions, type MeterEventStreamStats, type StreamSettings } from './settings.js';
 
-export interface MeterEventStreamOptions {
-  /** Events per request. @default 100 (Stripe's maximum) */
-  maxBatchSize?: number;
-  /** A partial batch is sent once its first event has waited this long. @unit milliseconds @default 100 */
-  flushIntervalMs?: number;
-  /** Batch requests in flight at once. @default 8 */
-  maxConcurrency?: number;
-  /**
-   * Events held (queued or in flight) before send() waits for room.
-   * @default 2 x maxConcurrency x maxBatchSize (1,600): enough to keep every request slot busy
-   */
-  maxBufferedEvents?: number;
-  /** Retries of a batch request after connection errors, timeouts, 409, 429 and 5xx. @default 10 */
-  maxNetworkRetries?: number;
-  /** Refresh the session token this long before it expires. @unit milliseconds @default 60000 */
-  refreshMarginMs?: number;
-  /** Called once for each event that failed for good (without it, flush() and close() reject with them). */
-  onError?: (failure: MeterEventStreamFailure) => void;
-}
-
-/** An event for the stream; `identifier` and `timestamp` are filled in by send() when absent. */
-export interface MeterEventStreamEvent {
-  event_name: string;
-  payload: Record<string, string | number>;
-  identifier?: string;
-  /** RFC 3339 string or Date. @default the time of send() */
-  timestamp?: string | Date;
-}
-
-export interface MeterEventStreamStats {
-  /** Events accepted by send(). */
-  sent: number;
-  /** Events Stripe accepted (a 200 for their batch). */
-  accepted: number;
-  /** Events that failed for good (reported through onError or flush()). */
-  failed: number;
-  /** Event sends repeated after a failed attempt (same identifiers). */
-  retried: number;
-  /** Batch requests Stripe accepted. */
-  batches: number;
-  /** Session tokens created. */
-  sessionsCreated: number;
-  /** Events queued or in flight now, and the most there ever were. */
-  buffered: number;
-  peakBuffered: number;
-}
+export type { MeterEventStreamEvent, MeterEventStreamOptions, MeterEventStreamStats };
 
 /** Events with consecutive sequence numbers from `first` (flush() waits on sequence numbers). */
 interface Batch {
@@ -73,23 +26,10 @@ interface FlushWaiter {
 
 const DONE = Promise.resolve();
 
-function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new StripeInvalidParameterError(name, `${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value as number;
-}
-
 export class MeterEventStream {
   readonly #core: Core;
   readonly #sessions: SessionTokens;
-  readonly #batchSize: number;
-  readonly #intervalMs: number;
-  readonly #concurrency: number;
-  readonly #maxBuffered: number;
-  readonly #retries: number;
-  readonly #onError: ((failure: MeterEventStreamFailure) => void) | undefined;
+  readonly #settings: StreamSettings;
 
   /** Full batches waiting for a free request slot, then the one being filled. */
   #ready: Batch[] = [];
@@ -105,18 +45,10 @@ export class MeterEventStream {
   #unreported: MeterEventStreamFailure[] = [];
   #stats = { sent: 0, accepted: 0, failed: 0, retried: 0, batches: 0, peakBuffered: 0 };
 
-  constructor(core: Core, createSession: () => Promise<V2MeterEventSession>, options: MeterEventStreamOptions = {}) {
-    checkParams(options, 'options');
+  constructor(core: Core, createSession: () => Promise<V2MeterEventSession>, options?: MeterEventStreamOptions) {
+    this.#settings = streamSettings(options);
     this.#core = core;
-    this.#batchSize = integerOption(options.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
-    this.#intervalMs = integerOption(options.flushIntervalMs, 'flushIntervalMs', 0, 3_600_000, 100);
-    this.#concurrency = integerOption(options.maxConcurrency, 'maxConcurrency', 1, 256, 8);
-    this.#maxBuffered = integerOption(options.maxBufferedEvents, 'maxBufferedEvents', this.#batchSize, 10_000_000, 2 * this.#concurrency * this.#batchSize);
-    this.#retries = integerOption(options.maxNetworkRetries, 'maxNetworkRetries', 0, 100, 10);
-    const margin = integerOption(options.refreshMarginMs, 'refreshMarginMs', 0, 14 * 60_000, 60_000);
-    if (options.onError !== undefined && typeof options.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
-    this.#onError = options.onError;
-    this.#sessions = new SessionTokens(createSession, margin);
+    this.#sessions = new SessionTokens(createSession, this.#settings.refreshMarginMs);
   }
 
   get stats(): MeterEventStreamStats {
@@ -129,7 +61,7 @@ export class MeterEventStream {
     try {
       wire = this.#prepare(event);
       // The common case (room in the buffer) allocates no promise: this runs once per event.
-      if (this.#buffered < this.#maxBuffered) {
+      if (this.#buffered < this.#settings.maxBuffered) {
         this.#enqueue(wire);
         return DONE;
       }
@@ -140,7 +72,7 @@ export class MeterEventStream {
   }
 
   async #sendWhenRoom(wire: V2MeterEventInput): Promise<void> {
-    while (this.#buffered >= this.#maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
+    while (this.#buffered >= this.#settings.maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
     this.#enqueue(wire);
   }
 
@@ -148,7 +80,7 @@ export class MeterEventStream {
   async sendMany(events: Iterable<MeterEventStreamEvent> | AsyncIterable<MeterEventStreamEvent>): Promise<number> {
     let n = 0;
     for await (const event of events) {
-      if (this.#buffered >= this.#maxBuffered) await this.send(event);
+      if (this.#buffered >= this.#settings.maxBuffered) await this.send(event);
       else this.#enqueue(this.#prepare(event));
       n++;
     }
@@ -179,20 +111,7 @@ export class MeterEventStream {
 
   #prepare(event: MeterEventStreamEvent): V2MeterEventInput {
     if (this.#closing) throw new MeterEventStreamClosedError();
-    checkParams(event, 'event');
-    if (typeof event.event_name !== 'string' || event.event_name === '') {
-      throw new StripeInvalidParameterError('event_name', 'event_name must be a non-empty string');
-    }
-    const { identifier, timestamp } = event;
-    if (identifier !== undefined && (typeof identifier !== 'string' || identifier === '' || identifier.length > 100)) {
-      throw new StripeInvalidParameterError('identifier', 'identifier must be a string of 1 to 100 characters');
-    }
-    let time: string;
-    if (timestamp === undefined) time = this.#now();
-    else if (timestamp instanceof Date && Number.isFinite(timestamp.getTime())) time = timestamp.toISOString();
-    else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) time = timestamp;
-    else throw new StripeInvalidParameterError('timestamp', 'timestamp must be a Date or an RFC 3339 string');
-    return { event_name: event.event_name, payload: normalizePayload(event.payload), identifier: identifier ?? newIdentifier(), timestamp: time };
+    return prepareEvent(event);
   }
 
   #enqueue(event: V2MeterEventInput): void {
@@ -201,7 +120,7 @@ export class MeterEventStream {
     this.#seq++;
     this.#stats.sent++;
     if (++this.#buffered > this.#stats.peakBuffered) this.#stats.peakBuffered = this.#buffered;
-    if (this.#filling.events.length >= this.#batchSize) {
+    if (this.#filling.events.length >= this.#settings.batchSize) {
       this.#ready.push(this.#filling);
       this.#filling = { events: [], first: this.#seq };
       this.#pump();
@@ -210,12 +129,12 @@ export class MeterEventStream {
         this.#timer = undefined;
         this.#urgent = true;
         this.#pump();
-      }, this.#intervalMs);
+      }, this.#settings.intervalMs);
     }
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency) {
+    while (this.#inFlight < this.#settings.concurrency) {
       let batch = this.#ready.shift();
       if (batch === undefined && this.#urgent && this.#filling.events.length > 0) {
         batch = this.#filling;
@@ -248,7 +167,7 @@ export class MeterEventStream {
       try {
         const result = await this.#core.send<Record<string, never>>(
           'POST',
-          { apiKey: token, maxNetworkRetries: this.#retries },
+          { apiKey: token, maxNetworkRetries: this.#settings.retries },
           (init) => this.#core.raw.POST(STREAM_PATH, { ...init, body: { events: batch.events } }),
           { json: true, emptyBody: true },
         );
@@ -294,28 +213,16 @@ export class MeterEventStream {
       if (waiter.remaining === 0) waiter.resolve();
     }
     if (this.#flushes.length > 0) this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
-    while (this.#room.length > 0 && this.#buffered < this.#maxBuffered) this.#room.shift()?.();
-  }
-
-  #isoMs = -1;
-  #iso = '';
-  /** The current time as RFC 3339, formatted once per millisecond (events arrive many per ms). */
-  #now(): string {
-    const ms = Date.now();
-    if (ms !== this.#isoMs) {
-      this.#isoMs = ms;
-      this.#iso = new Date(ms).toISOString();
-    }
-    return this.#iso;
+    while (this.#room.length > 0 && this.#buffered < this.#settings.maxBuffered) this.#room.shift()?.();
   }
 
   #report(failure: MeterEventStreamFailure): void {
-    if (this.#onError === undefined) {
+    if (this.#settings.onError === undefined) {
       this.#unreported.push(failure);
       return;
     }
     try {
-      this.#onError(failure);
+      this.#settings.onError(failure);
     } catch {
       // A throwing handler must not lose the failure: flush() reports it instead.
       this.#unreported.push(failure);
