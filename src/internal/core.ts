@@ -100,10 +100,14 @@ export class Core {
       // The transport maps every network failure; what is left is a runtime that misbehaved.
       throw new StripeConnectionError({ message: `Request to Stripe failed: ${error instanceof Error ? error.message : String(error)}`, cause: error });
     }
+    // Headers are copied into a plain object only if someone reads them: not on every request.
+    let headerRecord: Record<string, string> | undefined;
     const last: LastResponse = {
       requestId: response.headers.get('request-id') ?? undefined,
       statusCode: response.status,
-      headers: Object.fromEntries(response.headers),
+      get headers() {
+        return (headerRecord ??= Object.fromEntries(response.headers));
+      },
       idempotencyKey,
       attempts: attemptsOf.get(response) ?? 1,
     };

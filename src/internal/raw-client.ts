@@ -17,7 +17,7 @@ export interface RawClientConfig {
   fetch: Fetch;
 }
 
-export const FORM = 'application/x-www-form-urlencoded';
+const FORM = 'application/x-www-form-urlencoded';
 export const STREAM_PATH = '/v2/billing/meter_event_stream';
 
 function stripeMiddleware(config: RawClientConfig): Middleware {

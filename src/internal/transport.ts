@@ -66,30 +66,30 @@ export function createTransport(send: FetchLike, settings: TransportSettings, kn
   return async (request) => {
     const caller = known === undefined ? request.signal : known.signal;
     const body = known?.body ?? (request.body === null ? undefined : await request.arrayBuffer());
-    const base: RequestEvent = {
-      method: request.method,
-      url: request.url,
-      attempt: 0,
-      idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
-    };
+    const hooked = settings.onRequest !== undefined || settings.onResponse !== undefined;
     for (let attempt = 1; ; attempt++) {
-      const event = { ...base, attempt };
-      settings.onRequest?.(event);
-      const started = Date.now();
+      // Hook events are built only when there are hooks: this loop runs for every request.
+      const event: RequestEvent | undefined = hooked
+        ? { method: request.method, url: request.url, attempt, idempotencyKey: request.headers.get('idempotency-key') ?? undefined }
+        : undefined;
+      if (event !== undefined) settings.onRequest?.(event);
+      const started = hooked ? Date.now() : 0;
       const outcome = await attemptOnce(send, request, body, caller, settings.timeout);
       const { response } = outcome;
       const retry =
         (response === undefined || !response.ok) &&
         shouldRetry({ attempt, maxNetworkRetries: settings.maxNetworkRetries, status: response?.status, shouldRetryHeader: response?.headers.get('stripe-should-retry') });
       const retryInMs = retry ? retryDelayMs({ attempt, retryAfter: response?.headers.get('retry-after'), delays: settings.delays }) : undefined;
-      settings.onResponse?.({
-        ...event,
-        status: response?.status,
-        requestId: response?.headers.get('request-id') ?? undefined,
-        error: response === undefined ? describe(outcome.error, outcome.timedOut) : undefined,
-        elapsedMs: Date.now() - started,
-        retryInMs,
-      });
+      if (event !== undefined) {
+        settings.onResponse?.({
+          ...event,
+          status: response?.status,
+          requestId: response?.headers.get('request-id') ?? undefined,
+          error: response === undefined ? describe(outcome.error, outcome.timedOut) : undefined,
+          elapsedMs: Date.now() - started,
+          retryInMs,
+        });
+      }
       if (retryInMs === undefined) {
         if (response === undefined) throw connectionError(outcome.error, outcome.timedOut, settings.timeout, attempt);
         const final = await outcome.read(attempt);

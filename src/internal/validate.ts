@@ -30,11 +30,14 @@ export function checkId(id: unknown, param = 'id'): string {
   return id;
 }
 
-function checkInteger(value: unknown, param: string, min: 0 | 1): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
-    const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
-    throw new StripeInvalidParameterError(param, `${param} must be ${what}, got ${String(value)}`);
+/** An optional integer option within [min, max]; returns it, or `fallback` when it is absent. */
+export function checkInteger(value: unknown, param: string, min: number, max = Number.MAX_SAFE_INTEGER, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new StripeInvalidParameterError(param, `${param} must be an integer ${range}, got ${String(value)}`);
   }
+  return value as number;
 }
 
 function checkOptionalString(value: unknown, param: string): void {

@@ -1,7 +1,7 @@
 // The stream's options (defaults and limits), its stats, and the events it accepts.
 import { StripeInvalidParameterError } from '../errors.js';
 import { newIdentifier } from '../internal/ids.js';
-import { checkParams, normalizePayload } from '../internal/validate.js';
+import { checkInteger, checkParams, normalizePayload } from '../internal/validate.js';
 import { MAX_STREAM_BATCH } from '../resources/v2-billing.js';
 import type { V2MeterEventInput } from '../types.js';
 import type { MeterEventStreamFailure } from './errors.js';
@@ -63,12 +63,9 @@ export interface StreamSettings {
   onError: ((failure: MeterEventStreamFailure) => void) | undefined;
 }
 
+/** An integer option with its limits and default (always a number, unlike checkInteger's result). */
 function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new StripeInvalidParameterError(name, `${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value as number;
+  return checkInteger(value, name, min, max, fallback) ?? fallback;
 }
 
 /** Checks the options and fills in the defaults. */
