@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 import { applyOverlay, sameJson, type Json, type OverlayDocument } from './overlay.js';
+import { rulesModule } from './rules.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const spec = (f: string) => join(root, 'spec', f);
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     const files = [
       { path: out('openapi.yaml'), text: `# ${HEADER}\n${bundledText}` },
       { path: out('schema.ts'), text: `/**\n * ${HEADER}\n */\n\n${astToString(ast)}` },
+      { path: out('rules.ts'), text: rulesModule(HEADER, bundled) },
     ];
 
     if (check) {
@@ -97,11 +99,11 @@ async function main(): Promise<void> {
         const current = await readFile(f.path, 'utf8').catch(() => '');
         if (current !== f.text) stale.push(f.path.slice(root.length + 1));
       }
-      if (stale.length > 0) fail(`${stale.join(' and ')} ${stale.length > 1 ? 'are' : 'is'} stale: run npm run generate and commit the result`);
+      if (stale.length > 0) fail(`${stale.join(', ')} ${stale.length > 1 ? 'are' : 'is'} stale: run npm run generate and commit the result`);
       console.log(`generate --check: generated/ is up to date (${operations} operations, ${overlay.actions.length} overlay actions, lint clean)`);
     } else {
       for (const f of files) await writeFile(f.path, f.text);
-      console.log(`generate: wrote generated/openapi.yaml and generated/schema.ts (${operations} operations, ${overlay.actions.length} overlay actions, lint clean)`);
+      console.log(`generate: wrote ${files.map((f) => f.path.slice(root.length + 1)).join(', ')} (${operations} operations, ${overlay.actions.length} overlay actions, lint clean)`);
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });

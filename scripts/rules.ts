@@ -1,0 +1,178 @@
+// Turns the bundled spec into generated/rules.ts: for every operation, its method, path, host,
+// body encoding and the constraints of its params (types, required fields, enums, lengths,
+// ranges, item counts). The client checks input against these before sending and the emulator
+// validates requests with them, so no limit the spec states is typed by hand.
+import type { Json } from './overlay.js';
+
+type Obj = { [key: string]: Json };
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function resolve(doc: Obj, node: Json | undefined): Obj {
+  let current = node;
+  for (let hops = 0; isObj(current) && typeof current['$ref'] === 'string'; hops++) {
+    if (hops > 20) throw new Error(`rules: $ref cycle at ${current['$ref']}`);
+    const ref = current['$ref'];
+    if (!ref.startsWith('#/')) throw new Error(`rules: only local $refs are supported (${ref})`);
+    current = ref
+      .slice(2)
+      .split('/')
+      .reduce<Json | undefined>((n, key) => (isObj(n) ? n[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), doc);
+  }
+  if (!isObj(current)) throw new Error('rules: a schema is not an object');
+  return current;
+}
+
+/** The rule of one schema, as a plain JSON value (what generated/rules.ts holds). */
+function ruleOf(doc: Obj, raw: Json | undefined, where: string): Obj {
+  const schema = resolve(doc, raw);
+  const types = Array.isArray(schema['type']) ? schema['type'] : [schema['type']];
+  const type = types.find((t) => t !== 'null');
+  const rule: Obj = {};
+  if (types.includes('null')) rule['nullable'] = true;
+  switch (type) {
+    case 'string':
+      rule['type'] = 'string';
+      if (Array.isArray(schema['enum'])) rule['enum'] = schema['enum'].filter((v) => v !== null);
+      if (typeof schema['maxLength'] === 'number') rule['maxLength'] = schema['maxLength'];
+      if (typeof schema['format'] === 'string') rule['format'] = schema['format'];
+      break;
+    case 'integer':
+    case 'number':
+      rule['type'] = type;
+      if (typeof schema['minimum'] === 'number') rule['minimum'] = schema['minimum'];
+      if (typeof schema['maximum'] === 'number') rule['maximum'] = schema['maximum'];
+      if (typeof schema['format'] === 'string') rule['format'] = schema['format'];
+      break;
+    case 'boolean':
+      rule['type'] = 'boolean';
+      break;
+    case 'array':
+      rule['type'] = 'array';
+      rule['items'] = ruleOf(doc, schema['items'], `${where}[]`);
+      if (typeof schema['minItems'] === 'number') rule['minItems'] = schema['minItems'];
+      if (typeof schema['maxItems'] === 'number') rule['maxItems'] = schema['maxItems'];
+      break;
+    case 'object':
+    case undefined: {
+      if (type === undefined && schema['properties'] === undefined) throw new Error(`rules: ${where} has no type`);
+      rule['type'] = 'object';
+      const properties: Obj = {};
+      for (const [name, child] of Object.entries(isObj(schema['properties']) ? schema['properties'] : {})) {
+        properties[name] = ruleOf(doc, child, `${where}.${name}`);
+      }
+      rule['properties'] = properties;
+      rule['required'] = Array.isArray(schema['required']) ? [...schema['required']].sort() : [];
+      const extra = schema['additionalProperties'];
+      // Absent means "anything" in JSON Schema; Stripe's spec says false wherever it means it.
+      rule['additionalProperties'] = extra === undefined || extra === true ? true : extra === false ? false : ruleOf(doc, extra, `${where}{}`);
+      break;
+    }
+    default:
+      throw new Error(`rules: ${where} has unsupported type ${String(type)}`);
+  }
+  return rule;
+}
+
+const METHODS = ['get', 'post'] as const;
+
+/** One entry per operationId: where it goes and what its params must satisfy. */
+export function extractRules(bundled: Json): Obj {
+  if (!isObj(bundled) || !isObj(bundled['paths'])) throw new Error('rules: the bundled spec has no paths');
+  const doc = bundled;
+  const defaultServer = (doc['servers'] as Obj[] | undefined)?.[0]?.['url'];
+  const operations: Obj = {};
+  for (const [path, rawItem] of Object.entries(bundled['paths'] as Obj)) {
+    const item = resolve(doc, rawItem);
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObj(op)) continue;
+      const id = String(op['operationId']);
+      const servers = (op['servers'] ?? item['servers']) as Obj[] | undefined;
+      const server = String(servers?.[0]?.['url'] ?? defaultServer);
+      const pathParams: string[] = [];
+      const query: Obj = { type: 'object', properties: {}, required: [], additionalProperties: false };
+      for (const rawParam of (op['parameters'] ?? []) as Json[]) {
+        const param = resolve(doc, rawParam);
+        const name = String(param['name']);
+        if (param['in'] === 'path') pathParams.push(name);
+        else if (param['in'] === 'query') {
+          (query['properties'] as Obj)[name] = ruleOf(doc, param['schema'], `${id} ${name}`);
+          if (param['required'] === true) (query['required'] as string[]).push(name);
+        }
+      }
+      (query['required'] as string[]).sort();
+      let encoding: 'form' | 'json' | 'none' = 'none';
+      let params: Obj = query;
+      if (method === 'post') {
+        const content = op['requestBody'] === undefined ? undefined : resolve(doc, op['requestBody'])['content'];
+        if (isObj(content) && isObj(content['application/json'])) {
+          encoding = 'json';
+          params = ruleOf(doc, content['application/json']['schema'], `${id} body`);
+        } else if (isObj(content) && isObj(content['application/x-www-form-urlencoded'])) {
+          encoding = 'form';
+          params = ruleOf(doc, content['application/x-www-form-urlencoded']['schema'], `${id} body`);
+        } else {
+          params = { type: 'object', properties: {}, required: [], additionalProperties: false };
+        }
+      }
+      operations[id] = { method: method.toUpperCase(), path, server: server.replace(/\/$/, ''), encoding, pathParams, params };
+    }
+  }
+  return operations;
+}
+
+const TYPES = `/** What a parameter must satisfy, taken from the spec. */
+export type Rule = StringRule | NumberRule | BooleanRule | ArrayRule | ObjectRule;
+interface Base {
+  /** The spec allows null (JSON) or an empty value (form). */
+  readonly nullable?: true;
+}
+export interface StringRule extends Base {
+  readonly type: 'string';
+  readonly enum?: readonly string[];
+  readonly maxLength?: number;
+  readonly format?: string;
+}
+export interface NumberRule extends Base {
+  readonly type: 'integer' | 'number';
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly format?: string;
+}
+export interface BooleanRule extends Base {
+  readonly type: 'boolean';
+}
+export interface ArrayRule extends Base {
+  readonly type: 'array';
+  readonly items: Rule;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+}
+export interface ObjectRule extends Base {
+  readonly type: 'object';
+  readonly properties: { readonly [name: string]: Rule };
+  readonly required: readonly string[];
+  /** false: unknown keys are refused; true: anything; a rule: what every other key's value must satisfy. */
+  readonly additionalProperties: boolean | Rule;
+}
+export interface OperationRule {
+  readonly method: 'GET' | 'POST';
+  /** The path template, as in the spec (\`/v1/billing/meters/{id}\`). */
+  readonly path: string;
+  /** The server the operation is served from, without a trailing slash. */
+  readonly server: string;
+  /** How the params travel: a form body, a JSON body, or (none) the query string or nothing. */
+  readonly encoding: 'form' | 'json' | 'none';
+  readonly pathParams: readonly string[];
+  /** The body's rule (POST) or the query's (GET). */
+  readonly params: ObjectRule;
+}
+`;
+
+/** The text of generated/rules.ts. */
+export function rulesModule(header: string, bundled: Json): string {
+  const operations = extractRules(bundled);
+  const body = JSON.stringify(operations, null, 2);
+  return `/**\n * ${header}\n */\n\n${TYPES}\nexport const OPERATIONS = ${body} as const satisfies { readonly [operationId: string]: OperationRule };\n\nexport type OperationId = keyof typeof OPERATIONS;\n`;
+}
