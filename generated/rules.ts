@@ -44,9 +44,12 @@ export interface OperationRule {
   readonly server: string;
   /** How the params travel: a form body, a JSON body, or (none) the query string or nothing. */
   readonly encoding: 'form' | 'json' | 'none';
-  readonly pathParams: readonly string[];
+  /** The path template's parameters, each with its rule. */
+  readonly pathParams: { readonly [name: string]: Rule };
   /** The body's rule (POST) or the query's (GET). */
   readonly params: ObjectRule;
+  /** The success answer is an object with no fields (the v2 stream); an empty body stands for it. */
+  readonly emptyResult: boolean;
 }
 
 export const OPERATIONS = {
@@ -55,7 +58,7 @@ export const OPERATIONS = {
     "path": "/v1/billing/meters",
     "server": "https://api.stripe.com",
     "encoding": "none",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -89,14 +92,15 @@ export const OPERATIONS = {
       },
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMeters": {
     "method": "POST",
     "path": "/v1/billing/meters",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -179,16 +183,20 @@ export const OPERATIONS = {
         "event_name"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "GetBillingMetersId": {
     "method": "GET",
     "path": "/v1/billing/meters/{id}",
     "server": "https://api.stripe.com",
     "encoding": "none",
-    "pathParams": [
-      "id"
-    ],
+    "pathParams": {
+      "id": {
+        "type": "string",
+        "maxLength": 5000
+      }
+    },
     "params": {
       "type": "object",
       "properties": {
@@ -202,16 +210,20 @@ export const OPERATIONS = {
       },
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMetersId": {
     "method": "POST",
     "path": "/v1/billing/meters/{id}",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [
-      "id"
-    ],
+    "pathParams": {
+      "id": {
+        "type": "string",
+        "maxLength": 5000
+      }
+    },
     "params": {
       "type": "object",
       "properties": {
@@ -229,16 +241,20 @@ export const OPERATIONS = {
       },
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMetersIdDeactivate": {
     "method": "POST",
     "path": "/v1/billing/meters/{id}/deactivate",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [
-      "id"
-    ],
+    "pathParams": {
+      "id": {
+        "type": "string",
+        "maxLength": 5000
+      }
+    },
     "params": {
       "type": "object",
       "properties": {
@@ -252,16 +268,20 @@ export const OPERATIONS = {
       },
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMetersIdReactivate": {
     "method": "POST",
     "path": "/v1/billing/meters/{id}/reactivate",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [
-      "id"
-    ],
+    "pathParams": {
+      "id": {
+        "type": "string",
+        "maxLength": 5000
+      }
+    },
     "params": {
       "type": "object",
       "properties": {
@@ -275,16 +295,20 @@ export const OPERATIONS = {
       },
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "GetBillingMetersIdEventSummaries": {
     "method": "GET",
     "path": "/v1/billing/meters/{id}/event_summaries",
     "server": "https://api.stripe.com",
     "encoding": "none",
-    "pathParams": [
-      "id"
-    ],
+    "pathParams": {
+      "id": {
+        "type": "string",
+        "maxLength": 5000
+      }
+    },
     "params": {
       "type": "object",
       "properties": {
@@ -334,14 +358,15 @@ export const OPERATIONS = {
         "start_time"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMeterEvents": {
     "method": "POST",
     "path": "/v1/billing/meter_events",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -378,14 +403,15 @@ export const OPERATIONS = {
         "payload"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostBillingMeterEventAdjustments": {
     "method": "POST",
     "path": "/v1/billing/meter_event_adjustments",
     "server": "https://api.stripe.com",
     "encoding": "form",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -423,27 +449,29 @@ export const OPERATIONS = {
         "type"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostV2BillingMeterEventSession": {
     "method": "POST",
     "path": "/v2/billing/meter_event_session",
     "server": "https://api.stripe.com",
     "encoding": "none",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {},
       "required": [],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostV2BillingMeterEventStream": {
     "method": "POST",
     "path": "/v2/billing/meter_event_stream",
     "server": "https://meter-events.stripe.com",
     "encoding": "json",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -487,14 +515,15 @@ export const OPERATIONS = {
         "events"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": true
   },
   "PostV2BillingMeterEvents": {
     "method": "POST",
     "path": "/v2/billing/meter_events",
     "server": "https://api.stripe.com",
     "encoding": "json",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -524,14 +553,15 @@ export const OPERATIONS = {
         "payload"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   },
   "PostV2BillingMeterEventAdjustments": {
     "method": "POST",
     "path": "/v2/billing/meter_event_adjustments",
     "server": "https://api.stripe.com",
     "encoding": "json",
-    "pathParams": [],
+    "pathParams": {},
     "params": {
       "type": "object",
       "properties": {
@@ -565,7 +595,8 @@ export const OPERATIONS = {
         "type"
       ],
       "additionalProperties": false
-    }
+    },
+    "emptyResult": false
   }
 } as const satisfies { readonly [operationId: string]: OperationRule };
 

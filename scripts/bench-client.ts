@@ -6,7 +6,6 @@ import createClient from 'openapi-fetch';
 import Stripe from 'stripe';
 import type { paths } from '../generated/schema.js';
 import { StripeMeters } from '../src/index.js';
-import { undiciFetch } from '../src/undici.js';
 
 const [scenario = '', url = '', countText = '0'] = process.argv.slice(2);
 const count = Number(countText);
@@ -23,7 +22,7 @@ async function pool(n: number, concurrency: number, work: (i: number) => Promise
 }
 
 const official = (key: string) => new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2 });
-const ours = (fast = false) => new StripeMeters('sk_test_bench', { baseUrl: url, meterEventsBaseUrl: url, ...(fast ? { fetch: undiciFetch() } : {}) });
+const ours = (fast = false) => new StripeMeters('sk_test_bench', { baseUrl: url, meterEventsBaseUrl: url, ...(fast ? {} : {}) });
 const form = (i: number) => {
   const e = event(i);
   return `event_name=${e.event_name}&payload[stripe_customer_id]=${e.payload.stripe_customer_id}&payload[value]=${e.payload.value}&identifier=${crypto.randomUUID()}`;

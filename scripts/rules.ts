@@ -76,6 +76,16 @@ function ruleOf(doc: Obj, raw: Json | undefined, where: string): Obj {
 
 const METHODS = ['get', 'post'] as const;
 
+/** Whether the success answer is an object with no fields (the v2 stream answers `{}`). */
+function hasEmptyResult(doc: Obj, op: Obj): boolean {
+  const responses = isObj(op['responses']) ? op['responses'] : {};
+  const ok = responses['200'] === undefined ? undefined : resolve(doc, responses['200'])['content'];
+  const json = isObj(ok) && isObj(ok['application/json']) ? ok['application/json']['schema'] : undefined;
+  if (json === undefined) return false;
+  const schema = resolve(doc, json);
+  return schema['type'] === 'object' && Object.keys(isObj(schema['properties']) ? schema['properties'] : {}).length === 0 && schema['additionalProperties'] === false;
+}
+
 /** One entry per operationId: where it goes and what its params must satisfy. */
 export function extractRules(bundled: Json): Obj {
   if (!isObj(bundled) || !isObj(bundled['paths'])) throw new Error('rules: the bundled spec has no paths');
@@ -90,12 +100,12 @@ export function extractRules(bundled: Json): Obj {
       const id = String(op['operationId']);
       const servers = (op['servers'] ?? item['servers']) as Obj[] | undefined;
       const server = String(servers?.[0]?.['url'] ?? defaultServer);
-      const pathParams: string[] = [];
+      const pathParams: Obj = {};
       const query: Obj = { type: 'object', properties: {}, required: [], additionalProperties: false };
       for (const rawParam of (op['parameters'] ?? []) as Json[]) {
         const param = resolve(doc, rawParam);
         const name = String(param['name']);
-        if (param['in'] === 'path') pathParams.push(name);
+        if (param['in'] === 'path') pathParams[name] = ruleOf(doc, param['schema'], `${id} ${name}`);
         else if (param['in'] === 'query') {
           (query['properties'] as Obj)[name] = ruleOf(doc, param['schema'], `${id} ${name}`);
           if (param['required'] === true) (query['required'] as string[]).push(name);
@@ -116,7 +126,7 @@ export function extractRules(bundled: Json): Obj {
           params = { type: 'object', properties: {}, required: [], additionalProperties: false };
         }
       }
-      operations[id] = { method: method.toUpperCase(), path, server: server.replace(/\/$/, ''), encoding, pathParams, params };
+      operations[id] = { method: method.toUpperCase(), path, server: server.replace(/\/$/, ''), encoding, pathParams, params, emptyResult: hasEmptyResult(doc, op) };
     }
   }
   return operations;
@@ -164,9 +174,12 @@ export interface OperationRule {
   readonly server: string;
   /** How the params travel: a form body, a JSON body, or (none) the query string or nothing. */
   readonly encoding: 'form' | 'json' | 'none';
-  readonly pathParams: readonly string[];
+  /** The path template's parameters, each with its rule. */
+  readonly pathParams: { readonly [name: string]: Rule };
   /** The body's rule (POST) or the query's (GET). */
   readonly params: ObjectRule;
+  /** The success answer is an object with no fields (the v2 stream); an empty body stands for it. */
+  readonly emptyResult: boolean;
 }
 `;
 

@@ -1,20 +1,29 @@
-import type { Client } from 'openapi-fetch';
-import { API_VERSION, type paths } from '../generated/schema.js';
-import { MeterEventStream, type MeterEventStreamOptions } from './stream/meter-event-stream.js';
-import { Core } from './internal/core.js';
-import { createRawClient } from './internal/raw-client.js';
-import { DEFAULT_RETRY_DELAYS } from './internal/retry-policy.js';
-import { createTransport, sendWith, type TransportSettings } from './internal/transport.js';
-import { checkApiKey, checkClientOptions } from './internal/validate.js';
-import type { StripeMetersOptions } from './options.js';
+import { checkApiKey } from './internal/check-options.js';
+import { resolveClientOptions } from './internal/client-config.js';
+import { Core, type InitOf, type PathOf, type ResultOf } from './internal/core.js';
+import { fetchAttempt } from './internal/fetch-attempt.js';
+import { createTransport, type SendAttempt } from './internal/transport.js';
+import type { RequestOptions, StripeMetersOptions, WithLastResponse } from './options.js';
 import { MeterEventAdjustments, MeterEvents } from './resources/meter-events.js';
 import { Meters } from './resources/meters.js';
 import { MeterEventSessions, MeterEventStreamRequests, V2MeterEventAdjustments, V2MeterEvents } from './resources/v2-billing.js';
+import { MeterEventStream, type MeterEventStreamOptions } from './stream/meter-event-stream.js';
 
-export const DEFAULT_BASE_URL = 'https://api.stripe.com';
-export const DEFAULT_METER_EVENTS_BASE_URL = 'https://meter-events.stripe.com';
-export const DEFAULT_TIMEOUT_MS = 80_000;
-export const DEFAULT_MAX_NETWORK_RETRIES = 2;
+/** openapi-fetch's init for a path, plus the request options every method takes. */
+export type RawInit<M extends 'GET' | 'POST', P extends PathOf<M>> = InitOf<M, P> & { options?: RequestOptions };
+type RawArgs<M extends 'GET' | 'POST', P extends PathOf<M>> = undefined extends InitOf<M, P>['params'] ? [init?: RawInit<M, P>] : [init: RawInit<M, P>];
+
+/**
+ * `stripe.raw`: the typed client by path, with the same checks, auth, encoding, retries and
+ * errors as the resource methods. Errors are thrown (there is no `error` branch to check).
+ */
+export interface RawClient {
+  GET<P extends PathOf<'GET'>>(path: P, ...init: RawArgs<'GET', P>): Promise<{ data: WithLastResponse<ResultOf<'GET', P>> }>;
+  POST<P extends PathOf<'POST'>>(path: P, ...init: RawArgs<'POST', P>): Promise<{ data: WithLastResponse<ResultOf<'POST', P>> }>;
+}
+
+// The runtime's own fetch, called through globalThis: some runtimes reject a detached fetch.
+const runtimeFetch = fetchAttempt((url, init) => globalThis.fetch(url, init));
 
 /** A client for Stripe's Billing Meters API. */
 export class StripeMeters {
@@ -31,36 +40,26 @@ export class StripeMeters {
       readonly meterEventAdjustments: V2MeterEventAdjustments;
     };
   };
-  /** The typed openapi-fetch client, with the same auth, encoding, retries and errors. */
-  readonly raw: Client<paths>;
+  /** The typed client by path, with the same checks, auth, encoding, retries and thrown errors. */
+  readonly raw: RawClient;
   readonly #core: Core;
 
+  /** How attempts go out when no `fetch` option is given (Node's entry point overrides it). @internal */
+  protected static defaultAttempt(): SendAttempt {
+    return runtimeFetch;
+  }
+
+  /**
+   * @param apiKey your secret key (`sk_test_…`, `sk_live_…`) or a restricted key (`rk_…`)
+   * @param options all optional; see StripeMetersOptions
+   */
   constructor(apiKey: string, options: StripeMetersOptions = {}) {
     const key = checkApiKey(apiKey, 'apiKey');
-    checkClientOptions(options);
-    const transport: TransportSettings = {
-      timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
-      maxNetworkRetries: options.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
-      delays: { ...DEFAULT_RETRY_DELAYS, ...options.retryDelay },
-      onRequest: options.onRequest,
-      onResponse: options.onResponse,
-    };
-    const send = sendWith(options.fetch);
-    this.raw = createRawClient({
-      apiKey: key,
-      apiVersion: options.apiVersion ?? API_VERSION,
-      stripeAccount: options.stripeAccount,
-      baseUrl: options.baseUrl ?? DEFAULT_BASE_URL,
-      meterEventsBaseUrl: options.meterEventsBaseUrl ?? DEFAULT_METER_EVENTS_BASE_URL,
-      fetch: createTransport(send, transport),
-    });
-    const core = new Core(this.raw, { ...transport, send, apiKey: key });
+    const config = resolveClientOptions(options);
+    const attempt = config.fetch === undefined ? (this.constructor as typeof StripeMeters).defaultAttempt() : fetchAttempt(config.fetch);
+    const core = new Core(key, config, createTransport(attempt, config));
     this.#core = core;
-    this.billing = {
-      meters: new Meters(core),
-      meterEvents: new MeterEvents(core),
-      meterEventAdjustments: new MeterEventAdjustments(core),
-    };
+    this.billing = { meters: new Meters(core), meterEvents: new MeterEvents(core), meterEventAdjustments: new MeterEventAdjustments(core) };
     this.v2 = {
       billing: {
         meterEventSession: new MeterEventSessions(core),
@@ -69,15 +68,20 @@ export class StripeMeters {
         meterEventAdjustments: new V2MeterEventAdjustments(core),
       },
     };
+    const raw = (method: 'GET' | 'POST') => async (path: string, init: { options?: RequestOptions } & Record<string, unknown> = {}) => {
+      const { options: requestOptions, ...rest } = init;
+      return { data: await core.request(method, path as never, rest as never, requestOptions) };
+    };
+    this.raw = { GET: raw('GET'), POST: raw('POST') } as RawClient;
   }
 
   /**
    * A batching sender for the v2 meter event stream: buffers events (bounded), sends them 100 at a
    * time over a few concurrent requests under one auto-refreshed session, retries transient
-   * failures with the same identifiers and reports events that fail for good. Call `close()`
-   * before the process exits: events still buffered are lost otherwise.
+   * failures with the same identifiers within a time budget, and hands back every event it could
+   * not deliver. Call `close()` before the process exits: events still in memory are lost otherwise.
    */
   meterEventStream(options?: MeterEventStreamOptions): MeterEventStream {
-    return new MeterEventStream(this.#core, () => this.v2.billing.meterEventSession.create(), options);
+    return MeterEventStream.of(this.#core, options);
   }
 }

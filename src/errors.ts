@@ -14,14 +14,25 @@ export interface StripeRawError {
   [key: string]: unknown;
 }
 
+/** What a request sent that a caller needs to resend it safely (see the README's "Resending"). */
+export interface SentIdentifiers {
+  /** The Idempotency-Key of the POST, the same on every attempt. */
+  idempotencyKey?: string | undefined;
+  /** The meter event's identifier (v1 and v2 meter event creates). */
+  identifier?: string | undefined;
+  /** The identifiers of a v2 stream request's events, in input order. */
+  identifiers?: readonly string[] | undefined;
+}
+
 export interface StripeErrorInit {
   message: string;
-  raw?: StripeRawError;
-  statusCode?: number;
-  requestId?: string;
-  headers?: Record<string, string>;
-  attempts?: number;
+  raw?: StripeRawError | undefined;
+  statusCode?: number | undefined;
+  requestId?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  attempts?: number | undefined;
   cause?: unknown;
+  sent?: SentIdentifiers | undefined;
 }
 
 export class StripeError extends Error {
@@ -37,6 +48,12 @@ export class StripeError extends Error {
   readonly raw: StripeRawError;
   /** How many attempts were made (undefined when nothing was sent). */
   readonly attempts: number | undefined;
+  /** The Idempotency-Key the POST was sent with: resend with the same key. */
+  readonly idempotencyKey: string | undefined;
+  /** The meter event's identifier (meter event creates): resend with the same identifier. */
+  readonly identifier: string | undefined;
+  /** The identifiers of the events of a v2 stream request, in input order. */
+  readonly identifiers: readonly string[] | undefined;
 
   constructor(init: StripeErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -50,36 +67,39 @@ export class StripeError extends Error {
     this.requestId = init.requestId;
     this.headers = init.headers ?? {};
     this.attempts = init.attempts;
+    this.idempotencyKey = init.sent?.idempotencyKey;
+    this.identifier = init.sent?.identifier;
+    this.identifiers = init.sent?.identifiers;
   }
 
   override get name(): string {
     return this.type;
   }
 
-  /** Maps an HTTP error response (status, headers, body text) to the matching error class. */
-  static fromResponse(statusCode: number, headers: Headers, bodyText: string, attempts?: number): StripeError {
-    const headerRecord = Object.fromEntries(headers);
-    const requestId = headers.get('request-id') ?? undefined;
-    const base = {
-      statusCode,
-      headers: headerRecord,
-      ...(requestId === undefined ? {} : { requestId }),
-      ...(attempts === undefined ? {} : { attempts }),
-    };
+  /**
+   * Maps an HTTP error answer (status, headers, body text) to the matching error class. A body
+   * that is not a Stripe error still gives a typed error; Prism's `sl-violations` header, when
+   * present, says what was wrong and which parameter.
+   */
+  static fromResponse(statusCode: number, headers: Record<string, string>, bodyText: string, more: Omit<StripeErrorInit, 'message' | 'raw' | 'statusCode' | 'headers'> = {}): StripeError {
+    const base = { ...more, statusCode, headers, requestId: headers['request-id'] };
     let body: unknown;
     try {
       body = JSON.parse(bodyText);
     } catch {
       body = undefined;
     }
+    const violations = violationsOf(headers['sl-violations']);
     if (typeof body !== 'object' || body === null) {
-      const what = bodyText.trim() === '' ? 'an empty body' : `a body that is not JSON (${headers.get('content-type') ?? 'no content type'})`;
+      const what = bodyText.trim() === '' ? 'an empty body' : `a body that is not JSON (${headers['content-type'] ?? 'no content type'})`;
       return new StripeAPIError({ ...base, message: `Stripe answered HTTP ${statusCode} with ${what}` });
     }
-    const raw = rawErrorOf(body);
-    const message = raw.message ?? `Stripe answered HTTP ${statusCode}`;
+    let raw = rawErrorOf(body);
+    if (violations !== undefined) {
+      raw = { ...raw, message: `${raw.message ?? `HTTP ${statusCode}`}: ${violations.text}`, ...(raw.param === undefined && violations.param !== undefined ? { param: violations.param } : {}) };
+    }
     const Class = errorClassFor(statusCode, raw);
-    return new Class({ ...base, raw, message });
+    return new Class({ ...base, raw, message: raw.message ?? `Stripe answered HTTP ${statusCode}` });
   }
 }
 
@@ -94,6 +114,23 @@ function rawErrorOf(body: object): StripeRawError {
   const b = body as { message?: unknown; detail?: unknown; title?: unknown };
   const text = [b.message, b.title, b.detail].filter((v): v is string => typeof v === 'string').join(': ');
   return text === '' ? {} : { message: text };
+}
+
+/** Prism's validation report: `[{ location: ['request', 'query', 'limit'], message }]`. */
+function violationsOf(header: string | undefined): { text: string; param: string | undefined } | undefined {
+  if (header === undefined) return undefined;
+  let list: unknown;
+  try {
+    list = JSON.parse(header);
+  } catch {
+    return { text: header, param: undefined };
+  }
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const entries = list as Array<{ location?: unknown; message?: unknown }>;
+  const where = (v: { location?: unknown }) => (Array.isArray(v.location) ? v.location.slice(2).map(String) : []);
+  const text = entries.map((v) => [where(v).join('.'), typeof v.message === 'string' ? v.message : ''].filter((s) => s !== '').join(' ')).join('; ');
+  const [first, ...rest] = where(entries[0] ?? {});
+  return { text, param: first === undefined ? undefined : first + rest.map((k) => `[${k}]`).join('') };
 }
 
 function errorClassFor(status: number, raw: StripeRawError): new (init: StripeErrorInit) => StripeError {
@@ -118,16 +155,17 @@ export class StripeRateLimitError extends StripeError { override readonly type =
 export class StripeIdempotencyError extends StripeError { override readonly type = 'StripeIdempotencyError'; }
 /** Stripe failed (5xx, 409), or answered with something that is not a Stripe response. */
 export class StripeAPIError extends StripeError { override readonly type = 'StripeAPIError'; }
-/** The request never got an answer: connection refused or reset, DNS failure, timeout. */
+/** The request got no (complete) answer: connection refused or reset, DNS failure, timeout. */
 export class StripeConnectionError extends StripeError { override readonly type = 'StripeConnectionError'; }
 /** A v2 meter event session token has expired; create a new session. */
 export class TemporarySessionExpiredError extends StripeAuthenticationError { override readonly type = 'TemporarySessionExpiredError'; }
 
 /**
- * Thrown before any request is sent, when a parameter or option is invalid. It is a
+ * Thrown before anything is sent, when a parameter or option is invalid. It is a
  * StripeInvalidRequestError with `param` naming the culprit and no `statusCode`.
  */
 export class StripeInvalidParameterError extends StripeInvalidRequestError {
+  override readonly type = 'StripeInvalidParameterError';
   constructor(param: string, message: string) {
     super({ message, raw: { type: 'invalid_request_error', param, message } });
   }

@@ -1,12 +1,10 @@
 // A promise of a list's first page that also walks every item across pages, fetching the next
 // page only when the previous one is used up.
 import { StripeAPIError, StripeInvalidParameterError } from './errors.js';
-import type { WithLastResponse } from './options.js';
-import type { List } from './types.js';
+import type { Page } from './types.js';
 
 export const MAX_AUTO_PAGING_TO_ARRAY = 10_000;
 
-type Page<T> = WithLastResponse<List<T>>;
 /** Cursor params for the next page: exactly one of starting_after / ending_before. */
 export type Cursor = { starting_after: string } | { ending_before: string };
 
@@ -21,22 +19,30 @@ export class ListPromise<T extends { id: string }> extends Promise<Page<T>> impl
     return Promise;
   }
 
-  readonly #fetchPage: (cursor: Cursor) => Promise<Page<T>>;
+  readonly #fetchPage: (cursor?: Cursor) => Promise<Page<T>>;
   readonly #backwards: boolean;
   readonly #firstCursor: string | undefined;
 
-  /** `params` are the first call's (only its cursors are read); `fetchPage` gets the next cursor. */
-  constructor(firstPage: Promise<Page<T>>, fetchPage: (cursor: Cursor) => Promise<Page<T>>, params: unknown) {
+  private constructor(fetchPage: (cursor?: Cursor) => Promise<Page<T>>, params: unknown) {
     let settle: [(page: Page<T>) => void, (reason: unknown) => void] | undefined;
     super((resolve, reject) => {
       settle = [resolve, reject];
     });
-    if (settle !== undefined) firstPage.then(...settle);
+    // The first page is fetched at once, as the official package does. Nobody may ever await it
+    // (a caller that only iterates, or whose autoPagingToArray call was refused): its failure then
+    // must not become an unhandled rejection. Awaiting or iterating still sees it.
+    Promise.prototype.then.call(this, undefined, () => undefined);
+    if (settle !== undefined) fetchPage().then(...settle);
     this.#fetchPage = fetchPage;
     const { starting_after, ending_before } = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
     this.#backwards = ending_before !== undefined;
     const first = this.#backwards ? ending_before : starting_after;
     this.#firstCursor = typeof first === 'string' ? first : undefined;
+  }
+
+  /** @internal `fetchPage()` gives the first page; `params` are the first call's (only its cursors are read). */
+  static of<T extends { id: string }>(fetchPage: (cursor?: Cursor) => Promise<Page<T>>, params: unknown): ListPromise<T> {
+    return new ListPromise(fetchPage, params);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {

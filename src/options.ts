@@ -1,36 +1,73 @@
-import type { FetchLike, RequestEvent, ResponseEvent } from './internal/transport.js';
+/**
+ * How an attempt goes out when you bring your own: the standard fetch signature, (url, init). A
+ * test double, a proxy-aware fetch or an in-process emulator's fetch all fit. The body is a
+ * string (or absent), the headers a plain object.
+ */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
-export type { FetchLike, RequestEvent, ResponseEvent };
+/** What the onRequest hook sees of each attempt: never a key or token. */
+export interface RequestEvent {
+  method: string;
+  url: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  idempotencyKey: string | undefined;
+}
+
+/** What the onResponse hook sees of each attempt. */
+export interface ResponseEvent extends RequestEvent {
+  /** HTTP status, or undefined when no (complete) answer came. */
+  status: number | undefined;
+  requestId: string | undefined;
+  /** Why the attempt failed without a usable answer (connection error, timeout, broken body). */
+  error: string | undefined;
+  /** @unit milliseconds */
+  elapsedMs: number;
+  /** Whether another attempt follows, and after how long. @unit milliseconds */
+  retryInMs: number | undefined;
+}
+
+/** Backoff between retries. */
+export interface RetryDelayOptions {
+  /** First backoff, doubling per attempt (before jitter). @unit milliseconds @default 500 */
+  initialMs?: number;
+  /** Backoff cap (before jitter). @unit milliseconds @default 8000 */
+  maxMs?: number;
+  /** Longest Retry-After honoured; longer ones are cut to this. @unit milliseconds @default 60000 */
+  maxRetryAfterMs?: number;
+}
 
 /** Options of a StripeMeters client; every one can be left out. */
 export interface StripeMetersOptions {
-  /** Stripe-Version header. @default the version generated/schema.ts was generated from */
+  /** Stripe-Version header. @default API_VERSION, the version the types were generated from */
   apiVersion?: string;
   /** Connected account to act as (Stripe-Account header). */
   stripeAccount?: string;
-  /** Retries after a connection error, timeout, 409, 429 or 5xx. @default 2 */
+  /** Retries after a connection error, timeout, broken answer, 409, 429 or 5xx. @default 2 */
   maxNetworkRetries?: number;
-  /** Per-attempt timeout. @unit milliseconds @default 80000 */
+  /** Per-attempt timeout, covering the whole answer. @unit milliseconds @default 80000 */
   timeout?: number;
-  /** @default "https://api.stripe.com" */
+  /** An absolute http(s) URL without credentials, query or fragment. @default "https://api.stripe.com" */
   baseUrl?: string;
   /** Host of the v2 meter event stream. @default "https://meter-events.stripe.com" */
   meterEventsBaseUrl?: string;
   /**
-   * The fetch to send requests with, called as `fetch(url, init)`: a test double, a proxy-aware
-   * fetch, or `undiciFetch()` from `stripe-meters/undici` (faster in Node). @default globalThis.fetch
+   * Send through this fetch instead of the built-in transport (on Node, `node:http` with a
+   * keep-alive agent; elsewhere the runtime's fetch). Called as `fetch(url, init)` once per attempt.
    */
   fetch?: FetchLike;
-  /**
-   * Backoff between retries: `initialMs` doubling per attempt up to `maxMs`, with jitter; a
-   * Retry-After header wins, up to `maxRetryAfterMs`. Shrink it in tests of failure handling.
-   * @default { initialMs: 500, maxMs: 8000, maxRetryAfterMs: 60000 }
-   */
-  retryDelay?: { initialMs?: number; maxMs?: number; maxRetryAfterMs?: number };
-  /** Called before each attempt (for logging; it never sees a key or token). */
+  /** Backoff between retries; a Retry-After header wins. Shrink it in tests of failure handling. */
+  retryDelay?: RetryDelayOptions;
+  /** Called before each attempt, for logging. It never sees a key or token; if it throws, nothing changes. */
   onRequest?: (event: RequestEvent) => void;
-  /** Called after each attempt, with its status or error and whether it will be retried. */
+  /** Called after each attempt, with its status or error and whether it will be retried; if it throws, nothing changes. */
   onResponse?: (event: ResponseEvent) => void;
+  /**
+   * The clock meter event timestamps are filled in and checked with (Stripe's window: 35 days back,
+   * 5 minutes ahead). Point it at an emulator's clock in tests. @unit milliseconds since the epoch
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** Per-request options, the last argument of every method. */
@@ -39,7 +76,7 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Connected account to act as, for this request. */
   stripeAccount?: string;
-  /** API key (or v2 meter event session token) for this request. */
+  /** API key for this request; for the v2 stream, the meter event session token. */
   apiKey?: string;
   /** Stripe-Version for this request. */
   apiVersion?: string;
@@ -47,7 +84,7 @@ export interface RequestOptions {
   maxNetworkRetries?: number;
   /** Per-attempt timeout for this request. @unit milliseconds @default the client's timeout */
   timeout?: number;
-  /** Aborts the request (and any retry) when it fires. */
+  /** Aborts the request (and any retry) when it fires; the call rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -55,6 +92,7 @@ export interface RequestOptions {
 export interface LastResponse {
   requestId: string | undefined;
   statusCode: number;
+  /** The answer's headers, lower-case names. */
   headers: Record<string, string>;
   /** The Idempotency-Key sent (POST requests), the same on every attempt. */
   idempotencyKey: string | undefined;
@@ -68,4 +106,5 @@ export interface LastResponse {
   duplicateOfEarlierAttempt?: true;
 }
 
+/** A result with its `lastResponse`, as `Stripe.Response<T>` is in the official package. */
 export type WithLastResponse<T> = T & { readonly lastResponse: LastResponse };

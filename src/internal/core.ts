@@ -1,176 +1,188 @@
-// What every facade method shares: per-request headers and transport, parsing the answer, and the
-// non-enumerable lastResponse.
-import type { Client } from 'openapi-fetch';
+// Every request goes through Core.request, in one direction: check the options and params, pick the
+// host and encoding for the operation (generated/rules.ts), build the headers and the
+// Idempotency-Key, serialize the body once, then hand it to openapi-fetch, whose `Request` is a
+// WireRequest carrying the plan to the transport, and whose middleware maps error answers.
+import createClient, { type Client, type ClientPathsWithMethod, type MaybeOptionalInit, type Middleware, type MethodResponse } from 'openapi-fetch';
 import type { paths } from '../../generated/schema.js';
-import { StripeAPIError, StripeConnectionError, StripeError, StripeInvalidParameterError } from '../errors.js';
+import { StripeConnectionError, StripeError, StripeInvalidParameterError, type SentIdentifiers } from '../errors.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
-import { newIdempotencyKey } from './ids.js';
+import { checkRequestOptions, checkHeaderValue } from './check-options.js';
+import type { ClientConfig } from './client-config.js';
 import { toFormString } from './form.js';
-import { attemptsOf, createTransport, type Fetch, type FetchLike, type KnownRequest, type TransportSettings } from './transport.js';
-import { checkRequestOptions } from './validate.js';
+import { newIdempotencyKey } from './ids.js';
+import { METER_EVENTS_SERVER, operationFor, STREAM_PATH } from './operations.js';
+import { snapshot } from './params.js';
+import { findObjectProblem, findProblem } from './rule-check.js';
+import { scrubberOf, scrubbedError, type Scrub } from './secrets.js';
+import { describe, type createTransport } from './transport.js';
+import { WireRequest, type RequestPlan, type WireResponse } from './wire.js';
 
-export interface CoreConfig extends TransportSettings {
-  send: FetchLike;
-  apiKey: string;
-}
+export type Method = 'GET' | 'POST';
+type Lower<M extends Method> = M extends 'GET' ? 'get' : 'post';
+/** The paths that have method M. */
+export type PathOf<M extends Method> = ClientPathsWithMethod<Client<paths>, Lower<M>>;
+/** The success body of M on P, as openapi-fetch types it from the spec. */
+export type ResultOf<M extends Method, P extends PathOf<M>> = MethodResponse<Client<paths>, Lower<M>, P>;
+/** openapi-fetch's init for M on P (params, body, headers), typed from the spec. */
+export type InitOf<M extends Method, P extends PathOf<M>> = NonNullable<MaybeOptionalInit<paths[P], Lower<M>>>;
 
-/** The init object a facade method hands to openapi-fetch (plus its own params and body). */
-export interface SendInit {
-  headers: Record<string, string>;
-  fetch: Fetch;
-  parseAs: 'text';
-  bodySerializer: (body: unknown) => string;
-  signal?: AbortSignal;
-}
+const FORM = 'application/x-www-form-urlencoded';
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Session tokens kept for scrubbing; older ones have long expired. */
+const HELD_TOKENS = 8;
 
-type Sent = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+// The one place that turns an error answer into a thrown StripeError (for the facade and raw alike).
+const errors: Middleware = {
+  onResponse({ request, response }) {
+    if (response.ok) return undefined;
+    const { status, headers, bodyText, attempts } = response as unknown as WireResponse;
+    const { plan } = request as unknown as WireRequest;
+    throw StripeError.fromResponse(status, headers.record, plan.scrub(bodyText), { attempts, sent: plan.sent });
+  },
+};
 
-export interface SendOptions<T> {
-  /** A v2 endpoint: the body is JSON (v1 bodies are form-encoded). */
-  json?: boolean;
-  /** The endpoint answers an empty body on success (the v2 stream). */
-  emptyBody?: boolean;
-  /**
-   * For meter event creates: when a retried attempt is refused as a duplicate of the event's own
-   * identifier, an earlier attempt landed; build the result from what was sent instead of failing.
-   */
-  onDuplicateOfEarlierAttempt?: () => T;
-}
+type Loose = (method: Method, path: string, init: Record<string, unknown>) => Promise<{ data?: unknown; response: Response }>;
 
 export class Core {
-  constructor(
-    readonly raw: Client<paths>,
-    private readonly config: CoreConfig,
-  ) {}
+  readonly #key: string;
+  readonly #tokens: string[] = [];
+  readonly #scrub: Scrub;
+  readonly #request: Loose;
+  readonly config: ClientConfig;
 
-  /** Whether the key used for these options is a live-mode key. */
+  constructor(apiKey: string, config: ClientConfig, transport: ReturnType<typeof createTransport>) {
+    this.#key = apiKey;
+    this.config = config;
+    this.#scrub = scrubberOf(() => [this.#key, ...this.#tokens]);
+    const client = createClient<paths>({
+      baseUrl: config.baseUrl,
+      // The documented extension points: our own Request class and fetch. WireRequest and
+      // WireResponse provide what openapi-fetch reads of them (pinned by a test).
+      Request: WireRequest as unknown as typeof Request,
+      fetch: transport as unknown as (request: Request) => Promise<Response>,
+      querySerializer: toFormString as (query: unknown) => string,
+      bodySerializer: (body: unknown) => body,
+    });
+    client.use(errors);
+    this.#request = client.request as unknown as Loose;
+  }
+
+  /** Whether requests with these options use a live-mode key. */
   livemode(options: RequestOptions | undefined): boolean {
-    return /^(sk|rk)_live_/.test(options?.apiKey ?? this.config.apiKey);
+    return /^(sk|rk)_live_/.test(options?.apiKey ?? this.#key);
+  }
+
+  /** Keeps a session token for scrubbing: it must not appear in any error text either. */
+  holdToken(token: string): void {
+    this.#tokens.push(token);
+    if (this.#tokens.length > HELD_TOKENS) this.#tokens.shift();
+  }
+
+  /** Masks the client's key and held tokens in text (for errors built outside a request). */
+  scrub(text: string): string {
+    return this.#scrub(text);
   }
 
   /**
-   * Runs one logical request. `call` makes the openapi-fetch call with the init given to it, so
-   * path, params and body stay checked against the generated types at the call site.
+   * One logical request. The result type comes from the spec through openapi-fetch's types for
+   * this method and path. `sent` adds identifiers the caller prepared (meter events) to errors.
    */
-  async send<T>(
-    method: 'GET' | 'POST',
-    rawOptions: RequestOptions | undefined,
-    call: (init: SendInit) => Sent,
-    { json = false, emptyBody = false, onDuplicateOfEarlierAttempt }: SendOptions<T> = {},
-  ): Promise<WithLastResponse<T>> {
-    const options = checkRequestOptions(rawOptions);
-    const headers: Record<string, string> = {};
-    if (options.apiKey !== undefined) headers['Authorization'] = `Bearer ${options.apiKey}`;
-    if (options.apiVersion !== undefined) headers['Stripe-Version'] = options.apiVersion;
-    if (options.stripeAccount !== undefined) headers['Stripe-Account'] = options.stripeAccount;
-    const idempotencyKey = method === 'POST' ? (options.idempotencyKey ?? newIdempotencyKey()) : undefined;
-    if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
-
-    // The serializer keeps what it wrote, so that retries resend it without reading the Request.
-    const known: KnownRequest = { signal: options.signal };
-    const bodySerializer = (body: unknown) => (known.body = json ? toJson(body) : toFormString(body));
-    const fetch = createTransport(
-      this.config.send,
-      { ...this.config, timeout: options.timeout ?? this.config.timeout, maxNetworkRetries: options.maxNetworkRetries ?? this.config.maxNetworkRetries },
-      known,
-    );
-    const init: SendInit = { headers, fetch, parseAs: 'text', bodySerializer };
-    if (options.signal !== undefined) init.signal = options.signal;
-
-    let response: Response;
-    let text: unknown;
-    try {
-      ({ data: text, response } = await call(init));
-    } catch (error) {
-      if (error instanceof StripeError) {
-        if (onDuplicateOfEarlierAttempt !== undefined && error.code === 'duplicate_meter_event' && (error.attempts ?? 1) > 1) {
-          const last: LastResponse = {
-            requestId: error.requestId,
-            statusCode: error.statusCode ?? 0,
-            headers: error.headers,
-            idempotencyKey,
-            attempts: error.attempts ?? 1,
-            duplicateOfEarlierAttempt: true,
-          };
-          return withLastResponse(onDuplicateOfEarlierAttempt() as object, last) as WithLastResponse<T>;
-        }
-        throw error;
-      }
-      if (options.signal?.aborted) throw options.signal.reason;
-      // The transport maps every network failure; what is left is a runtime that misbehaved.
-      throw new StripeConnectionError({ message: `Request to Stripe failed: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+  async request<M extends Method, P extends PathOf<M>>(
+    method: M,
+    path: P,
+    init: InitOf<M, P>,
+    options: RequestOptions | undefined,
+    sent: SentIdentifiers = {},
+  ): Promise<WithLastResponse<ResultOf<M, P>>> {
+    const opts = checkRequestOptions(options, path === STREAM_PATH);
+    const op = operationFor(method, path);
+    const given = init as { params?: { path?: Record<string, unknown>; query?: unknown }; body?: unknown; headers?: Record<string, unknown> };
+    const pathParams: Record<string, string> = {};
+    for (const [name, rule] of Object.entries(op.pathParams)) {
+      const id = checkId(given.params?.path?.[name], name);
+      const problem = findProblem(rule, id, name);
+      if (problem !== undefined) throw new StripeInvalidParameterError(name, problem.message);
+      pathParams[name] = id;
     }
-    // Headers are copied into a plain object only if someone reads them: not on every request.
-    let headerRecord: Record<string, string> | undefined;
+    let body: string | undefined;
+    let query: Record<string, unknown> | undefined;
+    if (method === 'POST') {
+      const params = op.encoding === 'none' && given.body === undefined ? undefined : snapshot(given.body ?? {});
+      if (params !== undefined) check(op.params, params);
+      body = params === undefined ? undefined : op.encoding === 'json' ? JSON.stringify(params) : toFormString(params);
+    } else {
+      query = snapshot(given.params?.query ?? {});
+      check(op.params, query);
+    }
+
+    const { config } = this;
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${opts.apiKey ?? this.#key}`,
+      'Stripe-Version': opts.apiVersion ?? config.apiVersion,
+    };
+    const account = opts.stripeAccount ?? config.stripeAccount;
+    if (account !== undefined) headers['Stripe-Account'] = account;
+    const idempotencyKey = method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
+    if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
+    if (body !== undefined) headers['Content-Type'] = op.encoding === 'json' ? 'application/json' : FORM;
+    for (const [name, value] of Object.entries(given.headers ?? {})) {
+      if (!HEADER_NAME.test(name)) throw new StripeInvalidParameterError('headers', `headers has an invalid header name ${JSON.stringify(name)}`);
+      headers[name] = checkHeaderValue(value, `headers[${name}]`, /^authorization$/i.test(name));
+    }
+
+    const extra = opts.apiKey;
+    const scrub = extra === undefined ? this.#scrub : scrubberOf(() => [extra, this.#key, ...this.#tokens]);
+    const plan: RequestPlan = {
+      timeout: opts.timeout ?? config.timeout,
+      maxNetworkRetries: opts.maxNetworkRetries ?? config.maxNetworkRetries,
+      signal: opts.signal,
+      emptyResult: op.emptyResult,
+      sent: idempotencyKey === undefined ? sent : { ...sent, idempotencyKey },
+      scrub,
+    };
+    let data: unknown;
+    let response: WireResponse;
+    try {
+      const answer = await this.#request(method, path, {
+        baseUrl: op.server === METER_EVENTS_SERVER ? config.meterEventsBaseUrl : config.baseUrl,
+        params: { path: pathParams, query },
+        body,
+        headers,
+        plan,
+      });
+      data = answer.data;
+      response = answer.response as unknown as WireResponse;
+    } catch (error) {
+      if (error instanceof StripeError || (opts.signal?.aborted === true && error === opts.signal.reason)) throw error;
+      // The transport maps every network failure; what is left is a runtime that misbehaved.
+      throw new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(describe(error))}`, cause: scrubbedError(error, scrub), sent: plan.sent });
+    }
     const last: LastResponse = {
       requestId: response.headers.get('request-id') ?? undefined,
       statusCode: response.status,
-      get headers() {
-        return (headerRecord ??= Object.fromEntries(response.headers));
-      },
+      headers: response.headers.record,
       idempotencyKey,
-      attempts: attemptsOf.get(response) ?? 1,
+      attempts: response.attempts,
     };
-    return withLastResponse(parse(typeof text === 'string' ? text : '', emptyBody, last), last) as WithLastResponse<T>;
+    return withLastResponse((data ?? {}) as ResultOf<M, P>, last);
   }
 }
 
-/**
- * A meter event rebuilt from what was sent, for a create whose earlier attempt landed but whose
- * answer was lost (see SendOptions.onDuplicateOfEarlierAttempt).
- */
-export function eventAsSent<O extends string, Time extends number | string>(
-  object: O,
-  sentAt: Time,
-  event: { event_name: string; timestamp?: Time },
-  body: { identifier?: string; payload: Record<string, string> } | undefined,
-  livemode: boolean,
-) {
-  return {
-    object,
-    created: sentAt,
-    event_name: event.event_name,
-    identifier: body?.identifier ?? '',
-    livemode,
-    payload: body?.payload ?? {},
-    timestamp: event.timestamp ?? sentAt,
-  };
-}
-
-function toJson(body: unknown): string {
-  try {
-    return JSON.stringify(body);
-  } catch (error) {
-    // A BigInt or a cycle: say so before anything is sent.
-    throw new StripeInvalidParameterError('params', `params cannot be sent as JSON: ${(error as Error).message}`);
-  }
-}
-
-function withLastResponse(result: object, last: LastResponse): object {
+/** Attaches `lastResponse`, non-enumerable (JSON.stringify and Object.keys don't see it). */
+export function withLastResponse<T>(result: T, last: LastResponse): WithLastResponse<T> {
   Object.defineProperty(result, 'lastResponse', { value: last, enumerable: false });
-  return result;
+  return result as WithLastResponse<T>;
 }
 
-function parse(text: string, emptyBody: boolean, last: LastResponse): object {
-  const fail = (what: string, cause?: unknown) =>
-    new StripeAPIError({
-      message: `Stripe answered HTTP ${last.statusCode} with ${what}`,
-      statusCode: last.statusCode,
-      headers: last.headers,
-      attempts: last.attempts,
-      ...(last.requestId === undefined ? {} : { requestId: last.requestId }),
-      cause,
-    });
-  if (text.trim() === '') {
-    if (emptyBody) return {};
-    throw fail('an empty body');
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw fail('a body that is not JSON', error);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fail('JSON that is not an object');
-  return body;
+function check(rule: Parameters<typeof findObjectProblem>[0], params: Record<string, unknown>): void {
+  const problem = findObjectProblem(rule, params, '');
+  if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
+}
+
+/** A path id: a non-empty string that the URL parser cannot resolve away ("." and ".."). */
+export function checkId(id: unknown, param: string): string {
+  if (typeof id !== 'string') throw new StripeInvalidParameterError(param, `${param} must be a string, got ${id === null ? 'null' : typeof id}`);
+  if (id.trim() === '') throw new StripeInvalidParameterError(param, `${param} must not be empty`);
+  if (id === '.' || id === '..') throw new StripeInvalidParameterError(param, `${param} must not be "${id}"`);
+  return id;
 }

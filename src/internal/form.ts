@@ -1,8 +1,7 @@
 // Stripe's v1 wire format, byte for byte as the official `stripe` package writes it: nested objects
 // as a[b]=c, arrays as a[0]=x, null as an empty value (which unsets a field), undefined skipped,
-// Dates as unix seconds. Brackets stay readable and !*()' are escaped as qs does.
-
-import { StripeInvalidParameterError } from '../errors.js';
+// Dates as unix seconds. Brackets stay readable and !*()' are escaped as qs does. Input is a
+// snapshot (src/internal/params.ts): every value in it can be encoded.
 
 const ESCAPE = /[!'()*]/g;
 const ESCAPED: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
@@ -14,47 +13,26 @@ function encode(s: string): string {
     .replace(/%5D/g, ']');
 }
 
-// Values that String() would turn into a silently wrong request ("NaN", a function's source text)
-// are refused, naming the parameter; everything else encodes exactly as `stripe` does.
-function scalar(key: string, value: unknown): string {
+function scalar(value: unknown): string {
   if (value === null) return '';
-  if (value instanceof Date) {
-    const ms = value.getTime();
-    if (!Number.isFinite(ms)) throw new StripeInvalidParameterError(key, `${key} is an invalid Date`);
-    return String(Math.floor(ms / 1000));
-  }
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'bigint':
-      return String(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new StripeInvalidParameterError(key, `${key} must be a finite number, got ${value}`);
-      return String(value);
-    default:
-      throw new StripeInvalidParameterError(key, `${key} cannot be sent to Stripe (got a ${typeof value})`);
-  }
+  if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
+  return String(value);
 }
 
-// Deeper than any Stripe parameter; past it the params almost certainly contain a cycle.
-const MAX_DEPTH = 20;
-
-function collect(pairs: string[], key: string, value: unknown, depth = 0): void {
+function collect(pairs: string[], key: string, value: unknown): void {
   if (value === undefined) return;
-  if (depth > MAX_DEPTH) throw new StripeInvalidParameterError(key, `${key} is nested more than ${MAX_DEPTH} levels deep (does it contain a cycle?)`);
   if (value === null || typeof value !== 'object' || value instanceof Date) {
-    pairs.push(`${encode(key)}=${encode(scalar(key, value))}`);
+    pairs.push(`${encode(key)}=${encode(scalar(value))}`);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => collect(pairs, `${key}[${i}]`, item, depth + 1));
+    value.forEach((item, i) => collect(pairs, `${key}[${i}]`, item));
   } else {
-    for (const k of Object.keys(value)) collect(pairs, `${key}[${k}]`, (value as Record<string, unknown>)[k], depth + 1);
+    for (const k of Object.keys(value)) collect(pairs, `${key}[${k}]`, (value as Record<string, unknown>)[k]);
   }
 }
 
 /** Encodes params as application/x-www-form-urlencoded (also used for v1 query strings). */
-export function toFormString(params: unknown): string {
-  if (typeof params !== 'object' || params === null) return '';
+export function toFormString(params: Record<string, unknown>): string {
   const pairs: string[] = [];
-  for (const k of Object.keys(params)) collect(pairs, k, (params as Record<string, unknown>)[k]);
+  for (const k of Object.keys(params)) collect(pairs, k, params[k]);
   return pairs.join('&');
 }

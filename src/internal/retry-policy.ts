@@ -65,3 +65,15 @@ export function retryDelayMs({ attempt, retryAfter, delays = DEFAULT_RETRY_DELAY
   const backoff = Math.min(delays.initialMs * 2 ** (attempt - 1), delays.maxMs);
   return Math.round(backoff * (0.5 + random / 2));
 }
+
+/**
+ * Whether an error a request ended with may pass if the request is sent again (the batching
+ * stream retries these within its time budget): no answer or a broken one, 409, 429, 5xx, or
+ * whatever Stripe-Should-Retry says. Errors raised before sending (no attempts) never pass.
+ */
+export function isTransient(error: { attempts: number | undefined; statusCode: number | undefined; headers: Record<string, string> }): boolean {
+  if (error.attempts === undefined) return false;
+  const status = error.statusCode;
+  const unanswered = status === undefined || (status >= 200 && status < 300);
+  return shouldRetry({ attempt: 1, maxNetworkRetries: 1, status: unanswered ? undefined : status, shouldRetryHeader: unanswered ? undefined : error.headers['stripe-should-retry'] });
+}

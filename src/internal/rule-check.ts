@@ -51,6 +51,7 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
       return undefined;
     case 'integer':
     case 'number': {
+      if (value instanceof Date && rule.format === 'unix-time') return undefined;
       const n = numberOf(value, form);
       const whole = rule.type === 'integer';
       if (n === undefined || !Number.isFinite(n) || (whole && !(Number.isSafeInteger(n) && (typeof value === 'number' || INTEGER.test(value as string))))) {

@@ -1,179 +1,163 @@
-// The fetch that openapi-fetch calls. One logical request becomes up to 1 + maxNetworkRetries
-// attempts, each with its own timeout (covering the whole body), the same headers (so the same
-// Idempotency-Key) and the same body bytes. A caller's abort ends everything at once, also during
-// a backoff sleep, and rejects with the signal's own reason.
-import { StripeConnectionError } from '../errors.js';
+// The fetch that openapi-fetch calls, one per client. One logical request becomes up to
+// 1 + maxNetworkRetries attempts, each with its own timeout (covering the whole answer), the same
+// headers (so the same Idempotency-Key) and the same body bytes. An answer that breaks off, times
+// out while being read, or is not JSON on a 2xx is retried like a connection error: the request
+// may have landed, and the Idempotency-Key and identifiers make the retry safe. A caller's abort
+// ends everything at once, also during a backoff sleep, and rejects with the signal's own reason.
+import { StripeAPIError, StripeConnectionError } from '../errors.js';
+import type { RequestEvent, ResponseEvent } from '../options.js';
 import { retryDelayMs, shouldRetry, type RetryDelays } from './retry-policy.js';
+import { scrubbedError } from './secrets.js';
+import { WireResponse, type WireRequest } from './wire.js';
 
-/** What openapi-fetch calls: it receives a Request. */
-export type Fetch = (input: Request) => Promise<Response>;
+/** The status and headers of one attempt's answer; the body is read (or dropped) separately. */
+export interface Answer {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** The whole body, under the attempt's timeout; rejects with an AttemptFailure if it breaks off. */
+  read(): Promise<string>;
+  /** Drops the body unread (an answer that will be retried) and stops the attempt's timer. */
+  discard(): void;
+}
+
 /**
- * How an attempt goes out: the standard fetch signature, (url, init). The runtime's fetch, a
- * test double, or a faster transport such as `stripe-meters/undici` all fit.
+ * Sends one attempt. Rejects with an AttemptFailure when no answer comes, and with the signal's
+ * reason as soon as `signal` aborts. The timeout runs until the body is read or discarded.
  */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type SendAttempt = (request: WireRequest, timeoutMs: number, signal: AbortSignal | undefined) => Promise<Answer>;
 
-export function sendWith(fetch: FetchLike | undefined): FetchLike {
-  // Called through globalThis: some runtimes reject a fetch detached from its global.
-  return fetch ?? ((url, init) => globalThis.fetch(url, init));
-}
-
-/** What the onRequest hook sees of each attempt: never a key or token. */
-export interface RequestEvent {
-  method: string;
-  url: string;
-  attempt: number;
-  idempotencyKey: string | undefined;
-}
-
-/** What the onResponse hook sees of each attempt. */
-export interface ResponseEvent extends RequestEvent {
-  /** HTTP status, or undefined when no response came. */
-  status: number | undefined;
-  requestId: string | undefined;
-  /** Why no response came (connection error or timeout). */
-  error: string | undefined;
-  elapsedMs: number;
-  /** Whether another attempt follows, and after how long. */
-  retryInMs: number | undefined;
+/** Why an attempt got no usable answer. */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly timedOut: boolean,
+    /** The status line had arrived; the body did not (all of it). */
+    readonly whileReading: boolean,
+    cause: unknown,
+  ) {
+    super(timedOut ? 'timed out' : describe(cause), { cause });
+  }
 }
 
 export interface TransportSettings {
-  timeout: number;
-  maxNetworkRetries: number;
   delays: RetryDelays;
   onRequest?: ((event: RequestEvent) => void) | undefined;
   onResponse?: ((event: ResponseEvent) => void) | undefined;
 }
 
-/** What the facade knows about one request before openapi-fetch builds it. */
-export interface KnownRequest {
-  /** The serialized body, so attempts need not read it back out of the Request. */
-  body?: string | undefined;
-  /** The caller's signal; without it the request cannot be aborted from outside. */
-  signal?: AbortSignal | undefined;
+interface Outcome {
+  answer: Answer | undefined;
+  text: string;
+  parsed: unknown;
+  /** Why the attempt has no usable answer: no (complete) answer, or a 2xx that is not a JSON object. */
+  failure: AttemptFailure | undefined;
+  broken: string | undefined;
+  retry: boolean;
 }
 
-/** How many attempts produced a response (read by the facade for lastResponse). */
-export const attemptsOf = new WeakMap<Response, number>();
+/** Hooks are for logging: one that throws must not change a request's outcome. */
+function call<E>(hook: ((event: E) => void) | undefined, event: E): void {
+  try {
+    hook?.(event);
+  } catch {
+    // Swallowed on purpose (see above).
+  }
+}
 
-/** Responses whose body is already in memory (built by undiciFetch): no need to buffer them again. */
-export const bufferedResponses = new WeakSet<Response>();
-
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-
-export function createTransport(send: FetchLike, settings: TransportSettings, known?: KnownRequest): Fetch {
+export function createTransport(sendAttempt: SendAttempt, settings: TransportSettings): (request: WireRequest) => Promise<WireResponse> {
+  const hooked = settings.onRequest !== undefined || settings.onResponse !== undefined;
   return async (request) => {
-    const caller = known === undefined ? request.signal : known.signal;
-    const body = known?.body ?? (request.body === null ? undefined : await request.arrayBuffer());
-    const hooked = settings.onRequest !== undefined || settings.onResponse !== undefined;
+    const { plan } = request;
+    const { signal } = plan;
     for (let attempt = 1; ; attempt++) {
       // Hook events are built only when there are hooks: this loop runs for every request.
-      const event: RequestEvent | undefined = hooked
-        ? { method: request.method, url: request.url, attempt, idempotencyKey: request.headers.get('idempotency-key') ?? undefined }
-        : undefined;
-      if (event !== undefined) settings.onRequest?.(event);
+      const event: RequestEvent | undefined = hooked ? { method: request.method, url: request.url, attempt, idempotencyKey: plan.sent.idempotencyKey } : undefined;
+      if (event !== undefined) call(settings.onRequest, event);
       const started = hooked ? Date.now() : 0;
-      const outcome = await attemptOnce(send, request, body, caller, settings.timeout);
-      const { response } = outcome;
-      const retry =
-        (response === undefined || !response.ok) &&
-        shouldRetry({ attempt, maxNetworkRetries: settings.maxNetworkRetries, status: response?.status, shouldRetryHeader: response?.headers.get('stripe-should-retry') });
-      const retryInMs = retry ? retryDelayMs({ attempt, retryAfter: response?.headers.get('retry-after'), delays: settings.delays }) : undefined;
+      const { answer, failure, broken, retry, text, parsed } = await attemptOnce(sendAttempt, request, attempt);
+      const retryInMs = retry ? retryDelayMs({ attempt, retryAfter: answer?.headers['retry-after'], delays: settings.delays }) : undefined;
       if (event !== undefined) {
-        settings.onResponse?.({
+        call(settings.onResponse, {
           ...event,
-          status: response?.status,
-          requestId: response?.headers.get('request-id') ?? undefined,
-          error: response === undefined ? describe(outcome.error, outcome.timedOut) : undefined,
+          status: failure === undefined ? answer?.status : undefined,
+          requestId: answer?.headers['request-id'],
+          error: failure !== undefined ? plan.scrub(failure.message) : broken,
           elapsedMs: Date.now() - started,
           retryInMs,
         });
       }
-      if (retryInMs === undefined) {
-        if (response === undefined) throw connectionError(outcome.error, outcome.timedOut, settings.timeout, attempt);
-        const final = await outcome.read(attempt);
-        attemptsOf.set(final, attempt);
-        return final;
+      if (retryInMs !== undefined) {
+        await sleep(retryInMs, signal);
+        continue;
       }
-      await outcome.discard();
-      await sleep(retryInMs, caller);
+      if (failure !== undefined || answer === undefined) throw connectionError(request, failure, attempt);
+      if (broken !== undefined) {
+        const { status, headers } = answer;
+        throw new StripeAPIError({ message: `Stripe answered HTTP ${status} with ${broken} (${tries(attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: attempt, sent: plan.sent });
+      }
+      return new WireResponse(answer.status, answer.headers, text, parsed, attempt);
     }
   };
 }
 
-interface Outcome {
-  response: Response | undefined;
-  error: unknown;
-  timedOut: boolean;
-  /** Reads the whole body under the attempt's timeout and returns it as a settled Response. */
-  read: (attempt: number) => Promise<Response>;
-  /** Cancels the body unread (a retried attempt's answer) and stops the timer. */
-  discard: () => Promise<void>;
-}
-
-async function attemptOnce(send: FetchLike, request: Request, body: BodyInit | undefined, caller: AbortSignal | undefined, timeoutMs: number): Promise<Outcome> {
-  // One controller per attempt, aborted by a timer or by the caller; cheaper than composing
-  // AbortSignal.timeout with AbortSignal.any on every request, and cleared once the body is in.
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
-  const onAbort = () => controller.abort(caller?.reason);
-  caller?.addEventListener('abort', onAbort, { once: true });
-  const done = () => {
-    clearTimeout(timer);
-    caller?.removeEventListener('abort', onAbort);
-  };
-  const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
-  if (body !== undefined) init.body = body;
-  let response: Response;
+async function attemptOnce(sendAttempt: SendAttempt, request: WireRequest, attempt: number): Promise<Outcome> {
+  const { signal, timeout, maxNetworkRetries, emptyResult } = request.plan;
+  const outcome: Outcome = { answer: undefined, text: '', parsed: undefined, failure: undefined, broken: undefined, retry: false };
+  // No answer, or an unusable one: the request may or may not have landed.
+  const unsure = { attempt, maxNetworkRetries, status: undefined };
   try {
-    if (caller?.aborted) throw caller.reason;
-    response = await send(request.url, init);
+    if (signal?.aborted) throw signal.reason;
+    const answer = await sendAttempt(request, timeout, signal);
+    outcome.answer = answer;
+    const { status } = answer;
+    if (status < 200 || status >= 300) {
+      outcome.retry = shouldRetry({ attempt, maxNetworkRetries, status, shouldRetryHeader: answer.headers['stripe-should-retry'] });
+      // The body of an answer that will be retried is never needed: drop it, don't wait for it.
+      if (outcome.retry) answer.discard();
+      else outcome.text = await answer.read();
+      return outcome;
+    }
+    outcome.text = await answer.read();
+    if (outcome.text.trim() === '') {
+      if (emptyResult) outcome.parsed = {};
+      else outcome.broken = 'an empty body';
+    } else {
+      try {
+        outcome.parsed = JSON.parse(outcome.text);
+        if (typeof outcome.parsed !== 'object' || outcome.parsed === null || Array.isArray(outcome.parsed)) outcome.broken = 'JSON that is not an object';
+      } catch {
+        outcome.broken = 'a body that is not JSON';
+      }
+    }
+    outcome.retry = outcome.broken !== undefined && shouldRetry(unsure);
   } catch (error) {
-    done();
-    if (caller?.aborted) throw caller.reason;
-    return { response: undefined, error, timedOut, read: () => Promise.reject(error as Error), discard: () => Promise.resolve() };
+    if (signal?.aborted) throw signal.reason;
+    outcome.failure = error instanceof AttemptFailure ? error : new AttemptFailure(false, false, error);
+    outcome.retry = shouldRetry(unsure);
   }
-  const read = async (attempt: number) => {
-    if (bufferedResponses.has(response)) {
-      done();
-      return response;
-    }
-    try {
-      const bytes = NULL_BODY_STATUS.has(response.status) ? null : await response.arrayBuffer();
-      return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
-    } catch (error) {
-      if (caller?.aborted) throw caller.reason;
-      throw connectionError(error, timedOut, timeoutMs, attempt, 'while reading the response');
-    } finally {
-      done();
-    }
-  };
-  const discard = async () => {
-    done();
-    await response.body?.cancel().catch(() => undefined);
-  };
-  return { response, error: undefined, timedOut, read, discard };
+  return outcome;
 }
 
-function connectionError(cause: unknown, timedOut: boolean, timeoutMs: number, attempts: number, when = ''): StripeConnectionError {
-  const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-  const suffix = when === '' ? `(${tries})` : `${when} (${tries})`;
-  const message = timedOut
-    ? `Request to Stripe timed out after ${timeoutMs} ms ${suffix}`
-    : `Could not connect to Stripe: ${describe(cause, false)} ${suffix}`;
-  return new StripeConnectionError({ message, cause, attempts });
+function tries(attempts: number): string {
+  return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
 }
 
-function describe(error: unknown, timedOut: boolean): string {
-  if (timedOut) return 'timed out';
+function connectionError(request: WireRequest, failure: AttemptFailure | undefined, attempts: number): StripeConnectionError {
+  const { plan } = request;
+  if (failure === undefined) return new StripeConnectionError({ message: `No answer from Stripe (${tries(attempts)})`, attempts, sent: plan.sent });
+  const when = failure.whileReading ? ' while reading the answer' : '';
+  const message = failure.timedOut
+    ? `Request to Stripe timed out after ${plan.timeout} ms${when} (${tries(attempts)})`
+    : failure.whileReading
+      ? `The answer from Stripe broke off: ${plan.scrub(failure.message)} (${tries(attempts)})`
+      : `Could not connect to Stripe: ${plan.scrub(failure.message)} (${tries(attempts)})`;
+  return new StripeConnectionError({ message, cause: scrubbedError(failure.cause, plan.scrub), attempts, sent: plan.sent });
+}
+
+/** A short reason: the system error code when there is one, else the message. */
+export function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
-  // undici's request API puts the code on the error itself.
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
   if (typeof cause?.message === 'string') return cause.message;
@@ -181,7 +165,7 @@ function describe(error: unknown, timedOut: boolean): string {
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   return new Promise((resolve, reject) => {
     const onAbort = () => {

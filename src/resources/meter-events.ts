@@ -1,45 +1,55 @@
-import { eventAsSent, type Core } from '../internal/core.js';
-import { checkParams, normalizePayload } from '../internal/validate.js';
-import { newIdentifier } from '../internal/ids.js';
+import { withLastResponse, type Core } from '../internal/core.js';
+import { landedEarlier, lastResponseOf, prepareMeterEvent } from '../internal/meter-events.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
-import type { MeterEvent, MeterEventAdjustment, MeterEventAdjustmentCreateParams, MeterEventCreateParams } from '../types.js';
-
-/** Payload values may be given as numbers; they are sent as the decimal strings Stripe expects. */
-export type MeterEventPayload = Record<string, string | number>;
-export type MeterEventCreateInput = Omit<MeterEventCreateParams, 'payload'> & { payload: MeterEventPayload };
+import type { MeterEvent, MeterEventAdjustment, MeterEventAdjustmentCreateParams, MeterEventCreateInput, MeterEventCreateParams } from '../types.js';
 
 /** `stripe.billing.meterEvents` */
 export class MeterEvents {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
+
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
 
   /**
-   * Records a meter event. Without an `identifier`, one is generated (a UUID) so that a retried
-   * request can never count twice; it is in the result and in `lastResponse`'s request.
+   * Records a meter event. Without an `identifier` one is generated (a UUID), and without a
+   * `timestamp` the current time is used, so that no retry or resend can count it twice or move
+   * it; both are in the result, and in any error (`err.identifier`).
    */
-  create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
-    let body: MeterEventCreateParams | undefined;
-    const sentAt = Math.floor(Date.now() / 1000);
-    return this.core.send(
-      'POST',
-      options,
-      (init) => {
-        checkParams(params);
-        body = { ...params, payload: normalizePayload(params.payload), identifier: params.identifier ?? newIdentifier() };
-        return this.core.raw.POST('/v1/billing/meter_events', { ...init, body });
-      },
-      { onDuplicateOfEarlierAttempt: (): MeterEvent => eventAsSent('billing.meter_event', sentAt, params, body, this.core.livemode(options)) },
-    );
+  async create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
+    const core = this.#core;
+    const now = core.config.now();
+    const body = prepareMeterEvent(params, 'v1', '', now) as MeterEventCreateParams & { identifier: string };
+    try {
+      return await core.request('POST', '/v1/billing/meter_events', { body }, options, { identifier: body.identifier });
+    } catch (error) {
+      if (!landedEarlier(error, body.identifier)) throw error;
+      const event: MeterEvent = {
+        object: 'billing.meter_event',
+        created: Math.floor(now / 1000),
+        event_name: body.event_name,
+        identifier: body.identifier,
+        livemode: core.livemode(options),
+        payload: body.payload,
+        timestamp: body.timestamp as number,
+      };
+      return withLastResponse(event, lastResponseOf(error));
+    }
   }
 }
 
 /** `stripe.billing.meterEventAdjustments` */
 export class MeterEventAdjustments {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
 
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** Cancels a meter event by identifier (within 24 hours of Stripe receiving it). */
   create(params: MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<MeterEventAdjustment>> {
-    return this.core.send('POST', options, (init) => {
-      checkParams(params);
-      return this.core.raw.POST('/v1/billing/meter_event_adjustments', { ...init, body: params });
-    });
+    return this.#core.request('POST', '/v1/billing/meter_event_adjustments', { body: params }, options);
   }
 }

@@ -1,9 +1,9 @@
 import type { Core } from '../internal/core.js';
-import { checkId, checkParams, checkSummaryRange } from '../internal/validate.js';
+import { StripeInvalidParameterError } from '../errors.js';
+import { snapshot } from '../internal/params.js';
 import { ListPromise, type Cursor } from '../list-promise.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
-  List,
   Meter,
   MeterCreateParams,
   MeterDeactivateParams,
@@ -13,71 +13,75 @@ import type {
   MeterReactivateParams,
   MeterRetrieveParams,
   MeterUpdateParams,
+  Page,
 } from '../types.js';
 
-// Checks run inside the `send` callback so that bad input rejects the returned promise (before
-// anything is sent) instead of throwing synchronously.
+const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
+
+/** Event summaries: minute-aligned bounds (hour- or UTC-day-aligned with those windows), end after start. */
+function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
+  const window = params.value_grouping_window;
+  const unit = window ?? 'minute';
+  for (const key of ['start_time', 'end_time'] as const) {
+    const t = params[key];
+    // Types and presence are the generated rules' job (core checks them); alignment is Stripe's rule.
+    if (typeof t === 'number' && Number.isSafeInteger(t) && t % WINDOW_SECONDS[unit] !== 0) {
+      const boundary = unit === 'day' ? '00:00 UTC' : unit === 'hour' ? 'an hour boundary' : 'a minute boundary';
+      throw new StripeInvalidParameterError(key, `${key} (${t}) must fall on ${boundary}${window === undefined ? '' : ` with value_grouping_window=${window}`}`);
+    }
+  }
+  if (typeof params.end_time === 'number' && typeof params.start_time === 'number' && params.end_time <= params.start_time) {
+    throw new StripeInvalidParameterError('end_time', `end_time (${params.end_time}) must be after start_time (${params.start_time})`);
+  }
+}
 
 /** `stripe.billing.meters` */
 export class Meters {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
 
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** Creates a meter. */
   create(params: MeterCreateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.core.send('POST', options, (init) => {
-      checkParams(params);
-      return this.core.raw.POST('/v1/billing/meters', { ...init, body: params });
-    });
+    return this.#core.request('POST', '/v1/billing/meters', { body: params }, options);
   }
 
+  /** Retrieves a meter by id. */
   retrieve(id: string, params: MeterRetrieveParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.core.send('GET', options, (init) => {
-      checkId(id);
-      checkParams(params);
-      return this.core.raw.GET('/v1/billing/meters/{id}', { ...init, params: { path: { id }, query: params } });
-    });
+    return this.#core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id }, query: params } }, options);
   }
 
+  /** Updates a meter (only its display name can change). */
   update(id: string, params: MeterUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.core.send('POST', options, (init) => {
-      checkId(id);
-      checkParams(params);
-      return this.core.raw.POST('/v1/billing/meters/{id}', { ...init, params: { path: { id } }, body: params });
-    });
+    return this.#core.request('POST', '/v1/billing/meters/{id}', { params: { path: { id } }, body: params }, options);
   }
 
+  /** Deactivates a meter: it accepts no more events. */
   deactivate(id: string, params: MeterDeactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.core.send('POST', options, (init) => {
-      checkId(id);
-      checkParams(params);
-      return this.core.raw.POST('/v1/billing/meters/{id}/deactivate', { ...init, params: { path: { id } }, body: params });
-    });
+    return this.#core.request('POST', '/v1/billing/meters/{id}/deactivate', { params: { path: { id } }, body: params }, options);
   }
 
+  /** Reactivates a deactivated meter. */
   reactivate(id: string, params: MeterReactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.core.send('POST', options, (init) => {
-      checkId(id);
-      checkParams(params);
-      return this.core.raw.POST('/v1/billing/meters/{id}/reactivate', { ...init, params: { path: { id } }, body: params });
-    });
+    return this.#core.request('POST', '/v1/billing/meters/{id}/reactivate', { params: { path: { id } }, body: params }, options);
   }
 
+  /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-    const page = (cursor?: Cursor) =>
-      this.core.send<List<Meter>>('GET', options, (init) => {
-        checkParams(params);
-        return this.core.raw.GET('/v1/billing/meters', { ...init, params: { query: { ...params, ...cursor } } });
-      });
-    return new ListPromise(page(), page, params);
+    const page = (cursor?: Cursor): Promise<Page<Meter>> => this.#core.request('GET', '/v1/billing/meters', { params: { query: { ...params, ...cursor } } }, options);
+    return ListPromise.of(page, params);
   }
 
+  /** A customer's usage of a meter over [start_time, end_time), in one summary or per hour or day. */
   listEventSummaries(id: string, params: MeterEventSummaryListParams, options?: RequestOptions): ListPromise<MeterEventSummary> {
-    const page = (cursor?: Cursor) =>
-      this.core.send<List<MeterEventSummary>>('GET', options, (init) => {
-        checkId(id);
-        checkParams(params);
-        checkSummaryRange(params);
-        return this.core.raw.GET('/v1/billing/meters/{id}/event_summaries', { ...init, params: { path: { id }, query: { ...params, ...cursor } } });
-      });
-    return new ListPromise(page(), page, params);
+    const page = async (cursor?: Cursor): Promise<Page<MeterEventSummary>> => {
+      const query = snapshot(params) as MeterEventSummaryListParams;
+      checkSummaryRange(query);
+      return this.#core.request('GET', '/v1/billing/meters/{id}/event_summaries', { params: { path: { id }, query: { ...query, ...cursor } } }, options);
+    };
+    return ListPromise.of(page, params);
   }
 }

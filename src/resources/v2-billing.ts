@@ -1,107 +1,101 @@
-import { StripeInvalidParameterError } from '../errors.js';
-import { eventAsSent, type Core } from '../internal/core.js';
-import { newIdentifier } from '../internal/ids.js';
-import { checkParams, normalizePayload } from '../internal/validate.js';
+import { withLastResponse, type Core } from '../internal/core.js';
+import { landedEarlier, lastResponseOf, prepareMeterEvent } from '../internal/meter-events.js';
+import { snapshot } from '../internal/params.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   V2MeterEvent,
   V2MeterEventAdjustment,
   V2MeterEventAdjustmentCreateParams,
+  V2MeterEventCreateInput,
   V2MeterEventCreateParams,
   V2MeterEventInput,
   V2MeterEventSession,
+  V2MeterEventStreamCreateInput,
   V2MeterEventStreamResult,
 } from '../types.js';
-import type { MeterEventPayload } from './meter-events.js';
-
-export type V2MeterEventCreateInput = Omit<V2MeterEventCreateParams, 'payload'> & { payload: MeterEventPayload };
-export interface V2MeterEventStreamCreateInput {
-  events: Array<Omit<V2MeterEventInput, 'payload'> & { payload: MeterEventPayload }>;
-}
-
-export const MAX_STREAM_BATCH = 100;
-
-/**
- * Payload numbers become strings, and a missing identifier is generated so that a retried request
- * can never count an event twice. `where` is '' for a single event, `events[i]` in a stream batch.
- */
-function toWireEvent(event: V2MeterEventCreateInput, where: string): V2MeterEventInput {
-  checkParams(event, where === '' ? 'params' : where);
-  const payload = normalizePayload(event.payload, where === '' ? 'payload' : `${where}.payload`);
-  return { ...event, payload, identifier: event.identifier ?? newIdentifier() };
-}
 
 /** `stripe.v2.billing.meterEventSession` */
 export class MeterEventSessions {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
+
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
 
   /** A session token for the meter event stream, valid for 15 minutes. */
   create(options?: RequestOptions): Promise<WithLastResponse<V2MeterEventSession>> {
-    return this.core.send('POST', options, (init) => this.core.raw.POST('/v2/billing/meter_event_session', { ...init }), { json: true });
+    return this.#core.request('POST', '/v2/billing/meter_event_session', {}, options);
   }
 }
 
 /** `stripe.v2.billing.meterEventStream` (sent to meterEventsBaseUrl) */
 export class MeterEventStreamRequests {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
 
-  /** Sends up to 100 events; authenticate with `{ apiKey: session.authentication_token }`. */
-  create(params: V2MeterEventStreamCreateInput, options: RequestOptions): Promise<WithLastResponse<V2MeterEventStreamResult>> {
-    return this.core.send(
-      'POST',
-      options,
-      (init) => {
-        if (options?.apiKey === undefined) {
-          throw new StripeInvalidParameterError('apiKey', 'The meter event stream needs a session token: pass { apiKey: session.authentication_token }');
-        }
-        checkParams(params);
-        const { events } = params;
-        if (!Array.isArray(events) || events.length === 0 || events.length > MAX_STREAM_BATCH) {
-          throw new StripeInvalidParameterError('events', `events must be an array of 1 to ${MAX_STREAM_BATCH} meter events`);
-        }
-        const body = { ...params, events: events.map((e, i) => toWireEvent(e, `events[${i}]`)) };
-        return this.core.raw.POST('/v2/billing/meter_event_stream', { ...init, body });
-      },
-      { json: true, emptyBody: true },
-    );
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /**
+   * Sends 1 to 100 events, validated by Stripe later (asynchronously); authenticate with
+   * `{ apiKey: session.authentication_token }`. Identifiers and timestamps are filled in.
+   */
+  async create(params: V2MeterEventStreamCreateInput, options: RequestOptions): Promise<WithLastResponse<V2MeterEventStreamResult>> {
+    const core = this.#core;
+    const now = core.config.now();
+    const given = snapshot(params);
+    const events = Array.isArray(given['events']) ? given['events'].map((event, i) => prepareMeterEvent(event, 'stream', `events[${i}]`, now)) : given['events'];
+    const body = { ...given, events } as { events: V2MeterEventInput[] };
+    const identifiers = Array.isArray(events) ? events.map((e) => e.identifier) : undefined;
+    return core.request('POST', '/v2/billing/meter_event_stream', { body }, options, { identifiers }) as Promise<WithLastResponse<V2MeterEventStreamResult>>;
   }
 }
 
 /** `stripe.v2.billing.meterEvents` */
 export class V2MeterEvents {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
 
-  create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
-    let body: V2MeterEventInput | undefined;
-    const sentAt = new Date().toISOString();
-    return this.core.send(
-      'POST',
-      options,
-      (init) => {
-        body = toWireEvent(params, '');
-        return this.core.raw.POST('/v2/billing/meter_events', { ...init, body });
-      },
-      {
-        json: true,
-        onDuplicateOfEarlierAttempt: (): V2MeterEvent => eventAsSent('v2.billing.meter_event', sentAt, params, body, this.core.livemode(options)),
-      },
-    );
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** Records a meter event, validated at once; identifier and timestamp are filled in when absent. */
+  async create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
+    const core = this.#core;
+    const now = core.config.now();
+    const body = prepareMeterEvent(params, 'v2', '', now) as V2MeterEventCreateParams & { identifier: string; timestamp: string };
+    try {
+      return await core.request('POST', '/v2/billing/meter_events', { body }, options, { identifier: body.identifier });
+    } catch (error) {
+      if (!landedEarlier(error, body.identifier)) throw error;
+      const event: V2MeterEvent = {
+        object: 'v2.billing.meter_event',
+        created: new Date(now).toISOString(),
+        event_name: body.event_name,
+        identifier: body.identifier,
+        livemode: core.livemode(options),
+        payload: body.payload,
+        timestamp: body.timestamp,
+      };
+      return withLastResponse(event, lastResponseOf(error));
+    }
   }
 }
 
 /** `stripe.v2.billing.meterEventAdjustments` */
 export class V2MeterEventAdjustments {
-  constructor(private readonly core: Core) {}
+  readonly #core: Core;
 
+  /** @internal */
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** Cancels a meter event by identifier (within 24 hours of Stripe receiving it). */
   create(params: V2MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<V2MeterEventAdjustment>> {
-    return this.core.send(
-      'POST',
-      options,
-      (init) => {
-        checkParams(params);
-        return this.core.raw.POST('/v2/billing/meter_event_adjustments', { ...init, body: params });
-      },
-      { json: true },
-    );
+    return this.#core.request('POST', '/v2/billing/meter_event_adjustments', { body: params }, options);
   }
 }

@@ -1,21 +1,28 @@
 // High-throughput usage reporting over the v2 meter event stream: events are buffered (bounded),
 // sent in batches of up to 100 by a few concurrent requests, under one shared session token.
-// Every event carries an identifier from the moment it is accepted by send(), so any resend
-// (transport retry, expired session, isolating a bad event) is deduplicated by Stripe.
-import { StripeConnectionError, StripeError, StripeInvalidRequestError, TemporarySessionExpiredError } from '../errors.js';
+// Every event carries an identifier from the moment send() takes it, so any resend (a retry, an
+// expired session, isolating a bad event, a caller resending what an aborted close() handed
+// back) is deduplicated by Stripe. No event leaves without an outcome: accepted, failed (to
+// onError, or surfaced on the next call, or printed), or handed back by an aborted close().
+import type { StripeError } from '../errors.js';
 import type { Core } from '../internal/core.js';
-import { STREAM_PATH } from '../internal/raw-client.js';
-import type { V2MeterEventInput, V2MeterEventSession } from '../types.js';
-import { MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure } from './errors.js';
+import { prepareStreamEvent } from '../internal/meter-events.js';
+import { checkShutdownOptions } from '../internal/check-options.js';
+import { deliver, type Batch, type Delivery } from './delivery.js';
+import { MeterEventStreamAbortedError, MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure, type UndeliveredEvent } from './errors.js';
 import { SessionTokens } from './session.js';
-import { prepareEvent, streamSettings, type MeterEventStreamEvent, type MeterEventStreamOptions, type MeterEventStreamStats, type StreamSettings } from './settings.js';
+import { streamSettings, type MeterEventStreamEvent, type MeterEventStreamOptions, type MeterEventStreamStats, type StreamSettings } from './settings.js';
 
 export type { MeterEventStreamEvent, MeterEventStreamOptions, MeterEventStreamStats };
 
-/** Events with consecutive sequence numbers from `first` (flush() waits on sequence numbers). */
-interface Batch {
-  events: V2MeterEventInput[];
-  first: number;
+/** Options of flush() and close(). */
+export interface ShutdownOptions {
+  /**
+   * Bounds the wait (`AbortSignal.timeout(ms)`). When it aborts, the call rejects with a
+   * MeterEventStreamAbortedError holding every event not yet known to be accepted; close() also
+   * stops every request in flight.
+   */
+  signal?: AbortSignal;
 }
 
 interface FlushWaiter {
@@ -24,18 +31,27 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
+/** A batch split to isolate bad events settles in parts; the parts are marked on the batch sent. */
+interface SentBatch extends Batch {
+  settled?: Set<UndeliveredEvent>;
+}
+
 const DONE = Promise.resolve();
+/** How long failures nobody took wait before they are printed (once per stream). */
+const PRINT_AFTER_MS = 1000;
 
 export class MeterEventStream {
   readonly #core: Core;
-  readonly #sessions: SessionTokens;
   readonly #settings: StreamSettings;
+  readonly #sessions: SessionTokens;
+  readonly #abort = new AbortController();
+  readonly #delivery: Delivery;
 
   /** Full batches waiting for a free request slot, then the one being filled. */
-  #ready: Batch[] = [];
-  #filling: Batch = { events: [], first: 0 };
+  #ready: SentBatch[] = [];
+  #filling: SentBatch = { events: [], first: 0 };
+  readonly #inFlight = new Set<SentBatch>();
   #seq = 0;
-  #inFlight = 0;
   #buffered = 0;
   #urgent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -43,78 +59,144 @@ export class MeterEventStream {
   #room: Array<() => void> = [];
   #flushes: FlushWaiter[] = [];
   #unreported: MeterEventStreamFailure[] = [];
-  #stats = { sent: 0, accepted: 0, failed: 0, retried: 0, batches: 0, peakBuffered: 0 };
+  #printTimer: ReturnType<typeof setTimeout> | undefined;
+  #printed = false;
+  readonly #stats = { sent: 0, accepted: 0, failed: 0, returned: 0, retried: 0, batches: 0, peakBuffered: 0 };
 
-  constructor(core: Core, createSession: () => Promise<V2MeterEventSession>, options?: MeterEventStreamOptions) {
+  private constructor(core: Core, options: MeterEventStreamOptions | undefined) {
     this.#settings = streamSettings(options);
     this.#core = core;
-    this.#sessions = new SessionTokens(createSession, this.#settings.refreshMarginMs);
+    const signal = this.#abort.signal;
+    this.#sessions = new SessionTokens(async () => {
+      const session = await core.request('POST', '/v2/billing/meter_event_session', {}, { maxNetworkRetries: 0, signal });
+      core.holdToken(session.authentication_token);
+      return session;
+    }, this.#settings.refreshMarginMs);
+    this.#delivery = { core, sessions: this.#sessions, budgetMs: this.#settings.budgetMs, signal, stats: this.#stats, settle: (batch, error) => this.#settle(batch, error) };
+  }
+
+  /** @internal */
+  static of(core: Core, options: MeterEventStreamOptions | undefined): MeterEventStream {
+    return new MeterEventStream(core, options);
   }
 
   get stats(): MeterEventStreamStats {
     return { ...this.#stats, sessionsCreated: this.#sessions.created, buffered: this.#buffered };
   }
 
-  /** Buffers one event; waits while the buffer is full. Rejects after close(), or on invalid input. */
+  /**
+   * Buffers one event (identifier and timestamp filled in); waits while the buffer is full.
+   * Rejects after close(), on invalid input, or with a MeterEventStreamError when earlier events
+   * failed and no onError took them: then this event was not buffered.
+   */
   send(event: MeterEventStreamEvent): Promise<void> {
-    let wire: V2MeterEventInput;
     try {
-      wire = this.#prepare(event);
+      if (this.#closing) throw new MeterEventStreamClosedError();
+      if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
+      const wire = prepareStreamEvent(event, this.#core.config.now());
       // The common case (room in the buffer) allocates no promise: this runs once per event.
       if (this.#buffered < this.#settings.maxBuffered) {
         this.#enqueue(wire);
         return DONE;
       }
+      return this.#sendWhenRoom(wire);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.#sendWhenRoom(wire);
   }
 
-  async #sendWhenRoom(wire: V2MeterEventInput): Promise<void> {
+  async #sendWhenRoom(wire: UndeliveredEvent): Promise<void> {
     while (this.#buffered >= this.#settings.maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
     this.#enqueue(wire);
   }
 
-  /** Sends every event of a (possibly async) iterable, in order, with the same backpressure. */
+  /**
+   * Sends every event of a (possibly async) iterable, in order, with the same backpressure;
+   * resolves with how many it took. Earlier failures do not stop it: they surface on flush().
+   */
   async sendMany(events: Iterable<MeterEventStreamEvent> | AsyncIterable<MeterEventStreamEvent>): Promise<number> {
     let n = 0;
     for await (const event of events) {
-      if (this.#buffered >= this.#settings.maxBuffered) await this.send(event);
-      else this.#enqueue(this.#prepare(event));
+      if (this.#closing) throw new MeterEventStreamClosedError();
+      const wire = prepareStreamEvent(event, this.#core.config.now());
+      if (this.#buffered >= this.#settings.maxBuffered) await this.#sendWhenRoom(wire);
+      else this.#enqueue(wire);
       n++;
     }
     return n;
   }
 
-  /** Resolves when every event sent so far has been accepted or has failed for good. */
-  async flush(): Promise<void> {
-    if (this.#buffered > 0) {
-      this.#urgent = true;
-      this.#pump();
-      await new Promise<void>((resolve) => this.#flushes.push({ target: this.#seq, remaining: this.#buffered, resolve }));
-    }
-    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#unreported.splice(0));
+  /**
+   * Resolves when every event sent so far has been accepted or has failed for good; rejects with
+   * a MeterEventStreamError listing the failures no onError took.
+   */
+  async flush(options?: ShutdownOptions): Promise<void> {
+    await this.#drain(options, 'flush');
+    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
   }
 
-  /** Flushes, then stops: later sends reject. */
-  async close(): Promise<void> {
-    this.#closing = true;
-    for (const wake of this.#room.splice(0)) wake();
+  /** Flushes, then stops: later sends reject. With a signal, an abort hands back what is left. */
+  async close(options?: ShutdownOptions): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      for (const wake of this.#room.splice(0)) wake();
+    }
     try {
-      await this.flush();
-    } finally {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+      await this.#drain(options, 'close');
+    } catch (error) {
+      if (error instanceof MeterEventStreamAbortedError) this.#stop();
+      throw error;
     }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
   }
 
-  #prepare(event: MeterEventStreamEvent): V2MeterEventInput {
-    if (this.#closing) throw new MeterEventStreamClosedError();
-    return prepareEvent(event);
+  #drain(options: ShutdownOptions | undefined, operation: 'flush' | 'close'): Promise<void> {
+    const signal = checkShutdownOptions(options);
+    if (signal?.aborted) return Promise.reject(this.#aborted(operation, signal.reason));
+    if (this.#buffered === 0) return DONE;
+    this.#urgent = true;
+    this.#pump();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#flushes = this.#flushes.filter((w) => w !== waiter);
+        reject(this.#aborted(operation, signal?.reason));
+      };
+      const waiter: FlushWaiter = {
+        target: this.#seq,
+        remaining: this.#buffered,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.#flushes.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
-  #enqueue(event: V2MeterEventInput): void {
+  /** Every event not yet known to be accepted, in send order, and the failures nobody took. */
+  #aborted(operation: 'flush' | 'close', reason: unknown): MeterEventStreamAbortedError {
+    const batches = [...this.#inFlight, ...this.#ready, this.#filling].sort((a, b) => a.first - b.first);
+    const undelivered = batches.flatMap((b) => (b.settled === undefined ? b.events : b.events.filter((e) => !b.settled?.has(e))));
+    return new MeterEventStreamAbortedError(operation, undelivered, this.#takeUnreported(), reason);
+  }
+
+  /** After an aborted close(): stops every delivery; what was buffered has been handed back. */
+  #stop(): void {
+    this.#abort.abort();
+    this.#stats.returned += this.#buffered;
+    this.#buffered = 0;
+    this.#ready = [];
+    this.#filling = { events: [], first: this.#seq };
+    this.#inFlight.clear();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const waiter of this.#flushes.splice(0)) waiter.resolve();
+  }
+
+  #enqueue(event: UndeliveredEvent): void {
     if (this.#closing) throw new MeterEventStreamClosedError();
     this.#filling.events.push(event);
     this.#seq++;
@@ -134,16 +216,18 @@ export class MeterEventStream {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#settings.concurrency) {
+    if (this.#abort.signal.aborted) return;
+    while (this.#inFlight.size < this.#settings.concurrency) {
       let batch = this.#ready.shift();
       if (batch === undefined && this.#urgent && this.#filling.events.length > 0) {
         batch = this.#filling;
         this.#filling = { events: [], first: this.#seq };
       }
       if (batch === undefined) break;
-      this.#inFlight++;
-      void this.#deliver(batch).finally(() => {
-        this.#inFlight--;
+      const sent = batch;
+      this.#inFlight.add(sent);
+      void deliver(this.#delivery, sent).finally(() => {
+        this.#inFlight.delete(sent);
         this.#pump();
       });
     }
@@ -154,53 +238,13 @@ export class MeterEventStream {
     }
   }
 
-  /** Sends a batch until each of its events is accepted or failed for good; never rejects. */
-  async #deliver(batch: Batch): Promise<void> {
-    for (let expiredSessions = 0; ; ) {
-      let token: string;
-      try {
-        token = await this.#sessions.token();
-      } catch (error) {
-        this.#settle(batch, asStripeError(error));
-        return;
-      }
-      try {
-        const result = await this.#core.send<Record<string, never>>(
-          'POST',
-          { apiKey: token, maxNetworkRetries: this.#settings.retries },
-          (init) => this.#core.raw.POST(STREAM_PATH, { ...init, body: { events: batch.events } }),
-          { json: true, emptyBody: true },
-        );
-        this.#stats.retried += (result.lastResponse.attempts - 1) * batch.events.length;
-        this.#stats.batches++;
-        this.#settle(batch, undefined);
-        return;
-      } catch (caught) {
-        const error = asStripeError(caught);
-        this.#stats.retried += Math.max(0, (error.attempts ?? 1) - 1) * batch.events.length;
-        if (error instanceof TemporarySessionExpiredError && expiredSessions++ < 3) {
-          this.#sessions.expired(token);
-          this.#stats.retried += batch.events.length;
-          continue;
-        }
-        const { events, first } = batch;
-        if (error instanceof StripeInvalidRequestError && events.length > 1) {
-          // One bad event rejects its whole batch: split it until the bad ones stand alone, so the
-          // others get through (their identifiers make the resend safe).
-          const half = Math.ceil(events.length / 2);
-          this.#stats.retried += events.length;
-          await this.#deliver({ events: events.slice(0, half), first });
-          await this.#deliver({ events: events.slice(half), first: first + half });
-          return;
-        }
-        this.#settle(batch, error);
-        return;
-      }
-    }
-  }
-
-  #settle({ events, first }: Batch, error: StripeError | undefined): void {
+  #settle(batch: Batch, error: StripeError | undefined): void {
+    // After an aborted close() the events were handed back: nothing of theirs may count here.
+    if (this.#abort.signal.aborted) return;
+    const { events, first } = batch;
     const n = events.length;
+    const root = batch.root as SentBatch | undefined;
+    if (root !== undefined) for (const e of events) (root.settled ??= new Set()).add(e);
     if (error === undefined) this.#stats.accepted += n;
     else {
       this.#stats.failed += n;
@@ -217,19 +261,39 @@ export class MeterEventStream {
   }
 
   #report(failure: MeterEventStreamFailure): void {
-    if (this.#settings.onError === undefined) {
-      this.#unreported.push(failure);
-      return;
+    const { onError } = this.#settings;
+    if (onError !== undefined) {
+      try {
+        onError(failure);
+        return;
+      } catch {
+        // A throwing handler must not lose the failure: it surfaces like an unhandled one.
+      }
     }
-    try {
-      this.#settings.onError(failure);
-    } catch {
-      // A throwing handler must not lose the failure: flush() reports it instead.
-      this.#unreported.push(failure);
-    }
+    this.#unreported.push(failure);
+    this.#schedulePrint();
   }
-}
 
-function asStripeError(error: unknown): StripeError {
-  return error instanceof StripeError ? error : new StripeConnectionError({ message: 'Meter event stream request failed', cause: error });
+  #takeUnreported(): MeterEventStreamFailure[] {
+    clearTimeout(this.#printTimer);
+    this.#printTimer = undefined;
+    return this.#unreported.splice(0);
+  }
+
+  /** Failures nobody takes within a second are printed, once per stream: never silently lost. */
+  #schedulePrint(): void {
+    if (this.#printed || this.#printTimer !== undefined) return;
+    this.#printTimer = setTimeout(() => {
+      this.#printTimer = undefined;
+      const failures = this.#unreported;
+      if (failures.length === 0) return;
+      this.#printed = true;
+      const ids = failures.slice(0, 5).map((f) => f.event.identifier).join(', ');
+      globalThis.console.error(
+        `stripe-meters: ${failures.length} meter event(s) failed for good and nothing has taken them (no onError, and no send(), flush() or close() since). ` +
+          `The first: ${failures[0]?.error.message ?? ''}. Identifiers: ${ids}${failures.length > 5 ? ', ...' : ''}. ` +
+          'They are kept for the next send(), flush() or close(); pass onError to handle failures as they happen. (Printed once per stream.)',
+      );
+    }, PRINT_AFTER_MS);
+  }
 }

@@ -1,10 +1,12 @@
-// The stream's options (defaults and limits), its stats, and the events it accepts.
+// The stream's options (defaults and limits) and its stats.
+import { OPERATIONS } from '../../generated/rules.js';
 import { StripeInvalidParameterError } from '../errors.js';
-import { newIdentifier } from '../internal/ids.js';
-import { checkInteger, checkParams, normalizePayload } from '../internal/validate.js';
-import { MAX_STREAM_BATCH } from '../resources/v2-billing.js';
-import type { V2MeterEventInput } from '../types.js';
+import { checkInteger, MAX_TIMER_MS } from '../internal/check-options.js';
+import type { MeterEventPayload } from '../types.js';
 import type { MeterEventStreamFailure } from './errors.js';
+
+/** Stripe's limit of events per stream request, from the spec. */
+export const MAX_STREAM_BATCH = OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.maxItems;
 
 export interface MeterEventStreamOptions {
   /** Events per request. @default 100 (Stripe's maximum) */
@@ -18,20 +20,27 @@ export interface MeterEventStreamOptions {
    * @default 2 x maxConcurrency x maxBatchSize (1,600): enough to keep every request slot busy
    */
   maxBufferedEvents?: number;
-  /** Retries of a batch request after connection errors, timeouts, 409, 429 and 5xx. @default 10 */
-  maxNetworkRetries?: number;
+  /**
+   * How long an event may be retried, from its first send attempt, before it fails: connection
+   * errors, timeouts, broken answers, 409, 429 and 5xx (on the stream and on session creation)
+   * are retried with backoff until then. @unit milliseconds @default 300000 (5 minutes)
+   */
+  retryBudgetMs?: number;
   /** Refresh the session token this long before it expires. @unit milliseconds @default 60000 */
   refreshMarginMs?: number;
-  /** Called once for each event that failed for good (without it, flush() and close() reject with them). */
+  /**
+   * Called once for each event that failed for good. Without it, failures surface on the next
+   * send(), flush() or close(), and are printed once if none of those comes within a second.
+   */
   onError?: (failure: MeterEventStreamFailure) => void;
 }
 
 /** An event for the stream; `identifier` and `timestamp` are filled in by send() when absent. */
 export interface MeterEventStreamEvent {
   event_name: string;
-  payload: Record<string, string | number>;
+  payload: MeterEventPayload;
   identifier?: string;
-  /** RFC 3339 string or Date. @default the time of send() */
+  /** RFC 3339 date-time with a time zone, or a Date. @default the time of send() */
   timestamp?: string | Date;
 }
 
@@ -40,8 +49,10 @@ export interface MeterEventStreamStats {
   sent: number;
   /** Events Stripe accepted (a 200 for their batch). */
   accepted: number;
-  /** Events that failed for good (reported through onError or flush()). */
+  /** Events that failed for good (reported through onError, or surfaced as MeterEventStreamError). */
   failed: number;
+  /** Events handed back undelivered by an aborted close(). sent = accepted + failed + returned + buffered. */
+  returned: number;
   /** Event sends repeated after a failed attempt (same identifiers). */
   retried: number;
   /** Batch requests Stripe accepted. */
@@ -58,59 +69,28 @@ export interface StreamSettings {
   intervalMs: number;
   concurrency: number;
   maxBuffered: number;
-  retries: number;
+  budgetMs: number;
   refreshMarginMs: number;
   onError: ((failure: MeterEventStreamFailure) => void) | undefined;
 }
 
-/** An integer option with its limits and default (always a number, unlike checkInteger's result). */
-function integerOption(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  return checkInteger(value, name, min, max, fallback) ?? fallback;
-}
+const KNOWN = new Set(['maxBatchSize', 'flushIntervalMs', 'maxConcurrency', 'maxBufferedEvents', 'retryBudgetMs', 'refreshMarginMs', 'onError']);
 
 /** Checks the options and fills in the defaults. */
-export function streamSettings(options: MeterEventStreamOptions = {}): StreamSettings {
-  checkParams(options, 'options');
-  const batchSize = integerOption(options.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
-  const concurrency = integerOption(options.maxConcurrency, 'maxConcurrency', 1, 256, 8);
-  if (options.onError !== undefined && typeof options.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
+export function streamSettings(options: unknown = {}): StreamSettings {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new StripeInvalidParameterError('options', 'meterEventStream options must be an object');
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new StripeInvalidParameterError(key, `${key} is not a meterEventStream option (known: ${[...KNOWN].join(', ')})`);
+  const o = options as MeterEventStreamOptions;
+  const batchSize = checkInteger(o.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
+  const concurrency = checkInteger(o.maxConcurrency, 'maxConcurrency', 1, 256, 8);
+  if (o.onError !== undefined && typeof o.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
   return {
     batchSize,
     concurrency,
-    intervalMs: integerOption(options.flushIntervalMs, 'flushIntervalMs', 0, 3_600_000, 100),
-    maxBuffered: integerOption(options.maxBufferedEvents, 'maxBufferedEvents', batchSize, 10_000_000, 2 * concurrency * batchSize),
-    retries: integerOption(options.maxNetworkRetries, 'maxNetworkRetries', 0, 100, 10),
-    refreshMarginMs: integerOption(options.refreshMarginMs, 'refreshMarginMs', 0, 14 * 60_000, 60_000),
-    onError: options.onError,
+    intervalMs: checkInteger(o.flushIntervalMs, 'flushIntervalMs', 0, 3_600_000, 100),
+    maxBuffered: checkInteger(o.maxBufferedEvents, 'maxBufferedEvents', batchSize, 10_000_000, 2 * concurrency * batchSize),
+    budgetMs: checkInteger(o.retryBudgetMs, 'retryBudgetMs', 0, MAX_TIMER_MS, 300_000),
+    refreshMarginMs: checkInteger(o.refreshMarginMs, 'refreshMarginMs', 0, 14 * 60_000, 60_000),
+    onError: o.onError,
   };
-}
-
-let isoMs = -1;
-let iso = '';
-/** The current time as RFC 3339, formatted once per millisecond (events arrive many per ms). */
-function now(): string {
-  const ms = Date.now();
-  if (ms !== isoMs) {
-    isoMs = ms;
-    iso = new Date(ms).toISOString();
-  }
-  return iso;
-}
-
-/** Checks an event and returns it as sent: payload values as strings, identifier and timestamp filled in. */
-export function prepareEvent(event: MeterEventStreamEvent): V2MeterEventInput {
-  checkParams(event, 'event');
-  if (typeof event.event_name !== 'string' || event.event_name === '') {
-    throw new StripeInvalidParameterError('event_name', 'event_name must be a non-empty string');
-  }
-  const { identifier, timestamp } = event;
-  if (identifier !== undefined && (typeof identifier !== 'string' || identifier === '' || identifier.length > 100)) {
-    throw new StripeInvalidParameterError('identifier', 'identifier must be a string of 1 to 100 characters');
-  }
-  let time: string;
-  if (timestamp === undefined) time = now();
-  else if (timestamp instanceof Date && Number.isFinite(timestamp.getTime())) time = timestamp.toISOString();
-  else if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) time = timestamp;
-  else throw new StripeInvalidParameterError('timestamp', 'timestamp must be a Date or an RFC 3339 string');
-  return { event_name: event.event_name, payload: normalizePayload(event.payload), identifier: identifier ?? newIdentifier(), timestamp: time };
 }

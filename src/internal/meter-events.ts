@@ -1,0 +1,174 @@
+// Meter events, the same way on every path (v1 create, v2 create, stream create, the batching
+// stream): payload numbers become the decimal strings Stripe expects, a missing identifier is
+// generated (so no resend can count twice) and a missing timestamp is filled in (so a resend
+// keeps the event's time), and a timestamp Stripe would refuse or drop later is refused now.
+import { OPERATIONS, type ObjectRule } from '../../generated/rules.js';
+import { StripeError, StripeInvalidParameterError, StripeInvalidRequestError } from '../errors.js';
+import type { LastResponse } from '../options.js';
+import type { V2MeterEventInput } from '../types.js';
+import { newIdentifier } from './ids.js';
+import { setOwn } from './params.js';
+import { findObjectProblem } from './rule-check.js';
+
+/** Payload values may be given as numbers; they are sent as the decimal strings Stripe expects. */
+export type MeterEventPayload = Record<string, string | number>;
+
+/** v1 takes unix seconds, v2 and the stream RFC 3339 strings. */
+export type Wire = 'v1' | 'v2' | 'stream';
+
+// Stripe's window for event timestamps (documented, not in the spec's schema): 35 days back,
+// 5 minutes ahead. The check allows a minute of clock skew either way; at the edges Stripe's own
+// clock decides.
+const DAY_MS = 86_400_000;
+export const MAX_AGE_MS = 35 * DAY_MS;
+export const MAX_AHEAD_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = 60_000;
+/** A v1 timestamp this large is milliseconds (the year 5138 in seconds). */
+const SECONDS_LIMIT = 1e11;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+const RULES: Record<Wire, ObjectRule> = {
+  v1: OPERATIONS.PostBillingMeterEvents.params,
+  v2: OPERATIONS.PostV2BillingMeterEvents.params,
+  stream: OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.items,
+};
+
+const join = (where: string, key: string) => (where === '' ? key : `${where}[${key}]`);
+const fail = (param: string, message: string): never => {
+  throw new StripeInvalidParameterError(param, message);
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  return `a ${typeof value}`;
+}
+
+let isoMs = -1;
+let iso = '';
+/** `ms` as RFC 3339, formatted once per millisecond (the stream takes many events per ms). */
+function isoOf(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = new Date(ms).toISOString();
+  }
+  return iso;
+}
+
+function payloadOf(payload: unknown, param: string): Record<string, string> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail(param, `${param} must be an object of string values, got ${describe(payload)}`);
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(payload)) {
+    const where = `${param}[${key}]`;
+    let value: unknown;
+    try {
+      value = (payload as Record<string, unknown>)[key];
+    } catch (error) {
+      fail(where, `${where} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (typeof value === 'string') setOwn(out, key, value);
+    else if (typeof value === 'bigint') setOwn(out, key, value.toString());
+    else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) fail(where, `${where} must be a finite number, got ${value}`);
+      const text = String(value);
+      if (/e/i.test(text)) fail(where, `${where} is ${text}, which JavaScript writes with an exponent; pass the value as a decimal string instead`);
+      setOwn(out, key, text);
+    } else fail(where, `${where} must be a string or a number, got ${describe(value)}`);
+  }
+  return out;
+}
+
+function validDateTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((g) => (g === undefined ? undefined : Number(g))) as [number, number, number, number, number, number, number?, number?];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+}
+
+/** The event's time in the wire's form, or the current time when absent; refuses what Stripe would. */
+function timestampOf(value: unknown, wire: Wire, param: string, now: number): number | string {
+  if (value === undefined) return wire === 'v1' ? Math.floor(now / 1000) : isoOf(now);
+  let ms: number;
+  let out: number | string;
+  if (value instanceof Date) {
+    ms = value.getTime();
+    if (!Number.isFinite(ms)) fail(param, `${param} is an invalid Date`);
+    out = wire === 'v1' ? Math.floor(ms / 1000) : value.toISOString();
+  } else if (wire === 'v1' && typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) fail(param, `${param} must be a unix timestamp in whole seconds, got ${value}`);
+    if (value > SECONDS_LIMIT) fail(param, `${param} is ${value}, which is milliseconds (Date.now()); pass seconds (Math.floor(Date.now() / 1000)) or a Date`);
+    ms = value * 1000;
+    out = value;
+  } else if (wire !== 'v1' && typeof value === 'string') {
+    const m = RFC3339.exec(value);
+    ms = m === null || !validDateTime(m) ? Number.NaN : Date.parse(value);
+    if (Number.isNaN(ms)) fail(param, `${param} must be an RFC 3339 date-time with a time zone, such as 2026-11-22T10:00:00Z, or a Date; got ${describe(value)}`);
+    out = value;
+  } else {
+    return fail(param, `${param} must be ${wire === 'v1' ? 'unix seconds (an integer)' : 'an RFC 3339 date-time string'} or a Date, got ${describe(value)}`);
+  }
+  if (ms < now - MAX_AGE_MS - CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 35 days in the past; Stripe refuses such events`);
+  if (ms > now + MAX_AHEAD_MS + CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 5 minutes in the future; Stripe refuses such events`);
+  return out;
+}
+
+/**
+ * Checks a meter event and returns it as it goes on the wire: payload values as strings,
+ * identifier and timestamp filled in. `where` names the event in errors ('' or `events[3]`).
+ */
+export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number): Record<string, unknown> & { identifier: string } {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
+  const given = event as Record<string, unknown>;
+  const identifier = given['identifier'] ?? newIdentifier();
+  if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
+  const prepared: Record<string, unknown> = {
+    ...given,
+    event_name: given['event_name'],
+    payload: payloadOf(given['payload'], join(where, 'payload')),
+    identifier,
+    timestamp: timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now),
+  };
+  const problem = findObjectProblem(RULES[wire], prepared, where);
+  if (problem !== undefined) fail(problem.param, problem.message);
+  return prepared as Record<string, unknown> & { identifier: string };
+}
+
+/** A stream event as sent (what the batching stream buffers and hands back). */
+export function prepareStreamEvent(event: unknown, now: number): V2MeterEventInput & { identifier: string; timestamp: string } {
+  return prepareMeterEvent(event, 'stream', '', now) as unknown as V2MeterEventInput & { identifier: string; timestamp: string };
+}
+
+const V1_DUPLICATE = /^An event already exists with identifier (.+)\.$/;
+
+/**
+ * Whether Stripe refused a meter event as a duplicate of an identifier it already holds: v2
+ * answers `code: duplicate_meter_event`; v1 answers 400 with no code and the message
+ * "An event already exists with identifier <id>." (with `identifier`: of that one).
+ */
+export function isDuplicateMeterEvent(error: unknown, identifier?: string): boolean {
+  if (!(error instanceof StripeInvalidRequestError)) return false;
+  if (error.code === 'duplicate_meter_event') return true;
+  const m = error.code === undefined && typeof error.raw.message === 'string' ? V1_DUPLICATE.exec(error.raw.message) : null;
+  return m !== null && (identifier === undefined || m[1] === identifier);
+}
+
+/**
+ * A retried create refused as a duplicate of its own identifier: an earlier attempt of this very
+ * call landed and its answer was lost, so the event is counted once and the call succeeded.
+ */
+export function landedEarlier(error: unknown, identifier: string): error is StripeError {
+  return error instanceof StripeError && (error.attempts ?? 1) > 1 && isDuplicateMeterEvent(error, identifier);
+}
+
+/** The lastResponse of a create that succeeded because its own earlier attempt had landed. */
+export function lastResponseOf(error: StripeError): LastResponse {
+  return {
+    requestId: error.requestId,
+    statusCode: error.statusCode ?? 0,
+    headers: error.headers,
+    idempotencyKey: error.idempotencyKey,
+    attempts: error.attempts ?? 1,
+    duplicateOfEarlierAttempt: true,
+  };
+}
