@@ -118,10 +118,7 @@ export type Post = (path: string, body: string, headers: Record<string, string>)
 export function floor(post: Post): Scenario {
   const form = { Authorization: 'Bearer sk_test_bench', 'Content-Type': 'application/x-www-form-urlencoded' };
   return {
-    create: (i) => {
-      const key = crypto.randomUUID();
-      return post('/v1/billing/meter_events', v1Form(i, crypto.randomUUID()), { ...form, 'Idempotency-Key': key });
-    },
+    create: (i) => post('/v1/billing/meter_events', v1Form(i, crypto.randomUUID()), { ...form, 'Idempotency-Key': crypto.randomUUID() }),
     stream: async (events) => {
       const session = (await post('/v2/billing/meter_event_session', '{}', { Authorization: 'Bearer sk_test_bench', 'Content-Type': 'application/json' })) as { authentication_token: string };
       const headers = { Authorization: `Bearer ${session.authentication_token}`, 'Content-Type': 'application/json' };
