@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
-import { applyOverlay, sameJson, type Json, type OverlayDocument } from './overlay.js';
-import { rulesModule } from './rules.js';
+import { unmatchedTargets, type OverlayDocument } from './overlay.js';
+import { rulesModule, type Json } from './rules.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const spec = (f: string) => join(root, 'spec', f);
@@ -48,15 +48,7 @@ async function main(): Promise<void> {
   const upstream = parse(await readFile(spec('stripe-billing-meters.yaml'), 'utf8')) as Json;
   const overlay = parse(await readFile(spec('stripe-billing-meters.overlay.yaml'), 'utf8')) as OverlayDocument;
 
-  // 1. Every action must match something (Redocly would skip it silently).
-  let expected: Json;
-  try {
-    expected = applyOverlay(upstream, overlay);
-  } catch (e) {
-    fail((e as Error).message);
-  }
-
-  // 2. Redocly bundles with the overlay; its result must be what we just computed.
+  // 1. Redocly bundles the upstream spec with the overlay applied.
   const tmp = await mkdtemp(join(tmpdir(), 'stripe-meters-generate-'));
   try {
     const bundledPath = join(tmp, 'openapi.yaml');
@@ -64,9 +56,10 @@ async function main(): Promise<void> {
     if (bundle.code !== 0) fail(`redocly bundle failed:\n${bundle.stdout}${bundle.stderr}`);
     const bundledText = await readFile(bundledPath, 'utf8');
     const bundled = parse(bundledText) as Json;
-    if (!sameJson(bundled, expected)) {
-      fail('redocly applied the overlay differently from scripts/overlay.ts; check the overlay semantics');
-    }
+
+    // 2. Every action's target must match something (Redocly skips one that matches nothing).
+    const unmatched = unmatchedTargets(overlay, upstream, bundled);
+    if (unmatched.length > 0) fail(unmatched.join('\n'));
     const version = String((bundled as { openapi?: unknown }).openapi);
     if (!version.startsWith('3.1.')) fail(`bundled spec is OpenAPI ${version}, expected 3.1.x`);
     const operations = countOperations(bundled);

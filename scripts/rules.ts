@@ -2,7 +2,9 @@
 // body encoding and the constraints of its params (types, required fields, enums, lengths,
 // ranges, item counts). The client checks input against these before sending and the emulator
 // validates requests with them, so no limit the spec states is typed by hand.
-import type { Json } from './overlay.js';
+
+/** A parsed JSON or YAML document. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 type Obj = { [key: string]: Json };
 

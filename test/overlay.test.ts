@@ -4,53 +4,66 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { applyOverlay, OverlayTargetError, query, type Json, type OverlayDocument } from '../scripts/overlay.js';
+import { unmatchedTargets, type OverlayAction } from '../scripts/overlay.js';
 
 const root = join(import.meta.dirname, '..');
-const doc = (): Json => ({
-  info: { contact: { email: ['x'] } },
+const upstream = {
+  info: { title: 'x', contact: { email: ['x'] } },
   servers: [{ url: 'https://a/' }],
   paths: { '/a': { get: { parameters: [{ name: 'limit', schema: { type: 'integer' } }, { name: 'q' }], responses: {} } } },
-});
-const overlay = (...actions: OverlayDocument['actions']): OverlayDocument => ({ overlay: '1.0.0', actions });
+};
+const check = (actions: OverlayAction[], ...docs: unknown[]) => unmatchedTargets({ actions }, ...(docs.length > 0 ? docs : [upstream]));
 
-describe('overlay application', () => {
-  it('merges objects, replaces primitives, appends to arrays and removes', () => {
-    const out = applyOverlay(
-      doc(),
-      overlay(
-        { target: '$.info.contact.email', remove: true },
-        { target: '$.info.contact', update: { email: 'dev@x' } },
-        { target: '$.servers[0]', remove: true },
-        { target: '$.servers', update: [{ url: 'https://a' }] },
-        { target: "$.paths['/a'].get.parameters[?@.name == 'limit'].schema", update: { maximum: 100 } },
-        { target: '$.paths.*.*.responses', update: { '400': { description: 'bad' } } },
-      ),
-    );
-    expect(out).toEqual({
-      info: { contact: { email: 'dev@x' } },
-      servers: [{ url: 'https://a' }],
-      paths: { '/a': { get: { parameters: [{ name: 'limit', schema: { type: 'integer', maximum: 100 } }, { name: 'q' }], responses: { '400': { description: 'bad' } } } } },
-    });
+describe('overlay target check', () => {
+  it('passes targets that match: names, indexes, wildcards, filters, primitives', () => {
+    expect(
+      check([
+        { target: '$.info.contact.email' },
+        { target: '$.servers[0]' },
+        { target: "$.paths['/a'].get.parameters[?@.name == 'limit']" },
+        { target: "$.paths['/a'].get.parameters[?@.name == 'limit'].schema" },
+        { target: '$.paths.*.*.responses' },
+        { target: '$.info.title' },
+      ]),
+    ).toEqual([]);
   });
 
-  it('fails, naming the action, when a target matches nothing', () => {
-    const act = () =>
-      applyOverlay(doc(), overlay({ target: '$.info', update: { version: '1' } }, { target: "$.paths['/b'].get", description: 'Fix /b', update: { x: 1 } }));
-    expect(act).toThrow(OverlayTargetError);
-    expect(act).toThrow(`overlay action #1 (target $.paths['/b'].get: Fix /b) matches nothing in the upstream spec`);
+  it('names each action that matches nothing by index, target and the first line of its description', () => {
+    expect(
+      check([
+        { target: '$.info' },
+        { target: "$.paths['/b'].get", description: 'Fix /b\nbecause upstream is wrong' },
+        { target: "$.paths['/a'].get.parameters[?@.name == 'starting_after']" },
+        { target: '$.servers[1]' },
+      ]),
+    ).toEqual([
+      "overlay action #1 (target $.paths['/b'].get: Fix /b) matches nothing",
+      "overlay action #2 (target $.paths['/a'].get.parameters[?@.name == 'starting_after']) matches nothing",
+      'overlay action #3 (target $.servers[1]) matches nothing',
+    ]);
   });
 
-  it('refuses JSONPath it does not understand instead of guessing', () => {
-    expect(() => query(doc(), '$..email')).toThrow(/Unsupported JSONPath syntax/);
+  it('compares filter values exactly, as RFC 9535 does', () => {
+    expect(check([{ target: "$.paths['/a'].get.parameters[?@.name == 'Limit']" }])).toHaveLength(1);
+    expect(check([{ target: "$.paths['/a'].get.parameters[?@.name == 'limit' && @.schema.type == 'integer']" }])).toEqual([]);
   });
 
-  it('every action of the real overlay matches the real upstream spec', async () => {
-    const upstream = parse(await readFile(join(root, 'spec/stripe-billing-meters.yaml'), 'utf8')) as Json;
-    const ours = parse(await readFile(join(root, 'spec/stripe-billing-meters.overlay.yaml'), 'utf8')) as OverlayDocument;
-    expect(() => applyOverlay(upstream, ours)).not.toThrow();
-    expect(ours.actions.length).toBeGreaterThan(40);
+  it('passes a target that only a later document has (a node an earlier action added)', () => {
+    const result = { ...upstream, components: { responses: { NotFound: { description: 'no' } } } };
+    expect(check([{ target: '$.components.responses.*' }], upstream)).toHaveLength(1);
+    expect(check([{ target: '$.components.responses.*' }], upstream, result)).toEqual([]);
+  });
+
+  it('reports a target that is not JSONPath instead of passing it', () => {
+    const [problem, ...rest] = check([{ target: 'info.contact' }]);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^overlay action #0 \(target info\.contact\) is not valid JSONPath: /);
+  });
+
+  it('uses the JSONPath library at the version Redocly bundles to apply overlays', async () => {
+    const notices = await readFile(join(root, 'node_modules/@redocly/cli/THIRD_PARTY_NOTICES'), 'utf8');
+    const ours = JSON.parse(await readFile(join(root, 'node_modules/jsonpath-rfc9535/package.json'), 'utf8')) as { version: string };
+    expect(notices).toContain(`jsonpath-rfc9535@${ours.version} `);
   });
 
   it('npm run generate fails with the name of an action that no longer matches', async () => {
