@@ -22,6 +22,8 @@ export interface SentIdentifiers {
   identifier?: string | undefined;
   /** The identifiers of a v2 stream request's events, in input order. */
   identifiers?: readonly string[] | undefined;
+  /** The meter event's timestamp as sent (v1: unix seconds; v2: RFC 3339), filled in when absent. */
+  timestamp?: number | string | undefined;
 }
 
 export interface StripeErrorInit {
@@ -54,6 +56,8 @@ export class StripeError extends Error {
   readonly identifier: string | undefined;
   /** The identifiers of the events of a v2 stream request, in input order. */
   readonly identifiers: readonly string[] | undefined;
+  /** The meter event's timestamp as sent (meter event creates): resend with the same timestamp. */
+  readonly timestamp: number | string | undefined;
 
   constructor(init: StripeErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -70,6 +74,7 @@ export class StripeError extends Error {
     this.idempotencyKey = init.sent?.idempotencyKey;
     this.identifier = init.sent?.identifier;
     this.identifiers = init.sent?.identifiers;
+    this.timestamp = init.sent?.timestamp;
   }
 
   override get name(): string {

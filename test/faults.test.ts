@@ -1,17 +1,18 @@
-// Retries, idempotency, timeouts and cancellation against a real loopback server that fails on purpose.
+// Retries, idempotency, broken answers, timeouts and cancellation against a real loopback server
+// that fails on purpose and dedupes as Stripe does, over both transports.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  isDuplicateMeterEvent,
   StripeAPIError,
   StripeConnectionError,
   StripeError,
   StripeInvalidRequestError,
-  StripeMeters,
-  type RequestEvent,
-  type ResponseEvent,
+  type MeterEventCreateInput,
+  type StripeMeters,
   type StripeMetersOptions,
 } from '../src/index.js';
 import { seeded, startFaultServer, type Fault } from './fault-server.js';
-import { editingHeaders, KEY } from './helpers.js';
+import { editingHeaders, KEY, TRANSPORTS } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startFaultServer>>;
 const servers: Server[] = [];
@@ -19,175 +20,212 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function setup(plan: (info: { attemptForKey: number; n: number }) => Fault, options: StripeMetersOptions = {}, slowMs?: number) {
-  const server = await startFaultServer(plan, slowMs);
-  servers.push(server);
-  // Fast backoff unless a test asks for the real default timing.
-  const stripe = new StripeMeters(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 4 }, ...options });
-  return { server, stripe };
-}
-
 const EVENT = { event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 1 } };
+/** Every way an attempt fails here, Stripe's and the network's. */
+const MIX: Fault[] = ['reset-before', 'reset-after', 'slow', 'cut-body', 'stall-body', 'not-json', { status: 500 }, { status: 503 }, { status: 409 }, { status: 429, retryAfter: '0' }, { status: 429 }];
 
-describe('retries', () => {
-  it('1,000 meter events through a third of failing attempts: each counted exactly once', async () => {
-    const random = seeded(20261122);
-    const mix: Fault[] = ['reset-before', 'reset-after', 'slow', { status: 500 }, { status: 503 }, { status: 409 }, { status: 429, retryAfter: '0' }];
-    const { server, stripe } = await setup(() => (random() < 1 / 3 ? (mix[Math.floor(random() * mix.length)] as Fault) : 'none'), { timeout: 150, maxNetworkRetries: 6 }, 200);
-    const total = 1000;
-    const settled = { resolved: 0, rejected: 0 };
+describe.each(TRANSPORTS)('over $transport', ({ client }) => {
+  async function setup(plan: (info: { attemptForKey: number; n: number; path: string }) => Fault, options: StripeMetersOptions = {}, slowMs?: number) {
+    const server = await startFaultServer(plan, slowMs);
+    servers.push(server);
+    // Fast backoff unless a test asks for the real default timing.
+    const stripe = client(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 4 }, ...options });
+    return { server, stripe };
+  }
+
+  /** Creates `total` events `concurrency` at a time; returns the indexes whose create rejected. */
+  async function createAll(stripe: StripeMeters, total: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<number[]> {
     const failed: number[] = [];
-    const send = (i: number) => stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${i}` }, { idempotencyKey: `key_${i}` });
     let next = 0;
     const worker = async () => {
       while (next < total) {
         const i = next++;
-        try {
-          await send(i);
-          settled.resolved++;
-        } catch (e) {
+        await send(i).catch((e: unknown) => {
           expect(e).toBeInstanceOf(StripeError);
-          settled.rejected++;
           failed.push(i);
-        }
+        });
       }
     };
-    await Promise.all(Array.from({ length: 16 }, worker));
-    expect(settled.resolved + settled.rejected).toBe(total);
-    // What a caller does with the few that ran out of retries: send them again, same key and identifier.
-    for (const i of failed) await send(i);
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return failed;
+  }
 
-    expect(server.events.size).toBe(total);
+  it('2,000 meter events at concurrency 32 through every kind of failure: none counted twice', async () => {
+    const random = seeded(20261201);
+    const { server, stripe } = await setup(() => (random() < 0.25 ? (MIX[Math.floor(random() * MIX.length)] as Fault) : 'none'), { timeout: 150 }, 200);
+    const failed = await createAll(stripe, 2000, 32, (i) => stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${i}` }));
     expect([...server.events.values()].every((count) => count === 1)).toBe(true);
-    expect([...server.events.keys()].sort()).toEqual(Array.from({ length: total }, (_, i) => `evt_${i}`).sort());
-    // The mix really happened: about a third of attempts failed, in every way.
+    expect(server.events.size).toBeGreaterThanOrEqual(2000 - failed.length);
     const injected = Object.entries(server.faults).filter(([name]) => name !== 'none');
-    const failures = injected.reduce((sum, [, count]) => sum + count, 0);
-    expect(failures / server.requests()).toBeGreaterThan(0.25);
-    expect(failures / server.requests()).toBeLessThan(0.42);
-    expect(injected.map(([name]) => name).sort()).toEqual(['409', '429', '500', '503', 'reset-after', 'reset-before', 'slow']);
+    expect(injected.map(([name]) => name).sort()).toEqual(['409', '429', '500', '503', 'cut-body', 'not-json', 'reset-after', 'reset-before', 'slow', 'stall-body']);
     // One key per logical request, the same body on every attempt.
-    for (const [key, bodies] of server.bodiesByKey) {
-      expect(new Set(bodies).size, key).toBe(1);
-    }
-    console.log(`faults: ${JSON.stringify(server.faults)}; ${server.requests()} attempts for ${total} events; ${failed.length} re-sent by the caller`);
+    for (const [key, bodies] of server.bodiesByKey) expect(new Set(bodies).size, key).toBe(1);
   }, 60_000);
 
-  it('reuses one idempotency key and resends the body intact on every attempt', async () => {
-    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey < 3 ? { status: 503 } : 'none'));
-    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'evt_same' });
-    expect(event.lastResponse.attempts).toBe(3);
-    const key = event.lastResponse.idempotencyKey ?? '';
-    expect(server.attemptsByKey.get(key)).toBe(3);
-    const bodies = server.bodiesByKey.get(key) ?? [];
-    expect(bodies).toHaveLength(3);
-    expect(new Set(bodies)).toEqual(new Set(['event_name=api_call&payload[stripe_customer_id]=cus_1&payload[value]=1&identifier=evt_same']));
-  });
+  it('a caller that resends every rejection as the README says: none lost, none counted twice', async () => {
+    const random = seeded(7);
+    const { server, stripe } = await setup(() => (random() < 0.3 ? (MIX[Math.floor(random() * MIX.length)] as Fault) : 'none'), { timeout: 150, maxNetworkRetries: 1 }, 200);
+    // The README's recipe: resend with the identifier, timestamp and idempotency key the error
+    // reports; a duplicate answer means an earlier send landed.
+    async function reportOnce(event: MeterEventCreateInput): Promise<void> {
+      let next = event;
+      let idempotencyKey: string | undefined;
+      for (;;) {
+        try {
+          await stripe.billing.meterEvents.create(next, idempotencyKey === undefined ? {} : { idempotencyKey });
+          return;
+        } catch (e) {
+          if (isDuplicateMeterEvent(e, next.identifier)) return;
+          if (!(e instanceof StripeError) || e.identifier === undefined) throw e;
+          next = { ...next, identifier: e.identifier, timestamp: e.timestamp as number };
+          idempotencyKey = e.idempotencyKey;
+        }
+      }
+    }
+    const failed = await createAll(stripe, 2000, 32, () => reportOnce(EVENT));
+    expect(failed).toEqual([]);
+    expect(server.events.size).toBe(2000);
+    expect([...server.events.values()].every((count) => count === 1)).toBe(true);
+  }, 60_000);
 
-  it('fills in an identifier, so that a retry after a lost answer cannot count twice', async () => {
-    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? 'reset-after' : 'none'));
-    const event = await stripe.billing.meterEvents.create(EVENT);
-    expect(event.identifier).toMatch(/^[0-9a-f-]{36}$/);
+  it.each<[Fault, string]>([
+    ['cut-body', 'a 200 cut off mid-body'],
+    ['stall-body', 'a body that stalls past the timeout'],
+    ['not-json', 'a 2xx whose body is not JSON'],
+  ])('retries %s (%s) after the event landed, and counts it once', async (fault) => {
+    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? fault : 'none'), { timeout: 150 }, 400);
+    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${String(fault)}` });
     expect(event.lastResponse.attempts).toBe(2);
-    expect(server.events.get(event.identifier)).toBe(1);
-    expect(server.events.size).toBe(1);
+    expect(server.events.get(`evt_${String(fault)}`)).toBe(1);
+    const key = event.lastResponse.idempotencyKey ?? '';
+    expect(new Set(server.bodiesByKey.get(key))).toHaveProperty('size', 1);
   });
 
-  it('a retry refused as a duplicate of its own identifier succeeds and says so', async () => {
+  it('a broken answer on every attempt says so, and what was sent', async () => {
+    const { stripe } = await setup(() => 'cut-body', { maxNetworkRetries: 1 });
+    const error = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
+    expect(error).toBeInstanceOf(StripeConnectionError);
+    expect(error.message).toMatch(/^The answer from Stripe broke off: .* \(2 attempts\)$/);
+    const html = await setup(() => 'not-json', { maxNetworkRetries: 1 });
+    const apiError = (await html.stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError;
+    expect(apiError).toBeInstanceOf(StripeAPIError);
+    expect(apiError.message).toBe('Stripe answered HTTP 200 with a body that is not JSON (2 attempts)');
+  });
+
+  it('every error of a POST carries the idempotency key it was sent with, and meter event errors their identifiers', async () => {
+    const { server, stripe } = await setup(() => ({ status: 503 }), { maxNetworkRetries: 1 });
+    const v1 = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
+    expect(v1.attempts).toBe(2);
+    expect(v1.identifier).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof v1.timestamp).toBe('number');
+    expect(server.attemptsByKey.get(v1.idempotencyKey ?? '')).toBe(2);
+    const v2 = (await stripe.v2.billing.meterEvents.create({ ...EVENT, identifier: 'v2_a' }).catch((e: unknown) => e)) as StripeError;
+    expect(v2.identifier).toBe('v2_a');
+    expect(server.attemptsByKey.get(v2.idempotencyKey ?? '')).toBe(2);
+    const batch = (await stripe.v2.billing.meterEventStream
+      .create({ events: [{ ...EVENT, identifier: 'b' }, EVENT, { ...EVENT, identifier: 'a' }] }, { apiKey: 'mes_tok_123' })
+      .catch((e: unknown) => e)) as StripeError;
+    expect(batch.identifiers?.[0]).toBe('b');
+    expect(batch.identifiers?.[2]).toBe('a');
+    expect(batch.identifiers?.[1]).toMatch(/^[0-9a-f-]{36}$/);
+    const meter = (await stripe.billing.meters.deactivate('mtr_1').catch((e: unknown) => e)) as StripeError;
+    expect(server.attemptsByKey.get(meter.idempotencyKey ?? '')).toBe(2);
+  });
+
+  it('a resend with the same idempotency key but another body is refused, as Stripe does', async () => {
+    const { stripe } = await setup(() => 'none');
+    await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'x1' }, { idempotencyKey: 'k1' });
+    const error = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'x2' }, { idempotencyKey: 'k1' }).catch((e: unknown) => e);
+    expect((error as StripeError).type).toBe('StripeIdempotencyError');
+  });
+
+  it.each([
+    ['v1', (s: StripeMeters) => s.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer' })],
+    ['v2', (s: StripeMeters) => s.v2.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer' })],
+  ])('%s: a retry refused as a duplicate of its own identifier (as Stripe answers it) succeeds and says so', async (_, create) => {
     // The first attempt lands and its answer is lost; the retry arrives under another idempotency
     // key (as after a key expiry), so the server refuses the identifier as a duplicate.
-    const { server, stripe } = await setup(({ n }) => (n === 1 ? 'reset-after' : 'none'));
+    const server = await startFaultServer(({ n }) => (n === 1 ? 'reset-after' : 'none'));
+    servers.push(server);
     let attempt = 0;
-    const fetchWithNewKeys = editingHeaders((h) => h.set('Idempotency-Key', `rotated_${++attempt}`));
-    const stripe2 = new StripeMeters(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 1 }, fetch: fetchWithNewKeys });
-    const event = await stripe2.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer', timestamp: 1711584000 });
+    const rotating = client(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 1 }, fetch: editingHeaders((h) => h.set('Idempotency-Key', `rotated_${++attempt}`)) });
+    const event = await create(rotating);
     expect(event.lastResponse.duplicateOfEarlierAttempt).toBe(true);
     expect(event.lastResponse.attempts).toBe(2);
     expect(event.lastResponse.statusCode).toBe(400);
-    expect(event).toMatchObject({ object: 'billing.meter_event', identifier: 'evt_lost_answer', event_name: 'api_call', timestamp: 1711584000, livemode: false });
+    expect(event).toMatchObject({ identifier: 'evt_lost_answer', event_name: 'api_call', livemode: false });
     expect(event.payload).toEqual({ stripe_customer_id: 'cus_1', value: '1' });
     expect(server.events.get('evt_lost_answer')).toBe(1);
-    // A duplicate on the first attempt is the caller's own repeat: it is an error.
-    const repeat = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer' }).catch((e: unknown) => e);
+    // A duplicate on the first attempt is the caller's own repeat: an error, recognisable as such.
+    const repeat = await create(client(KEY, { baseUrl: server.url })).catch((e: unknown) => e);
     expect(repeat).toBeInstanceOf(StripeInvalidRequestError);
-    expect((repeat as StripeError).code).toBe('duplicate_meter_event');
+    expect(isDuplicateMeterEvent(repeat, 'evt_lost_answer')).toBe(true);
+    expect(isDuplicateMeterEvent(repeat, 'another')).toBe(_ === 'v2');
   });
 
-  it('never retries other 4xx', async () => {
-    const { server, stripe } = await setup(() => ({ status: 400 }));
-    const error = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StripeError);
-    expect((error as StripeError).attempts).toBe(1);
-    expect(server.requests()).toBe(1);
+  it('hooks that throw change nothing: the event lands and the call succeeds', async () => {
+    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? { status: 503 } : 'none'), {
+      onRequest: () => {
+        throw new Error('logger down');
+      },
+      onResponse: () => {
+        throw new Error('logger down');
+      },
+    });
+    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'hooked' });
+    expect(event.lastResponse.attempts).toBe(2);
+    expect(server.events.get('hooked')).toBe(1);
   });
 
-  it('obeys Stripe-Should-Retry: false on a 500 and true on a 400', async () => {
-    const { server, stripe } = await setup(({ n }) => (n === 1 ? { status: 500, shouldRetry: 'false' } : n === 2 ? { status: 400, shouldRetry: 'true' } : 'none'));
-    const refused = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(StripeAPIError);
-    expect(server.requests()).toBe(1);
-    const meter = await stripe.billing.meters.retrieve('mtr_1');
-    expect(meter.lastResponse.attempts).toBe(2);
-    expect(server.requests()).toBe(3);
+  it('never retries other 4xx; obeys Stripe-Should-Retry both ways', async () => {
+    const { server, stripe } = await setup(({ n }) => (n === 1 ? { status: 400 } : n === 2 ? { status: 500, shouldRetry: 'false' } : n === 3 ? { status: 400, shouldRetry: 'true' } : 'none'));
+    expect(((await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError).attempts).toBe(1);
+    expect(await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)).toBeInstanceOf(StripeAPIError);
+    expect(server.requests()).toBe(2);
+    expect((await stripe.billing.meters.retrieve('mtr_1')).lastResponse.attempts).toBe(2);
   });
 
-  it('gives up after maxNetworkRetries and reports the last error with the attempt count', async () => {
+  it('gives up after maxNetworkRetries with the last error and the attempt count', async () => {
     const { server, stripe } = await setup(() => ({ status: 503 }), { maxNetworkRetries: 3 });
-    const error = await stripe.billing.meters.deactivate('mtr_1').catch((e: unknown) => e);
+    const error = (await stripe.billing.meters.deactivate('mtr_1').catch((e: unknown) => e)) as StripeError;
     expect(error).toBeInstanceOf(StripeAPIError);
-    expect((error as StripeError).statusCode).toBe(503);
-    expect((error as StripeError).attempts).toBe(4);
-    expect(server.requests()).toBe(4);
-    const once = await stripe.billing.meters.deactivate('mtr_1', {}, { maxNetworkRetries: 0 }).catch((e: unknown) => e);
-    expect((once as StripeError).attempts).toBe(1);
-    expect(server.requests()).toBe(5);
+    expect([error.statusCode, error.attempts, server.requests()]).toEqual([503, 4, 4]);
+    const once = (await stripe.billing.meters.deactivate('mtr_1', {}, { maxNetworkRetries: 0 }).catch((e: unknown) => e)) as StripeError;
+    expect(once.attempts).toBe(1);
   });
 
   it('retries connection resets and reports exhaustion as StripeConnectionError', async () => {
     const { server, stripe } = await setup(() => 'reset-before', { maxNetworkRetries: 2 });
     const error = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeConnectionError);
-    expect((error as Error).message).toMatch(/\(3 attempts\)/);
+    expect((error as Error).message).toMatch(/^Could not connect to Stripe: .*\(3 attempts\)$/);
     expect(server.requests()).toBe(3);
   });
 
-  it('hooks see every attempt, and never a key', async () => {
-    const seen: Array<RequestEvent | ResponseEvent> = [];
-    const { stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? { status: 429, retryAfter: '0' } : 'none'), {
-      onRequest: (e) => seen.push(e),
-      onResponse: (e) => seen.push(e),
-    });
-    await stripe.billing.meters.create({ display_name: 'x', event_name: 'y', default_aggregation: { formula: 'sum' } });
-    expect(seen.map((e) => ('status' in e ? `response ${e.attempt} ${String(e.status)} retry=${String(e.retryInMs)}` : `request ${e.attempt}`))).toEqual([
-      'request 1',
-      'response 1 429 retry=0',
-      'request 2',
-      'response 2 200 retry=undefined',
-    ]);
-    expect(JSON.stringify(seen)).not.toContain(KEY);
-  });
-});
-
-describe('timeouts and cancellation', () => {
   it('a timeout surfaces as StripeConnectionError, after every attempt timed out', async () => {
     const { server, stripe } = await setup(() => 'slow', { timeout: 100, maxNetworkRetries: 2 }, 400);
-    const started = Date.now();
     const error = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeConnectionError);
     expect((error as Error).message).toBe('Request to Stripe timed out after 100 ms (3 attempts)');
     expect(server.requests()).toBe(3);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("a caller's abort during a backoff sleep rejects at once with its reason, with no further attempt", async () => {
     const { server, stripe } = await setup(() => ({ status: 503, retryAfter: '30' }), { retryDelay: { maxRetryAfterMs: 60_000 } });
     const controller = new AbortController();
     const reason = new Error('shutting down');
-    setTimeout(() => controller.abort(reason), 150);
-    const started = Date.now();
+    setTimeout(() => controller.abort(reason), 100);
     await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal })).rejects.toBe(reason);
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(server.requests()).toBe(1);
+  });
+
+  it("a caller's abort while the answer is slow rejects with its reason", async () => {
+    const { stripe } = await setup(() => 'slow', {}, 5000);
+    const reason = new Error('enough');
+    await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: AbortSignal.any([AbortSignal.timeout(100)]) }).catch((e: unknown) => (e as Error).name)).resolves.toBe('TimeoutError');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal })).rejects.toBe(reason);
   });
 
   it('an already-aborted signal sends nothing', async () => {
@@ -195,35 +233,5 @@ describe('timeouts and cancellation', () => {
     const reason = new Error('too late');
     await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(server.requests()).toBe(0);
-  });
-});
-
-describe('backoff timing (real clock)', () => {
-  it('waits the default backoff (0.5 s with jitter) before the first retry', async () => {
-    const { stripe } = await setup(({ n }) => (n === 1 ? { status: 503 } : 'none'), { retryDelay: {} });
-    const started = Date.now();
-    const meter = await stripe.billing.meters.retrieve('mtr_1');
-    const elapsed = Date.now() - started;
-    expect(meter.lastResponse.attempts).toBe(2);
-    expect(elapsed).toBeGreaterThanOrEqual(245);
-    expect(elapsed).toBeLessThan(2500);
-  });
-
-  it('honours Retry-After in seconds', async () => {
-    const { stripe } = await setup(({ n }) => (n === 1 ? { status: 429, retryAfter: '1' } : 'none'));
-    const started = Date.now();
-    await stripe.billing.meters.retrieve('mtr_1');
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(990);
-    expect(elapsed).toBeLessThan(3000);
-  });
-
-  it('cuts a Retry-After longer than the cap', async () => {
-    const { stripe } = await setup(({ n }) => (n === 1 ? { status: 503, retryAfter: '3600' } : 'none'), { retryDelay: { maxRetryAfterMs: 200 } });
-    const started = Date.now();
-    await stripe.billing.meters.retrieve('mtr_1');
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(195);
-    expect(elapsed).toBeLessThan(2000);
   });
 });

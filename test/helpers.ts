@@ -1,4 +1,6 @@
-// An injected fetch that records what the client sends and answers as told (no network).
+// An injected fetch that records what the client sends and answers as told (no network), and the
+// two transports the suites that touch the wire run over.
+import { StripeMeters as NodeStripeMeters } from '../src/index.node.js';
 import { StripeMeters, type StripeMetersOptions } from '../src/index.js';
 
 export interface Recorded {
@@ -32,7 +34,7 @@ export function recorder(respond: (req: Request) => Response | Promise<Response>
   const requests: Recorded[] = [];
   const fetch = async (url: string, init: RequestInit): Promise<Response> => {
     const req = new Request(url, init);
-    requests.push({ method: req.method, url: new URL(req.url), headers: req.headers, body: await req.text() });
+    requests.push({ method: req.method, url: new URL(req.url), headers: req.headers, body: await req.clone().text() });
     return respond(req);
   };
   return { fetch, requests };
@@ -55,3 +57,17 @@ export function editingHeaders(edit: (headers: Headers) => void) {
     return fetch(url, { ...init, headers });
   };
 }
+
+/** An unix time in whole seconds, `hours` before now, on a minute boundary (inside Stripe's event window). */
+export function recent(hours = 1): number {
+  return Math.floor(Date.now() / 60_000) * 60 - Math.round(hours * 3600);
+}
+
+/**
+ * The transports a request can take: Node's default (node:http with a keep-alive agent) and the
+ * fetch transport (the runtime's fetch, as in browsers, Bun, Deno and workers, or a `fetch` option).
+ */
+export const TRANSPORTS = [
+  { transport: 'node:http', client: (key: string, options: StripeMetersOptions = {}) => new NodeStripeMeters(key, options) },
+  { transport: 'fetch', client: (key: string, options: StripeMetersOptions = {}) => new StripeMeters(key, { fetch: (url, init) => fetch(url, init), ...options }) },
+] as const;

@@ -107,7 +107,7 @@ export class Core {
     let body: string | undefined;
     let query: Record<string, unknown> | undefined;
     if (method === 'POST') {
-      const params = op.encoding === 'none' && given.body === undefined ? undefined : snapshot(given.body ?? {});
+      const params = given.body === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(given.body);
       if (params !== undefined) check(op.params, params);
       body = params === undefined ? undefined : op.encoding === 'json' ? JSON.stringify(params) : toFormString(params);
     } else {

@@ -120,11 +120,14 @@ function timestampOf(value: unknown, wire: Wire, param: string, now: number): nu
 export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number): Record<string, unknown> & { identifier: string } {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
   const given = event as Record<string, unknown>;
+  const name = given['event_name'];
+  // The spec sets no minimum length, but an empty name can match no meter.
+  if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
   const identifier = given['identifier'] ?? newIdentifier();
   if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
   const prepared: Record<string, unknown> = {
     ...given,
-    event_name: given['event_name'],
+    event_name: name,
     payload: payloadOf(given['payload'], join(where, 'payload')),
     identifier,
     timestamp: timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now),

@@ -22,7 +22,7 @@ export class MeterEvents {
     const now = core.config.now();
     const body = prepareMeterEvent(params, 'v1', '', now) as MeterEventCreateParams & { identifier: string };
     try {
-      return await core.request('POST', '/v1/billing/meter_events', { body }, options, { identifier: body.identifier });
+      return await core.request('POST', '/v1/billing/meter_events', { body }, options, { identifier: body.identifier, timestamp: body.timestamp });
     } catch (error) {
       if (!landedEarlier(error, body.identifier)) throw error;
       const event: MeterEvent = {

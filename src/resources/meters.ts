@@ -21,6 +21,8 @@ const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
 /** Event summaries: minute-aligned bounds (hour- or UTC-day-aligned with those windows), end after start. */
 function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   const window = params.value_grouping_window;
+  // An unknown window is the generated rules' to refuse (core checks them next).
+  if (window !== undefined && !Object.hasOwn(WINDOW_SECONDS, window)) return;
   const unit = window ?? 'minute';
   for (const key of ['start_time', 'end_time'] as const) {
     const t = params[key];

@@ -68,7 +68,7 @@ export class V2MeterEvents {
     const now = core.config.now();
     const body = prepareMeterEvent(params, 'v2', '', now) as V2MeterEventCreateParams & { identifier: string; timestamp: string };
     try {
-      return await core.request('POST', '/v2/billing/meter_events', { body }, options, { identifier: body.identifier });
+      return await core.request('POST', '/v2/billing/meter_events', { body }, options, { identifier: body.identifier, timestamp: body.timestamp });
     } catch (error) {
       if (!landedEarlier(error, body.identifier)) throw error;
       const event: V2MeterEvent = {
