@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+// What goes on the wire, as a loopback server receives it, over both transports.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, StripeError } from '../src/index.js';
-import { clientWith, json, KEY } from './helpers.js';
+import { KEY, TRANSPORTS } from './helpers.js';
+import { startRecordingServer } from './recording-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const createParams = {
@@ -9,127 +11,121 @@ const createParams = {
   default_aggregation: { formula: 'sum' as const },
 };
 
-describe('headers', () => {
+type Server = Awaited<ReturnType<typeof startRecordingServer>>;
+let server: Server;
+beforeAll(async () => {
+  server = await startRecordingServer();
+});
+afterAll(() => server.close());
+
+describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => {
+  const stripe = (options = {}) => client(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0, ...options });
+  /** Runs `call` and returns what the server received from it. */
+  async function sent(call: () => Promise<unknown>) {
+    const start = server.requests.length;
+    await call();
+    return server.requests.slice(start);
+  }
+
   it('a GET carries auth and version, and no idempotency key, account or content type', async () => {
-    const { stripe, requests } = clientWith();
-    await stripe.billing.meters.retrieve('mtr_123');
-    const [req] = requests;
+    const [req] = await sent(() => stripe().billing.meters.retrieve('mtr_123'));
     expect(req?.method).toBe('GET');
-    expect(req?.url.href).toBe('https://api.stripe.com/v1/billing/meters/mtr_123');
-    expect(req?.headers.get('authorization')).toBe(`Bearer ${KEY}`);
-    expect(req?.headers.get('stripe-version')).toBe(API_VERSION);
-    expect(API_VERSION).toBe('2026-09-30.endive');
-    expect(req?.headers.has('idempotency-key')).toBe(false);
-    expect(req?.headers.has('stripe-account')).toBe(false);
-    expect(req?.headers.has('content-type')).toBe(false);
+    expect(req?.path).toBe('/v1/billing/meters/mtr_123');
+    expect(req?.headers['authorization']).toBe(`Bearer ${KEY}`);
+    expect(req?.headers['stripe-version']).toBe(API_VERSION);
+    expect(req?.headers['idempotency-key']).toBeUndefined();
+    expect(req?.headers['stripe-account']).toBeUndefined();
+    expect(req?.headers['content-type']).toBeUndefined();
   });
 
   it('every POST gets a fresh idempotency key and a form body', async () => {
-    const { stripe, requests } = clientWith();
-    await stripe.billing.meters.create(createParams);
-    await stripe.billing.meters.create(createParams);
-    await stripe.billing.meters.deactivate('mtr_123');
-    const keys = requests.map((r) => r.headers.get('idempotency-key'));
+    const s = stripe();
+    const reqs = await sent(async () => {
+      await s.billing.meters.create(createParams);
+      await s.billing.meters.create(createParams);
+      await s.billing.meters.deactivate('mtr_123');
+    });
+    const keys = reqs.map((r) => r.headers['idempotency-key']);
     for (const key of keys) expect(key).toMatch(UUID);
     expect(new Set(keys).size).toBe(3);
-    expect(requests[0]?.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(requests[0]?.body).toBe('display_name=Search%20API%20Calls&event_name=ai_search_api&default_aggregation[formula]=sum');
-    expect(requests[2]?.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(requests[2]?.body).toBe('');
+    expect(reqs[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(reqs[0]?.body).toBe('display_name=Search%20API%20Calls&event_name=ai_search_api&default_aggregation[formula]=sum');
+    expect(reqs[2]?.body).toBe('');
   });
 
   it("uses the caller's idempotency key, account, key and version per request", async () => {
-    const { stripe, requests } = clientWith(undefined, { stripeAccount: 'acct_default', apiVersion: '2025-01-01.test' });
-    await stripe.billing.meters.create(createParams);
-    await stripe.billing.meters.create(createParams, {
-      idempotencyKey: 'order-42',
-      stripeAccount: 'acct_other',
-      apiKey: 'rk_test_restricted',
-      apiVersion: '2026-01-01.other',
+    const s = stripe({ stripeAccount: 'acct_default', apiVersion: '2025-01-01.test' });
+    const [first, second] = await sent(async () => {
+      await s.billing.meters.create(createParams);
+      await s.billing.meters.create(createParams, { idempotencyKey: 'order-42', stripeAccount: 'acct_other', apiKey: 'rk_test_restricted', apiVersion: '2026-01-01.other' });
     });
-    expect(requests[0]?.headers.get('stripe-account')).toBe('acct_default');
-    expect(requests[0]?.headers.get('stripe-version')).toBe('2025-01-01.test');
-    expect(requests[1]?.headers.get('idempotency-key')).toBe('order-42');
-    expect(requests[1]?.headers.get('stripe-account')).toBe('acct_other');
-    expect(requests[1]?.headers.get('authorization')).toBe('Bearer rk_test_restricted');
-    expect(requests[1]?.headers.get('stripe-version')).toBe('2026-01-01.other');
+    expect(first?.headers['stripe-account']).toBe('acct_default');
+    expect(first?.headers['stripe-version']).toBe('2025-01-01.test');
+    expect(second?.headers['idempotency-key']).toBe('order-42');
+    expect(second?.headers['stripe-account']).toBe('acct_other');
+    expect(second?.headers['authorization']).toBe('Bearer rk_test_restricted');
+    expect(second?.headers['stripe-version']).toBe('2026-01-01.other');
   });
 
   it('encodes queries and path ids as Stripe does', async () => {
-    const { stripe, requests } = clientWith(() => json(200, { object: 'list', data: [], has_more: false, url: '/v1/billing/meters' }));
-    await stripe.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.x'] });
-    await stripe.billing.meters.listEventSummaries('mtr/1 x', {
-      customer: 'cus_1',
-      start_time: 1711584000,
-      end_time: 1711666800,
-      value_grouping_window: 'hour',
+    const s = stripe();
+    const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+    const [list, summaries] = await sent(async () => {
+      await s.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.x'] });
+      await s.billing.meters.listEventSummaries('mtr/1 x', { customer: 'cus_1', start_time: hour - 7200, end_time: hour, value_grouping_window: 'hour' });
     });
-    expect(`${requests[0]?.url.pathname}${requests[0]?.url.search}`).toBe('/v1/billing/meters?limit=3&status=active&starting_after=mtr_0&expand[0]=data.x');
-    expect(requests[1]?.url.pathname).toBe('/v1/billing/meters/mtr%2F1%20x/event_summaries');
-    expect(requests[1]?.url.search).toBe('?customer=cus_1&start_time=1711584000&end_time=1711666800&value_grouping_window=hour');
+    expect(list?.query).toEqual([['limit', '3'], ['status', 'active'], ['starting_after', 'mtr_0'], ['expand[0]', 'data.x']]);
+    expect(summaries?.rawPath).toBe(`/v1/billing/meters/mtr%2F1%20x/event_summaries?customer=cus_1&start_time=${hour - 7200}&end_time=${hour}&value_grouping_window=hour`);
   });
 
   it('sends v2 bodies as JSON, with numbers in payloads as strings', async () => {
-    const { stripe, requests } = clientWith(() => json(200, {}));
-    await stripe.v2.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 25 }, identifier: 'ev_1' });
-    expect(requests[0]?.url.href).toBe('https://api.stripe.com/v2/billing/meter_events');
-    expect(requests[0]?.headers.get('content-type')).toBe('application/json');
-    expect(requests[0]?.headers.get('idempotency-key')).toMatch(UUID);
-    expect(requests[0]?.body).toBe('{"event_name":"api_call","payload":{"stripe_customer_id":"cus_1","value":"25"},"identifier":"ev_1"}');
+    const s = stripe({ now: () => Date.parse('2026-12-01T09:00:00Z') });
+    const [req] = await sent(() => s.v2.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 25 }, identifier: 'ev_1', timestamp: '2026-12-01T08:00:00Z' }));
+    expect(req?.path).toBe('/v2/billing/meter_events');
+    expect(req?.headers['content-type']).toBe('application/json');
+    expect(req?.headers['idempotency-key']).toMatch(UUID);
+    expect(req?.body).toBe('{"event_name":"api_call","payload":{"stripe_customer_id":"cus_1","value":"25"},"identifier":"ev_1","timestamp":"2026-12-01T08:00:00Z"}');
   });
 
-  it('sends the stream to meterEventsBaseUrl with the session token', async () => {
-    const { stripe, requests } = clientWith(() => json(200, {}), { meterEventsBaseUrl: 'https://events.example.test' });
-    const result = await stripe.v2.billing.meterEventStream.create(
-      { events: [{ event_name: 'api_call', payload: { value: '1' }, identifier: 'a', timestamp: '2026-11-22T10:00:00.000Z' }] },
-      { apiKey: 'mes_tok_123' },
-    );
-    expect(result).toEqual({});
-    expect(requests[0]?.url.href).toBe('https://events.example.test/v2/billing/meter_event_stream');
-    expect(requests[0]?.headers.get('authorization')).toBe('Bearer mes_tok_123');
-    expect(JSON.parse(requests[0]?.body ?? '')).toEqual({
-      events: [{ event_name: 'api_call', payload: { value: '1' }, identifier: 'a', timestamp: '2026-11-22T10:00:00.000Z' }],
-    });
-  });
-
-  it('creates a session with a bodiless POST', async () => {
-    const { stripe, requests } = clientWith(() => json(200, { id: 's', authentication_token: 't' }));
-    const session = await stripe.v2.billing.meterEventSession.create();
-    expect(session.authentication_token).toBe('t');
-    expect(requests[0]?.url.pathname).toBe('/v2/billing/meter_event_session');
-    expect(requests[0]?.body).toBe('');
-    expect(requests[0]?.headers.has('content-type')).toBe(false);
-    expect(requests[0]?.headers.get('idempotency-key')).toMatch(UUID);
+  it('sends the stream to meterEventsBaseUrl with the session token; creates a session with a bodiless POST', async () => {
+    const other = await startRecordingServer();
+    try {
+      const s = stripe({ meterEventsBaseUrl: other.url });
+      const [session] = await sent(() => s.v2.billing.meterEventSession.create());
+      expect(session?.body).toBe('');
+      expect(session?.headers['content-type']).toBeUndefined();
+      expect(session?.headers['idempotency-key']).toMatch(UUID);
+      const result = await s.v2.billing.meterEventStream.create({ events: [{ event_name: 'api_call', payload: { value: '1' }, identifier: 'a' }] }, { apiKey: 'mes_tok_123' });
+      expect(result).toEqual({});
+      const [streamed] = other.requests;
+      expect(streamed?.path).toBe('/v2/billing/meter_event_stream');
+      expect(streamed?.headers['authorization']).toBe('Bearer mes_tok_123');
+      expect((JSON.parse(streamed?.body ?? '') as { events: unknown[] }).events).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('attaches a non-enumerable lastResponse', async () => {
-    const { stripe, requests } = clientWith();
-    const meter = await stripe.billing.meters.create(createParams, { idempotencyKey: 'k1' });
+    const meter = await stripe().billing.meters.update('mtr_123', { display_name: 'x' }, { idempotencyKey: 'k1' });
     expect(meter.id).toBe('mtr_123');
     expect(Object.keys(meter)).not.toContain('lastResponse');
     expect(JSON.stringify(meter)).not.toContain('lastResponse');
-    expect(meter.lastResponse).toMatchObject({ requestId: 'req_test', statusCode: 200, idempotencyKey: 'k1' });
+    expect(meter.lastResponse).toMatchObject({ statusCode: 200, idempotencyKey: 'k1', attempts: 1 });
+    expect(meter.lastResponse.requestId).toMatch(/^req_\d+$/);
     expect(meter.lastResponse.headers['content-type']).toBe('application/json');
-    const got = await stripe.billing.meters.retrieve('mtr_123');
-    expect(got.lastResponse.idempotencyKey).toBeUndefined();
-    expect(requests).toHaveLength(2);
   });
 
-  it('stripe.raw applies the same encoding, auth, keys and errors', async () => {
-    const { stripe, requests } = clientWith((req) =>
-      req.url.includes('missing') ? json(404, { error: { type: 'invalid_request_error', code: 'resource_missing' } }) : json(200, {}),
-    );
-    const { data } = await stripe.raw.POST('/v1/billing/meters', { body: createParams });
-    expect(data).toEqual({});
-    expect(requests[0]?.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(requests[0]?.body).toBe('display_name=Search%20API%20Calls&event_name=ai_search_api&default_aggregation[formula]=sum');
-    expect(requests[0]?.headers.get('authorization')).toBe(`Bearer ${KEY}`);
-    expect(requests[0]?.headers.get('idempotency-key')).toMatch(UUID);
-    await stripe.raw.POST('/v2/billing/meter_event_stream', { body: { events: [{ event_name: 'e', payload: { v: '1' } }] }, headers: { Authorization: 'Bearer tok' } });
-    expect(requests[1]?.url.origin).toBe('https://meter-events.stripe.com');
-    expect(requests[1]?.headers.get('content-type')).toBe('application/json');
-    expect(requests[1]?.headers.get('authorization')).toBe('Bearer tok');
-    const error = await stripe.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'missing' } } }).catch((e: unknown) => e);
+  it('stripe.raw applies the same encoding, auth, keys and errors, and throws instead of returning an error', async () => {
+    const s = stripe();
+    const [req] = await sent(() => s.raw.POST('/v1/billing/meters', { body: createParams }));
+    expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req?.body).toBe('display_name=Search%20API%20Calls&event_name=ai_search_api&default_aggregation[formula]=sum');
+    expect(req?.headers['authorization']).toBe(`Bearer ${KEY}`);
+    expect(req?.headers['idempotency-key']).toMatch(UUID);
+    const { data } = await s.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_123' } }, options: { timeout: 5000 } });
+    expect(data.lastResponse.statusCode).toBe(200);
+    const error = await s.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'missing' } } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeError);
     expect((error as StripeError).code).toBe('resource_missing');
   });

@@ -143,6 +143,22 @@ describe('auto-pagination', () => {
     await expect(list.autoPagingToArray({ limit: 5 })).rejects.toThrow('down');
   });
 
+  it('a list whose first page nobody awaits never produces an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const { stripe } = clientWith(() => json(500, { error: { type: 'api_error', message: 'down' } }));
+      // The argument error is the caller's to see; the eagerly fetched first page fails unseen.
+      await expect(stripe.billing.meters.list().autoPagingToArray({} as never)).rejects.toMatchObject({ param: 'limit' });
+      void stripe.billing.meters.list();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('against Prism: one page when has_more is false, and the endless-page guard when it is true', async () => {
     const url = inject('prismUrl');
     const stripe = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0 });

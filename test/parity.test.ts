@@ -1,8 +1,11 @@
 // The same calls through stripe-meters and through the official `stripe` package, recorded by one
-// loopback server: the decoded form bodies and queries must be the same pairs in the same order.
+// loopback server: the decoded form bodies and queries must be the same pairs in the same order,
+// over both of our transports. Meter events give their identifier and timestamp, which
+// stripe-meters fills in when absent and the official package leaves out.
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StripeMeters } from '../src/index.js';
+import type { StripeMeters } from '../src/index.js';
+import { TRANSPORTS } from './helpers.js';
 import { startRecordingServer, type RecordedRequest } from './recording-server.js';
 
 type Server = Awaited<ReturnType<typeof startRecordingServer>>;
@@ -12,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const HOUR = 1711584000;
+const HOUR = Math.floor(Date.now() / 3_600_000) * 3600 - 3 * 3600; // an hour boundary, inside the event window
 const METER = {
   display_name: 'Search API Calls — ☕ & co',
   event_name: 'ai_search_api',
@@ -31,8 +34,9 @@ const EVENT = {
   timestamp: HOUR,
 };
 const CANCEL = { event_name: 'ai_search_api', type: 'cancel' as const, cancel: { identifier: 'ev_1' } };
-const V2_EVENT = { event_name: 'ai_search_api', payload: { stripe_customer_id: 'cus_1', value: '25' }, identifier: 'ev_2' };
-const STREAM = { events: [{ event_name: 'e', payload: { value: '1' }, identifier: 'a' }] };
+const ISO = new Date(HOUR * 1000).toISOString();
+const V2_EVENT = { event_name: 'ai_search_api', payload: { stripe_customer_id: 'cus_1', value: '25' }, identifier: 'ev_2', timestamp: ISO };
+const STREAM = { events: [{ event_name: 'e', payload: { value: '1' }, identifier: 'a', timestamp: ISO }] };
 const RESERVED = { display_name: "50% off (a+b)=c!*'~ [x]" };
 
 // Each call is written twice only because the two clients are different types; the params are shared.
@@ -61,8 +65,8 @@ const CALLS: Array<{ name: string; ours: (s: StripeMeters) => Promise<unknown>; 
   { name: 'v2 meterEvents.create (JSON)', ours: (s) => s.v2.billing.meterEvents.create(V2_EVENT), official: (s) => s.v2.billing.meterEvents.create(V2_EVENT) },
   {
     name: 'v2 meterEventStream.create (JSON)',
-    ours: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'tok' }),
-    official: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'tok' }),
+    ours: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'mes_tok_parity' }),
+    official: (s) => s.v2.billing.meterEventStream.create(STREAM, { apiKey: 'mes_tok_parity' }),
   },
 ];
 
@@ -78,9 +82,9 @@ function decoded(req: RecordedRequest) {
   };
 }
 
-describe('wire parity with the official stripe package', () => {
+describe.each(TRANSPORTS)('wire parity with the official stripe package, over $transport', ({ client }) => {
   it.each(CALLS)('$name', async ({ ours, official }) => {
-    const mine = new StripeMeters('sk_test_parity', { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0 });
+    const mine = client('sk_test_parity', { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0 });
     const theirs = new Stripe('sk_test_parity', { host: '127.0.0.1', port: server.port, protocol: 'http', maxNetworkRetries: 0 });
     const start = server.requests.length;
     await ours(mine);
