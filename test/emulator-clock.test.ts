@@ -12,6 +12,7 @@ const event = (identifier: string, value = '1', timestamp?: number) => ({
   identifier,
   ...(timestamp === undefined ? {} : { timestamp }),
 });
+const v2event = (identifier: string) => ({ event_name: 'api_calls', payload: { stripe_customer_id: 'cus_a', value: '1' }, identifier });
 const total = async (stripe: Parameters<typeof summaries>[0], meterId: string) =>
   (await summaries(stripe, meterId, 'cus_a', T0 - 40 * DAY, T0 + 40 * DAY))[0]?.[1];
 
@@ -22,7 +23,7 @@ describe('emulator clock rules', () => {
     await stripe.billing.meterEvents.create(event('once'));
     emulator.clock.advance({ hours: 23, minutes: 59, seconds: 59 });
     await expect(stripe.billing.meterEvents.create(event('once'))).rejects.toThrow('An event already exists with identifier once.');
-    await expect(stripe.v2.billing.meterEvents.create(event('once'))).rejects.toMatchObject({ code: 'duplicate_meter_event', statusCode: 400 });
+    await expect(stripe.v2.billing.meterEvents.create(v2event('once'))).rejects.toMatchObject({ code: 'duplicate_meter_event', statusCode: 400 });
     emulator.clock.advance({ seconds: 1 });
     await stripe.billing.meterEvents.create(event('once'));
     expect(await total(stripe, meter.id)).toBe(2);
@@ -65,7 +66,7 @@ describe('emulator clock rules', () => {
       message: `The event timestamp cannot be more than 35 days in past. Expected a timestamp greater than or equal to ${T0 - 35 * DAY}.`,
     });
     await expect(stripe.billing.meterEvents.create(event('too_new', '1', T0 + 301))).rejects.toMatchObject({ statusCode: 400, param: 'timestamp' });
-    await expect(stripe.v2.billing.meterEvents.create({ ...event('too_new_v2'), timestamp: new Date((T0 + 301) * 1000).toISOString() })).rejects.toMatchObject({ code: 'timestamp_in_future' });
+    await expect(stripe.v2.billing.meterEvents.create({ ...v2event('too_new_v2'), timestamp: new Date((T0 + 301) * 1000).toISOString() })).rejects.toMatchObject({ code: 'timestamp_in_future' });
     emulator.clock.advance({ days: 1 });
     await expect(stripe.billing.meterEvents.create(event('now_too_old', '1', T0 - 35 * DAY))).rejects.toMatchObject({ param: 'timestamp' });
   });
@@ -76,7 +77,7 @@ describe('emulator clock rules', () => {
       await createMeter(stripe, 'api_calls');
       const session = await stripe.v2.billing.meterEventSession.create();
       expect(Date.parse(session.expires_at) - Date.parse(session.created)).toBe(lifetime * 1000);
-      const send = () => stripe.v2.billing.meterEventStream.create({ events: [event(`e${emulator.clock.now()}`)] }, { apiKey: session.authentication_token });
+      const send = () => stripe.v2.billing.meterEventStream.create({ events: [{ ...v2event(`e${emulator.clock.now()}`), timestamp: new Date(emulator.clock.now() * 1000).toISOString() }] }, { apiKey: session.authentication_token });
       emulator.clock.advance({ seconds: lifetime - 1 });
       await send();
       emulator.clock.advance({ seconds: 1 });
@@ -90,10 +91,10 @@ describe('emulator clock rules', () => {
     const stream = stripe.meterEventStream({ maxNetworkRetries: 2 });
     // Timestamps on the emulator's clock (send() would stamp the host's).
     const at = () => new Date(emulator.clock.now() * 1000);
-    for (let i = 0; i < 150; i++) await stream.send({ ...event(`first-${i}`), timestamp: at() });
+    for (let i = 0; i < 150; i++) await stream.send({ ...v2event(`first-${i}`), timestamp: at() });
     await stream.flush();
     emulator.clock.advance({ minutes: 16 });
-    for (let i = 0; i < 150; i++) await stream.send({ ...event(`second-${i}`), timestamp: at() });
+    for (let i = 0; i < 150; i++) await stream.send({ ...v2event(`second-${i}`), timestamp: at() });
     await stream.close();
     expect(stream.stats).toMatchObject({ accepted: 300, failed: 0, sessionsCreated: 2 });
     expect(await total(stripe, meter.id)).toBe(300);
