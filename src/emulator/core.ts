@@ -106,7 +106,9 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
           return serialize(api === 'v1' ? v1Error(400, { type: 'idempotency_error', message }) : v2Error(400, { type: 'idempotency_error', code: 'idempotency_error', message }), requestId);
         }
         const headers = { 'content-type': 'application/json', 'request-id': requestId, 'idempotent-replayed': 'true', 'original-request': saved.requestId };
-        return { status: saved.status, headers, body: saved.body };
+        const replay: EmulatorAnswer = { status: saved.status, headers, body: saved.body };
+        if (fault?.fault === 'reset_after') replay.reset = 'after';
+        return replay;
       }
     }
 
