@@ -76,6 +76,19 @@ describe('emulator aggregation: raw meters', () => {
     });
   }
 
+  it('the hourly running totals and a pass over every event agree', async () => {
+    for (const formula of ['sum', 'count'] as const) {
+      const { stripe } = setup();
+      const meter = await createMeter(stripe, `agree_${formula}`, formula);
+      await report(stripe, `agree_${formula}`, [...RAW, ...['0.1', '0.2', '-0.05'].map((value) => ({ via: 'v1' as const, ts: at(10, 30), value }))]);
+      // Hour-aligned: running totals; a minute off the hour: every event read. No event lies in 06:00-06:01 or 11:59-12:00.
+      const hourAligned = await summaries(stripe, meter.id, 'cus_a', B, T0);
+      const minuteAligned = await summaries(stripe, meter.id, 'cus_a', B + 60, T0 - 60);
+      expect(minuteAligned).toEqual(hourAligned);
+      expect(hourAligned).toEqual([[0, formula === 'sum' ? 36.75 : 10]]);
+    }
+  });
+
   it('last by receipt (last: "received") takes the event received last', async () => {
     const { stripe } = setup({ last: 'received' });
     const meter = await createMeter(stripe, 'raw_last_received', 'last');
