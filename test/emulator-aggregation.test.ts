@@ -112,13 +112,17 @@ describe('emulator aggregation: raw meters', () => {
     expect(await summaries(stripe, meter.id, 'cus_a', B, T0, 'hour')).toEqual([]);
   });
 
-  it('decimal sums read as the decimals sent, negative values included', async () => {
+  it('decimal sums read as the decimals sent (0.1 + 0.2 is 0.3), negative values included', async () => {
     const { emulator, stripe } = setup();
     const meter = await createMeter(stripe, 'raw_decimals', 'sum');
-    await report(stripe, 'raw_decimals', ['0.1', '0.2', '-0.05', '1e3'].map((value) => ({ via: 'v1' as const, ts: at(7, 0), value })));
-    expect(await summaries(stripe, meter.id, 'cus_a', B, T0)).toEqual([[0, 0.25]]);
+    const sent: Array<[number, string]> = [[6, '0.1'], [6, '0.2'], [7, '1.1'], [7, '2.2'], [8, '0.7'], [8, '0.1'], [8, '-0.05'], [9, '1e3']];
+    await report(stripe, 'raw_decimals', sent.map(([hh, value]) => ({ via: 'v1' as const, ts: at(hh, 30), value })));
+    const hourly = [[0, 0.3], [HOUR, 3.3], [2 * HOUR, 0.75]];
+    // Hour-aligned (running totals) and a minute off the hour (every event read).
+    expect(await summaries(stripe, meter.id, 'cus_a', B, T0, 'hour')).toEqual(hourly);
+    expect(await summaries(stripe, meter.id, 'cus_a', B + 60, T0 - 60)).toEqual([[0, 4.35]]);
     // '1e3' is not a decimal as Stripe writes them: reported, not counted.
-    expect(emulator.errorReports()[0]?.data.reason.error_types[0]?.sample_errors[0]?.event_identifier).toBe('raw_decimals-4');
+    expect(emulator.errorReports()[0]?.data.reason.error_types[0]?.sample_errors[0]?.event_identifier).toBe('raw_decimals-8');
   });
 });
 
