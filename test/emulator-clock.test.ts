@@ -147,6 +147,12 @@ describe('emulator clock', () => {
     expect(emulator.clock.now()).toBe(T0 + 100);
   });
 
+  it('follows fake timers installed after it was created', () => {
+    const emulator = createEmulator();
+    vi.useFakeTimers({ now: T0 * 1000 });
+    expect(emulator.clock.now()).toBe(T0);
+  });
+
   it('a frozen clock moves only when told', () => {
     vi.useFakeTimers({ now: T0 * 1000 });
     const emulator = createEmulator({ clock: { start: new Date((T0 + HOUR) * 1000), frozen: true } });
