@@ -12,7 +12,8 @@ export const KEY = 'sk_test_emulator';
 export function setup(options: EmulatorOptions = {}, client: StripeMetersOptions = {}) {
   const warnings: string[] = [];
   const emulator = createEmulator({ clock: { start: T0, frozen: true }, onWarning: (m) => warnings.push(m), ...options });
-  const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, maxNetworkRetries: 0, ...client });
+  // The client stamps and checks event times on the emulator's clock, not the host's.
+  const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, now: () => emulator.clock.now() * 1000, maxNetworkRetries: 0, ...client });
   return { emulator, stripe, warnings };
 }
 

@@ -169,7 +169,7 @@ describe('emulator auth, accounts and ids', () => {
 
   it('serves any host: the client pointed at made-up base URLs works the same', async () => {
     const { emulator } = setup();
-    const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, baseUrl: 'http://billing.test:1234', meterEventsBaseUrl: 'https://events.example' });
+    const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, now: () => emulator.clock.now() * 1000, baseUrl: 'http://billing.test:1234', meterEventsBaseUrl: 'https://events.example' });
     const meter = await createMeter(stripe, 'hosts');
     const session = await stripe.v2.billing.meterEventSession.create();
     await stripe.v2.billing.meterEventStream.create({ events: [{ event_name: 'hosts', payload: { stripe_customer_id: 'c', value: '2' }, timestamp: new Date(T0 * 1000).toISOString() }] }, { apiKey: session.authentication_token });

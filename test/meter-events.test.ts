@@ -124,4 +124,23 @@ describe('meter events are prepared the same way on every path', () => {
   it('a BigInt payload value is sent as its exact decimal string', async () => {
     expect((await send('v1', { payload: { value: 12345678901234567890n } }))['payload[value]']).toBe('12345678901234567890');
   });
+
+  it.each<Path>(['v1', 'v2'])('%s with your own idempotency key: the identifier comes from it and the timestamp is left to Stripe, so a repeat sends the same request', async (path) => {
+    const { stripe, requests } = client();
+    const create = (key: string) =>
+      path === 'v1' ? stripe.billing.meterEvents.create({ event_name: 'api_call', payload: PAYLOAD }, { idempotencyKey: key }) : stripe.v2.billing.meterEvents.create({ event_name: 'api_call', payload: PAYLOAD }, { idempotencyKey: key });
+    await create('order-7');
+    await create('order-7');
+    const long = `order-${'x'.repeat(150)}`;
+    await create(long);
+    await create(long);
+    const [a, b, c, d] = requests.map((r) => r.body);
+    expect(a).toBe(b);
+    expect(c).toBe(d);
+    expect(a).toContain('order-7');
+    expect(a).not.toContain('timestamp');
+    const derived = path === 'v1' ? new URLSearchParams(c).get('identifier') : (JSON.parse(c ?? '') as { identifier: string }).identifier;
+    expect(derived).toHaveLength(100);
+    expect(derived?.startsWith('order-xxx')).toBe(true);
+  });
 });

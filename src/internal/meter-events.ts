@@ -113,25 +113,55 @@ function timestampOf(value: unknown, wire: Wire, param: string, now: number): nu
   return out;
 }
 
+/** FNV-1a, 32 bits: a short, stable digest (not a secret). */
+function fnv1a(text: string, seed: number): string {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+const MAX_IDENTIFIER = RULES.v1.properties['identifier']?.type === 'string' ? (RULES.v1.properties['identifier'].maxLength ?? 100) : 100;
+
+/**
+ * The identifier of an event sent with the caller's own Idempotency-Key and no identifier: the
+ * same on every call with that key, so that repeating the call repeats the request exactly.
+ */
+export function identifierFor(idempotencyKey: string): string {
+  if (idempotencyKey.length <= MAX_IDENTIFIER) return idempotencyKey;
+  return `${idempotencyKey.slice(0, MAX_IDENTIFIER - 17)}-${fnv1a(idempotencyKey, 0x811c9dc5)}${fnv1a(idempotencyKey, 0x01000193)}`;
+}
+
+/**
+ * How a create fills in what the caller left out. With the caller's own Idempotency-Key, the
+ * identifier comes from the key and the timestamp is left to Stripe (the time it receives the
+ * event), so that a repeat of the call with that key sends the same params.
+ */
+export function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
+  const key = options?.idempotencyKey;
+  return typeof key === 'string' && key !== '' ? { identifier: identifierFor(key), timestamp: false } : { timestamp: true };
+}
+
+export interface Defaults {
+  identifier?: string;
+  /** Fill in the current time when the event has no timestamp. */
+  timestamp: boolean;
+}
+
 /**
  * Checks a meter event and returns it as it goes on the wire: payload values as strings,
  * identifier and timestamp filled in. `where` names the event in errors ('' or `events[3]`).
  */
-export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number): Record<string, unknown> & { identifier: string } {
+export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number, defaults: Defaults = { timestamp: true }): Record<string, unknown> & { identifier: string } {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
   const given = event as Record<string, unknown>;
   const name = given['event_name'];
   // The spec sets no minimum length, but an empty name can match no meter.
   if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
-  const identifier = given['identifier'] ?? newIdentifier();
+  const identifier = given['identifier'] ?? defaults.identifier ?? newIdentifier();
   if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
-  const prepared: Record<string, unknown> = {
-    ...given,
-    event_name: name,
-    payload: payloadOf(given['payload'], join(where, 'payload')),
-    identifier,
-    timestamp: timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now),
-  };
+  const prepared: Record<string, unknown> = { ...given, event_name: name, payload: payloadOf(given['payload'], join(where, 'payload')), identifier };
+  if (given['timestamp'] !== undefined || defaults.timestamp) prepared['timestamp'] = timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now);
+  else delete prepared['timestamp'];
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
   return prepared as Record<string, unknown> & { identifier: string };

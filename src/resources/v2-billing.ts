@@ -1,5 +1,5 @@
 import { withLastResponse, type Core } from '../internal/core.js';
-import { landedEarlier, lastResponseOf, prepareMeterEvent } from '../internal/meter-events.js';
+import { defaultsFor, landedEarlier, lastResponseOf, prepareMeterEvent } from '../internal/meter-events.js';
 import { snapshot } from '../internal/params.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
@@ -62,11 +62,14 @@ export class V2MeterEvents {
     this.#core = core;
   }
 
-  /** Records a meter event, validated at once; identifier and timestamp are filled in when absent. */
+  /**
+   * Records a meter event, validated at once. Identifier and timestamp are filled in when absent,
+   * as for `billing.meterEvents.create` (with your own idempotencyKey: derived from it, and left to Stripe).
+   */
   async create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
     const core = this.#core;
     const now = core.config.now();
-    const body = prepareMeterEvent(params, 'v2', '', now) as V2MeterEventCreateParams & { identifier: string; timestamp: string };
+    const body = prepareMeterEvent(params, 'v2', '', now, defaultsFor(options)) as V2MeterEventCreateParams & { identifier: string };
     try {
       return await core.request('POST', '/v2/billing/meter_events', { body }, options, { identifier: body.identifier, timestamp: body.timestamp });
     } catch (error) {
@@ -78,7 +81,7 @@ export class V2MeterEvents {
         identifier: body.identifier,
         livemode: core.livemode(options),
         payload: body.payload,
-        timestamp: body.timestamp,
+        timestamp: body.timestamp ?? new Date(now).toISOString(),
       };
       return withLastResponse(event, lastResponseOf(error));
     }
