@@ -1,9 +1,10 @@
-// The published package: what `npm pack` ships, and whether it bundles for browsers and edge
-// runtimes (esbuild, platform neutral, no Node built-ins) and runs there (headless Chromium).
+// The published package: what `npm pack` ships, which file each runtime resolves (Node gets the
+// node:http transport, every other runtime the fetch transport), whether it bundles for browsers
+// and edge runtimes with no Node built-in, and whether that bundle runs (Node, headless Chromium).
 // `npm test` builds dist/ before vitest runs.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,28 +18,55 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 const entryFile = join(root, 'dist', 'src', 'index.js');
 
-/** The entry a browser or edge app would ship: list meters against a given base URL. */
-async function bundleEntry(): Promise<{ code: string; inputs: string[] }> {
-  const result = await build({
-    stdin: {
-      contents: `import { StripeMeters } from ${JSON.stringify(entryFile)};
+/** A directory where `import 'stripe-meters'` resolves to this package, as in an app that installed it. */
+async function app(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'stripe-meters-app-'));
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(root, join(dir, 'node_modules', 'stripe-meters'), 'dir');
+  return dir;
+}
+
+const LIST_METERS = `import { StripeMeters } from 'stripe-meters';
 export async function listMeters(baseUrl) {
   const page = await new StripeMeters('sk_test_bundle', { baseUrl, maxNetworkRetries: 0 }).billing.meters.list();
   return page.data.map((m) => m.id).join(',');
-}`,
-      resolveDir: root,
-      loader: 'js',
-    },
-    bundle: true,
-    platform: 'neutral',
-    format: 'esm',
-    minify: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  expect(result.errors).toEqual([]);
-  return { code: result.outputFiles[0]?.text ?? '', inputs: Object.keys(result.metafile.inputs) };
+}`;
+
+/** The entry a browser or edge app would ship, bundled by esbuild for `platform` with `conditions`. */
+async function bundleEntry(platform: 'browser' | 'neutral' = 'neutral', conditions: string[] = []): Promise<{ code: string; inputs: string[] }> {
+  const dir = await app();
+  try {
+    const result = await build({
+      stdin: { contents: LIST_METERS, resolveDir: dir, loader: 'js' },
+      bundle: true,
+      platform,
+      conditions,
+      // A neutral build has no main fields: take the package's "exports" (and "module") only.
+      ...(platform === 'neutral' ? { mainFields: ['module', 'main'] } : {}),
+      format: 'esm',
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    return { code: result.outputFiles[0]?.text ?? '', inputs: Object.keys(result.metafile.inputs) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Node's resolution of a package.json "exports" entry for a set of conditions (first match in key order). */
+function resolveExport(target: unknown, conditions: string[]): string | undefined {
+  if (typeof target === 'string') return target;
+  if (typeof target !== 'object' || target === null) return undefined;
+  for (const [condition, next] of Object.entries(target)) {
+    if (condition === 'default' || conditions.includes(condition)) {
+      const found = resolveExport(next, conditions);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** A loopback server for the bundle: a page, the bundle, and the meters list endpoint. */
@@ -74,14 +102,55 @@ describe('the package', () => {
     expect(files.some((f) => /test|spec\/|scripts\//.test(f))).toBe(false);
   });
 
-  it('bundles for platform neutral with no Node built-ins, and the bundle works', async () => {
-    const { code, inputs } = await bundleEntry();
-    expect(inputs.filter((i) => i.startsWith('node:') || !/dist\/|node_modules\/openapi-fetch|<stdin>/.test(i))).toEqual([]);
+  it('Node resolves the node:http transport; Bun, Deno, workers, edge, browsers and React Native the fetch transport', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const runtimes: Record<string, string[]> = {
+      node: ['node', 'import'],
+      bun: ['bun', 'node', 'import'],
+      deno: ['deno', 'node', 'import'],
+      workerd: ['workerd', 'worker', 'browser', 'import'],
+      'edge-light': ['edge-light', 'worker', 'browser', 'import'],
+      browser: ['browser', 'import'],
+      'react-native': ['react-native', 'import'],
+      types: ['types', 'import'],
+    };
+    const resolved = Object.fromEntries(Object.entries(runtimes).map(([runtime, conditions]) => [runtime, resolveExport(pkg.exports['.'], conditions)]));
+    expect(resolved).toEqual({
+      node: './dist/src/index.node.js',
+      bun: './dist/src/index.js',
+      deno: './dist/src/index.js',
+      workerd: './dist/src/index.js',
+      'edge-light': './dist/src/index.js',
+      browser: './dist/src/index.js',
+      'react-native': './dist/src/index.js',
+      types: './dist/src/index.d.ts',
+    });
+    // And Node itself agrees.
+    const dir = await app();
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "console.log(import.meta.resolve('stripe-meters'))"], { cwd: dir });
+      expect(stdout.trim()).toMatch(/\/dist\/src\/index\.node\.js$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each<[string, 'browser' | 'neutral', string[]]>([
+    ['browser', 'browser', []],
+    ['neutral', 'neutral', []],
+    ['workerd', 'neutral', ['workerd', 'worker', 'browser']],
+    ['edge-light', 'neutral', ['edge-light']],
+  ])('a %s bundle holds no Node built-in and no node:http transport', async (_, platform, conditions) => {
+    const { code, inputs } = await bundleEntry(platform, conditions);
+    expect(inputs.filter((i) => i.startsWith('node:') || i.includes('.node.js') || !/dist\/|node_modules\/openapi-fetch|<stdin>/.test(i))).toEqual([]);
     expect(code).not.toMatch(/\bnode:|require\(/);
-    // Our own code (minified, without comments) touches no Node global; openapi-fetch only
-    // feature-detects `process` behind typeof.
+  });
+
+  it('our own code touches no Node global, and the neutral bundle works', async () => {
+    // openapi-fetch only feature-detects `process` behind typeof.
     const ours = await build({ entryPoints: [entryFile], bundle: true, platform: 'neutral', format: 'esm', minify: true, write: false, external: ['openapi-fetch'], logLevel: 'silent' });
     expect(ours.outputFiles[0]?.text).not.toMatch(/\bprocess\b|\bBuffer\b|\bglobal\b|\b__dirname\b|\bnode:|\brequire\(/);
+    const { code } = await bundleEntry();
     const dir = await mkdtemp(join(tmpdir(), 'stripe-meters-bundle-'));
     const server = await serve(code);
     try {
@@ -95,10 +164,19 @@ describe('the package', () => {
     }
   });
 
+  it('the published types strip internal constructors and name the results', async () => {
+    const client = await readFile(join(root, 'dist', 'src', 'list-promise.d.ts'), 'utf8');
+    expect(client).toContain('private constructor');
+    expect(client).not.toMatch(/static of</);
+    const meters = await readFile(join(root, 'dist', 'src', 'resources', 'meters.d.ts'), 'utf8');
+    expect(meters).not.toContain('constructor');
+    expect(meters).toContain('Promise<WithLastResponse<Meter>>');
+  });
+
   it('the bundle runs in headless Chromium against a loopback server', async () => {
     const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
     expect(chromium, "Chromium is needed for this test: apt-get install chromium (.ci/run installs it)").toBeDefined();
-    const { code } = await bundleEntry();
+    const { code } = await bundleEntry('browser');
     const server = await serve(code);
     const profile = await mkdtemp(join(tmpdir(), 'stripe-meters-chromium-'));
     try {

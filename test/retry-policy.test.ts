@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_DELAYS, parseRetryAfter, retryDelayMs, shouldRetry } from '../src/internal/retry-policy.js';
+import { DEFAULT_RETRY_DELAYS, isTransient, parseRetryAfter, retryDelayMs, shouldRetry } from '../src/internal/retry-policy.js';
 
 describe('shouldRetry', () => {
   const at = (status: number | undefined, header?: string, attempt = 1, maxNetworkRetries = 2) =>
@@ -70,5 +70,24 @@ describe('retryDelayMs', () => {
       expect(d).toBeGreaterThanOrEqual(500);
       expect(d).toBeLessThanOrEqual(1000);
     }
+  });
+});
+
+describe('isTransient (what the batching stream retries within its budget)', () => {
+  const error = (statusCode: number | undefined, headers: Record<string, string> = {}): { statusCode: number | undefined; headers: Record<string, string>; attempts: number | undefined } => ({ statusCode, headers, attempts: 1 });
+  it.each<[string, ReturnType<typeof error>, boolean]>([
+    ['no answer', error(undefined), true],
+    ['a broken 2xx', error(200), true],
+    ['409', error(409), true],
+    ['429', error(429), true],
+    ['503', error(503), true],
+    ['400', error(400), false],
+    ['401', error(401), false],
+    ['404', error(404), false],
+    ['500 with Stripe-Should-Retry: false', error(500, { 'stripe-should-retry': 'false' }), false],
+    ['400 with Stripe-Should-Retry: true', error(400, { 'stripe-should-retry': 'true' }), true],
+    ['refused before sending', { statusCode: undefined, headers: {}, attempts: undefined }, false],
+  ])('%s -> %s', (_, e, expected) => {
+    expect(isTransient(e)).toBe(expected);
   });
 });

@@ -1,31 +1,69 @@
-// Type-level tests (vitest --typecheck and tsc): the public API accepts what Stripe accepts.
+// Type-level tests (vitest --typecheck and tsc): the public API accepts what Stripe accepts, and
+// results are typed from the spec's paths, not asserted.
 import { describe, expectTypeOf, it } from 'vitest';
+import type { Core } from '../src/internal/core.js';
 import {
+  ListPromise,
+  MeterEventStream,
   StripeMeters,
   type LastResponse,
-  type ListPromise,
+  type List,
   type Meter,
   type MeterEvent,
   type MeterEventSummary,
+  type Page,
   type V2MeterEventSession,
   type WithLastResponse,
 } from '../src/index.js';
 
 const stripe = new StripeMeters('sk_test_types');
+declare const core: Core;
 
 describe('types', () => {
-  it('results are the generated types with lastResponse', () => {
+  it('results are the named types with lastResponse', () => {
     expectTypeOf(stripe.billing.meters.create).returns.toEqualTypeOf<Promise<WithLastResponse<Meter>>>();
     expectTypeOf(stripe.billing.meters.retrieve).returns.resolves.toHaveProperty('lastResponse').toEqualTypeOf<LastResponse>();
     expectTypeOf(stripe.billing.meters.list).returns.toEqualTypeOf<ListPromise<Meter>>();
     expectTypeOf(stripe.billing.meters.listEventSummaries).returns.toEqualTypeOf<ListPromise<MeterEventSummary>>();
-    expectTypeOf(stripe.billing.meterEvents.create).returns.resolves.toExtend<MeterEvent>();
+    expectTypeOf(stripe.billing.meterEvents.create).returns.resolves.toEqualTypeOf<WithLastResponse<MeterEvent>>();
     expectTypeOf(stripe.v2.billing.meterEventSession.create).returns.resolves.toExtend<V2MeterEventSession>();
     expectTypeOf<Meter['status']>().toEqualTypeOf<'active' | 'inactive'>();
     expectTypeOf<Meter['default_aggregation']['formula']>().toEqualTypeOf<'count' | 'sum' | 'last'>();
     expectTypeOf<Meter['event_time_window']>().toEqualTypeOf<'day' | 'hour' | null | undefined>();
     expectTypeOf<MeterEventSummary['aggregated_value']>().toEqualTypeOf<number>();
-    expectTypeOf<Awaited<ListPromise<Meter>>['data']>().toEqualTypeOf<Meter[]>();
+    expectTypeOf<Awaited<ListPromise<Meter>>>().toEqualTypeOf<Page<Meter>>();
+    expectTypeOf<Page<Meter>>().toExtend<List<Meter>>();
+    expectTypeOf<Page<Meter>['data']>().toEqualTypeOf<Meter[]>();
+  });
+
+  it('results are derived from the path: a wrong declaration does not compile', () => {
+    const right = (): Promise<WithLastResponse<Meter>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } } }, undefined);
+    // @ts-expect-error a meter is not a meter event session
+    const wrong = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } } }, undefined);
+    // @ts-expect-error a list endpoint answers a page, not a meter
+    const page = (): Promise<WithLastResponse<Meter>> => core.request('GET', '/v1/billing/meters', { params: {} }, undefined);
+    // @ts-expect-error the path is checked against the spec
+    const typo = () => core.request('GET', '/v1/billing/meterz', {}, undefined);
+    void [right, wrong, page, typo];
+  });
+
+  it('raw says what it does: typed by path, thrown errors, no error branch', async () => {
+    const { data } = await stripe.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } } });
+    expectTypeOf(data.id).toEqualTypeOf<string>();
+    expectTypeOf(data.lastResponse).toEqualTypeOf<LastResponse>();
+    const result = await stripe.raw.GET('/v1/billing/meters', {});
+    // @ts-expect-error raw throws on an error answer: there is no `error` to check
+    void result.error;
+    // @ts-expect-error raw is typed by path too
+    void stripe.raw.GET('/v1/billing/meterz');
+  });
+
+  it('internal constructors are not public', () => {
+    // @ts-expect-error ListPromise is made by list methods only
+    void new ListPromise(() => Promise.reject(new Error('x')), {});
+    // @ts-expect-error a stream is made by stripe.meterEventStream()
+    void new MeterEventStream(core, {});
+    expectTypeOf(stripe.meterEventStream()).toEqualTypeOf<MeterEventStream>();
   });
 
   it('params are checked', () => {
@@ -44,15 +82,18 @@ describe('types', () => {
       void stripe.billing.meterEvents.create({ event_name: 'e' });
       // @ts-expect-error payload values are strings or numbers
       void stripe.billing.meterEvents.create({ event_name: 'e', payload: { value: true } });
+      // @ts-expect-error v1 timestamps are unix seconds or a Date, not strings
+      void stripe.billing.meterEvents.create({ event_name: 'e', payload: {}, timestamp: '2026-11-22' });
       // @ts-expect-error the stream needs its session token in the options
       void stripe.v2.billing.meterEventStream.create({ events: [] });
       // @ts-expect-error cancel.identifier is required in v2 adjustments
       void stripe.v2.billing.meterEventAdjustments.create({ event_name: 'e', type: 'cancel', cancel: {} });
       // @ts-expect-error timeout is a number of milliseconds
       void stripe.billing.meters.retrieve('mtr_1', {}, { timeout: '5s' });
-      // @ts-expect-error raw is typed by path too
-      void stripe.raw.GET('/v1/billing/meterz');
+      // @ts-expect-error flush takes a signal, not a timeout
+      void stripe.meterEventStream().flush({ timeout: 1000 });
     });
     expectTypeOf(stripe.billing.meterEvents.create).parameter(0).toHaveProperty('payload').toEqualTypeOf<Record<string, string | number>>();
+    expectTypeOf(stripe.billing.meterEvents.create).parameter(0).toHaveProperty('timestamp').toEqualTypeOf<number | Date | undefined>();
   });
 });

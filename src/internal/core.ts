@@ -11,7 +11,7 @@ import type { ClientConfig } from './client-config.js';
 import { toFormString } from './form.js';
 import { newIdempotencyKey } from './ids.js';
 import { METER_EVENTS_SERVER, operationFor, STREAM_PATH } from './operations.js';
-import { snapshot } from './params.js';
+import { isSealed, snapshot } from './params.js';
 import { findObjectProblem, findProblem } from './rule-check.js';
 import { scrubberOf, scrubbedError, type Scrub } from './secrets.js';
 import { describe, type createTransport } from './transport.js';
@@ -108,7 +108,7 @@ export class Core {
     let query: Record<string, unknown> | undefined;
     if (method === 'POST') {
       const params = given.body === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(given.body);
-      if (params !== undefined) check(op.params, params);
+      if (params !== undefined && !isSealed(params)) check(op.params, params);
       body = params === undefined ? undefined : op.encoding === 'json' ? JSON.stringify(params) : toFormString(params);
     } else {
       query = snapshot(given.params?.query ?? {});

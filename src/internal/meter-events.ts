@@ -159,9 +159,16 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
   const identifier = given['identifier'] ?? defaults.identifier ?? newIdentifier();
   if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
-  const prepared: Record<string, unknown> = { ...given, event_name: name, payload: payloadOf(given['payload'], join(where, 'payload')), identifier };
-  if (given['timestamp'] !== undefined || defaults.timestamp) prepared['timestamp'] = timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now);
-  else delete prepared['timestamp'];
+  const payload = payloadOf(given['payload'], join(where, 'payload'));
+  const timestamp = given['timestamp'] !== undefined || defaults.timestamp ? timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now) : undefined;
+  // A stream event has exactly these fields: an unknown one would get its whole batch refused later.
+  const prepared: Record<string, unknown> = wire === 'stream' ? { event_name: name, payload, identifier, timestamp } : { ...given, event_name: name, payload, identifier, timestamp };
+  if (timestamp === undefined) delete prepared['timestamp'];
+  if (wire === 'stream') {
+    for (const key of Object.keys(given)) {
+      if (!Object.hasOwn(RULES.stream.properties, key)) fail(join(where, key), `${join(where, key)} is not a field of a stream event (known: ${Object.keys(RULES.stream.properties).join(', ')})`);
+    }
+  }
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
   return prepared as Record<string, unknown> & { identifier: string };

@@ -7,6 +7,7 @@ import { StripeConnectionError, StripeError, StripeInvalidRequestError, Temporar
 import type { Core } from '../internal/core.js';
 import { newIdempotencyKey } from '../internal/ids.js';
 import { STREAM_PATH } from '../internal/operations.js';
+import { seal } from '../internal/params.js';
 import { isTransient, retryDelayMs } from '../internal/retry-policy.js';
 import { scrubbedError } from '../internal/secrets.js';
 import { describe, sleep } from '../internal/transport.js';
@@ -58,7 +59,8 @@ export async function deliver(d: Delivery, batch: Batch): Promise<void> {
     try {
       token = await sessions.token();
       sending = true;
-      await core.request('POST', STREAM_PATH, { body: { events: batch.events } }, { apiKey: token, maxNetworkRetries: 0, idempotencyKey, signal }, { identifiers: batch.events.map((e) => e.identifier) });
+      // The events were checked by send() and a batch never holds more than Stripe takes.
+      await core.request('POST', STREAM_PATH, { body: seal({ events: batch.events }) }, { apiKey: token, maxNetworkRetries: 0, idempotencyKey, signal }, { identifiers: batch.events.map((e) => e.identifier) });
       stats.batches++;
       d.settle(batch);
       return;
