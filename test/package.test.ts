@@ -207,7 +207,10 @@ describe('the package', () => {
   }, 90_000);
 
   it('the built files carry their source maps with sources inlined', async () => {
-    const map = JSON.parse(await readFile(join(root, 'dist', 'src', 'client.js.map'), 'utf8')) as { sourcesContent?: string[] };
-    expect(map.sourcesContent?.[0]).toContain('export class StripeMeters');
+    const { readdir } = await import('node:fs/promises');
+    const maps = (await readdir(join(root, 'dist', 'src'), { recursive: true })).filter((f) => f.endsWith('.js.map'));
+    const sources = await Promise.all(maps.map(async (f) => JSON.parse(await readFile(join(root, 'dist', 'src', f), 'utf8')) as { sources: string[]; sourcesContent?: string[] }));
+    const client = sources.flatMap((m) => m.sources.map((source, i) => [source, m.sourcesContent?.[i]] as const)).find(([source]) => source.endsWith('src/client.ts'));
+    expect(client?.[1]).toContain('export class StripeMeters');
   });
 });

@@ -29,16 +29,18 @@ function renderings(value: unknown): string[] {
 
 describe.each(TRANSPORTS)('secrets over $transport', ({ client }) => {
   it('neither the key nor any session token appears anywhere a user can look', async () => {
-    const server = await startMeterEventsServer({ sessionLifetimeMs: 200 });
+    // Every fourth stream request finds its token expired: the stream renews tokens as it goes.
+    const server = await startMeterEventsServer({ streamFault: (n) => (n % 4 === 0 ? 'expire-session' : 'none') });
     servers.push(server);
     const seen: unknown[] = [];
     const hooks = { onRequest: (e: RequestEvent) => void seen.push(e), onResponse: (e: ResponseEvent) => void seen.push(e) };
     const tokens = new Set<string>();
+    let streamRequests = 0;
     // A custom fetch that fails the way proxies and runtimes do: quoting the Authorization header.
     const leaky = (url: string, init: RequestInit) => {
       const auth = (init.headers as Record<string, string>)['authorization'] ?? '';
       tokens.add(auth.replace('Bearer ', ''));
-      if (url.includes('/meter_event_stream') && Math.random() < 0.3) return Promise.reject(new TypeError(`invalid header value "${auth}"`, { cause: new Error(`header ${auth}`) }));
+      if (url.includes('/meter_event_stream') && ++streamRequests % 3 === 0) return Promise.reject(new TypeError(`invalid header value "${auth}"`, { cause: new Error(`header ${auth}`) }));
       if (url.includes('/v1/billing/meters/mtr_leak')) return Promise.reject(new Error(`proxy refused ${auth}`));
       return fetch(url, init);
     };
