@@ -133,14 +133,5 @@ export async function startFaultServer(plan: (info: AttemptInfo) => Fault = () =
   return { ...(await listenOnLoopback(server)), events, attemptsByKey, bodiesByKey, faults, requests: () => n };
 }
 
-/** A small deterministic PRNG (mulberry32), so a fault mix is the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (the emulator's), so a fault mix is the same on every run. */
+export { generator as seeded } from '../src/emulator/faults.js';

@@ -5,8 +5,8 @@ import type { FaultRule } from './options.js';
 
 const KINDS = new Set<FaultRule['fault']>(['rate_limit', 'server_error', 'conflict', 'reset', 'reset_after']);
 
-/** mulberry32: small, fast, good enough to draw fault rates. */
-function generator(seed: number): () => number {
+/** mulberry32: small, fast, good enough to draw fault rates (the fault tests draw theirs from it too). */
+export function generator(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,7 +4,8 @@
 // keeps the event's time), and a timestamp Stripe would refuse or drop later is refused now.
 import { OPERATIONS, type ObjectRule } from '../../generated/rules.js';
 import { StripeError, StripeInvalidParameterError, StripeInvalidRequestError } from '../errors.js';
-import type { LastResponse } from '../options.js';
+import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
+import { withLastResponse, type Core, type InitOf, type ResultOf } from './core.js';
 import type { V2MeterEventInput } from '../types.js';
 import { newIdentifier } from './ids.js';
 import { setOwn } from './params.js';
@@ -136,7 +137,7 @@ export function identifierFor(idempotencyKey: string): string {
  * identifier comes from the key and the timestamp is left to Stripe (the time it receives the
  * event), so that a repeat of the call with that key sends the same params.
  */
-export function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
+function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
   const key = options?.idempotencyKey;
   return typeof key === 'string' && key !== '' ? { identifier: identifierFor(key), timestamp: false } : { timestamp: true };
 }
@@ -197,12 +198,12 @@ export function isDuplicateMeterEvent(error: unknown, identifier?: string): bool
  * A retried create refused as a duplicate of its own identifier: an earlier attempt of this very
  * call landed and its answer was lost, so the event is counted once and the call succeeded.
  */
-export function landedEarlier(error: unknown, identifier: string): error is StripeError {
+function landedEarlier(error: unknown, identifier: string): error is StripeError {
   return error instanceof StripeError && (error.attempts ?? 1) > 1 && isDuplicateMeterEvent(error, identifier);
 }
 
 /** The lastResponse of a create that succeeded because its own earlier attempt had landed. */
-export function lastResponseOf(error: StripeError): LastResponse {
+function lastResponseOf(error: StripeError): LastResponse {
   return {
     requestId: error.requestId,
     statusCode: error.statusCode ?? 0,
@@ -211,4 +212,33 @@ export function lastResponseOf(error: StripeError): LastResponse {
     attempts: error.attempts ?? 1,
     duplicateOfEarlierAttempt: true,
   };
+}
+
+type CreatePath = '/v1/billing/meter_events' | '/v2/billing/meter_events';
+
+/**
+ * Creates one meter event (v1 or v2): prepares it, sends it with its identifier in every error,
+ * and when a retried attempt is refused as a duplicate of its own identifier (an earlier attempt
+ * landed, its answer was lost), answers with the event rebuilt from what was sent.
+ */
+export async function createMeterEvent<P extends CreatePath>(core: Core, path: P, params: unknown, options: RequestOptions | undefined): Promise<WithLastResponse<ResultOf<'POST', P>>> {
+  const v1 = path === '/v1/billing/meter_events';
+  const now = core.config.now();
+  const body = prepareMeterEvent(params, v1 ? 'v1' : 'v2', '', now, defaultsFor(options)) as Record<string, unknown> & { identifier: string; event_name: string; payload: Record<string, string> };
+  try {
+    return await core.request('POST', path, { body } as InitOf<'POST', P>, options, { identifier: body.identifier, timestamp: body.timestamp as number | string | undefined });
+  } catch (error) {
+    if (!landedEarlier(error, body.identifier)) throw error;
+    const at = v1 ? Math.floor(now / 1000) : new Date(now).toISOString();
+    const event = {
+      object: v1 ? 'billing.meter_event' : 'v2.billing.meter_event',
+      created: at,
+      event_name: body.event_name,
+      identifier: body.identifier,
+      livemode: core.livemode(options),
+      payload: body.payload,
+      timestamp: body.timestamp ?? at,
+    };
+    return withLastResponse(event as ResultOf<'POST', P>, lastResponseOf(error));
+  }
 }

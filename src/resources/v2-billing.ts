@@ -1,5 +1,5 @@
-import { withLastResponse, type Core } from '../internal/core.js';
-import { defaultsFor, landedEarlier, lastResponseOf, prepareMeterEvent } from '../internal/meter-events.js';
+import type { Core } from '../internal/core.js';
+import { createMeterEvent, prepareMeterEvent } from '../internal/meter-events.js';
 import { snapshot } from '../internal/params.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
@@ -7,7 +7,6 @@ import type {
   V2MeterEventAdjustment,
   V2MeterEventAdjustmentCreateParams,
   V2MeterEventCreateInput,
-  V2MeterEventCreateParams,
   V2MeterEventInput,
   V2MeterEventSession,
   V2MeterEventStreamCreateInput,
@@ -66,25 +65,8 @@ export class V2MeterEvents {
    * Records a meter event, validated at once. Identifier and timestamp are filled in when absent,
    * as for `billing.meterEvents.create` (with your own idempotencyKey: derived from it, and left to Stripe).
    */
-  async create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
-    const core = this.#core;
-    const now = core.config.now();
-    const body = prepareMeterEvent(params, 'v2', '', now, defaultsFor(options)) as V2MeterEventCreateParams & { identifier: string };
-    try {
-      return await core.request('POST', '/v2/billing/meter_events', { body }, options, { identifier: body.identifier, timestamp: body.timestamp });
-    } catch (error) {
-      if (!landedEarlier(error, body.identifier)) throw error;
-      const event: V2MeterEvent = {
-        object: 'v2.billing.meter_event',
-        created: new Date(now).toISOString(),
-        event_name: body.event_name,
-        identifier: body.identifier,
-        livemode: core.livemode(options),
-        payload: body.payload,
-        timestamp: body.timestamp ?? new Date(now).toISOString(),
-      };
-      return withLastResponse(event, lastResponseOf(error));
-    }
+  create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
+    return createMeterEvent(this.#core, '/v2/billing/meter_events', params, options);
   }
 }
 
