@@ -9,7 +9,8 @@ import type { Core } from '../internal/core.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
 import { checkShutdownOptions } from '../internal/check-options.js';
 import { deliver, type Batch, type Delivery } from './delivery.js';
-import { MeterEventStreamAbortedError, MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure, type UndeliveredEvent } from './errors.js';
+import { MeterEventStreamAbortedError, MeterEventStreamClosedError, MeterEventStreamError, type UndeliveredEvent } from './errors.js';
+import { Failures } from './failures.js';
 import { SessionTokens } from './session.js';
 import { streamSettings, type MeterEventStreamEvent, type MeterEventStreamOptions, type MeterEventStreamStats, type StreamSettings } from './settings.js';
 
@@ -37,8 +38,6 @@ interface SentBatch extends Batch {
 }
 
 const DONE = Promise.resolve();
-/** How long failures nobody took wait before they are printed (once per stream). */
-const PRINT_AFTER_MS = 1000;
 
 export class MeterEventStream {
   readonly #core: Core;
@@ -46,6 +45,7 @@ export class MeterEventStream {
   readonly #sessions: SessionTokens;
   readonly #abort = new AbortController();
   readonly #delivery: Delivery;
+  readonly #failures: Failures;
 
   /** Full batches waiting for a free request slot, then the one being filled. */
   #ready: SentBatch[] = [];
@@ -58,13 +58,11 @@ export class MeterEventStream {
   #closing = false;
   #room: Array<() => void> = [];
   #flushes: FlushWaiter[] = [];
-  #unreported: MeterEventStreamFailure[] = [];
-  #printTimer: ReturnType<typeof setTimeout> | undefined;
-  #printed = false;
   readonly #stats = { sent: 0, accepted: 0, failed: 0, returned: 0, retried: 0, batches: 0, peakBuffered: 0 };
 
   private constructor(core: Core, options: MeterEventStreamOptions | undefined) {
     this.#settings = streamSettings(options);
+    this.#failures = new Failures(this.#settings.onError);
     this.#core = core;
     const signal = this.#abort.signal;
     this.#sessions = new SessionTokens(async () => {
@@ -92,7 +90,7 @@ export class MeterEventStream {
   send(event: MeterEventStreamEvent): Promise<void> {
     try {
       if (this.#closing) throw new MeterEventStreamClosedError();
-      if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
+      if (this.#failures.kept > 0) throw new MeterEventStreamError(this.#failures.take());
       const wire = prepareStreamEvent(event, this.#core.config.now());
       // The common case (room in the buffer) allocates no promise: this runs once per event.
       if (this.#buffered < this.#settings.maxBuffered) {
@@ -132,7 +130,7 @@ export class MeterEventStream {
    */
   async flush(options?: ShutdownOptions): Promise<void> {
     await this.#drain(options, 'flush');
-    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
+    if (this.#failures.kept > 0) throw new MeterEventStreamError(this.#failures.take());
   }
 
   /** Flushes, then stops: later sends reject. With a signal, an abort hands back what is left. */
@@ -149,7 +147,7 @@ export class MeterEventStream {
     }
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#unreported.length > 0) throw new MeterEventStreamError(this.#takeUnreported());
+    if (this.#failures.kept > 0) throw new MeterEventStreamError(this.#failures.take());
   }
 
   #drain(options: ShutdownOptions | undefined, operation: 'flush' | 'close'): Promise<void> {
@@ -180,7 +178,7 @@ export class MeterEventStream {
   #aborted(operation: 'flush' | 'close', reason: unknown): MeterEventStreamAbortedError {
     const batches = [...this.#inFlight, ...this.#ready, this.#filling].sort((a, b) => a.first - b.first);
     const undelivered = batches.flatMap((b) => (b.settled === undefined ? b.events : b.events.filter((e) => !b.settled?.has(e))));
-    return new MeterEventStreamAbortedError(operation, undelivered, this.#takeUnreported(), reason);
+    return new MeterEventStreamAbortedError(operation, undelivered, this.#failures.take(), reason);
   }
 
   /** After an aborted close(): stops every delivery; what was buffered has been handed back. */
@@ -248,7 +246,7 @@ export class MeterEventStream {
     if (error === undefined) this.#stats.accepted += n;
     else {
       this.#stats.failed += n;
-      for (const event of events) this.#report({ event, error });
+      for (const event of events) this.#failures.report({ event, error });
     }
     this.#buffered -= n;
     for (const waiter of this.#flushes) {
@@ -258,42 +256,5 @@ export class MeterEventStream {
     }
     if (this.#flushes.length > 0) this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
     while (this.#room.length > 0 && this.#buffered < this.#settings.maxBuffered) this.#room.shift()?.();
-  }
-
-  #report(failure: MeterEventStreamFailure): void {
-    const { onError } = this.#settings;
-    if (onError !== undefined) {
-      try {
-        onError(failure);
-        return;
-      } catch {
-        // A throwing handler must not lose the failure: it surfaces like an unhandled one.
-      }
-    }
-    this.#unreported.push(failure);
-    this.#schedulePrint();
-  }
-
-  #takeUnreported(): MeterEventStreamFailure[] {
-    clearTimeout(this.#printTimer);
-    this.#printTimer = undefined;
-    return this.#unreported.splice(0);
-  }
-
-  /** Failures nobody takes within a second are printed, once per stream: never silently lost. */
-  #schedulePrint(): void {
-    if (this.#printed || this.#printTimer !== undefined) return;
-    this.#printTimer = setTimeout(() => {
-      this.#printTimer = undefined;
-      const failures = this.#unreported;
-      if (failures.length === 0) return;
-      this.#printed = true;
-      const ids = failures.slice(0, 5).map((f) => f.event.identifier).join(', ');
-      globalThis.console.error(
-        `stripe-meters: ${failures.length} meter event(s) failed for good and nothing has taken them (no onError, and no send(), flush() or close() since). ` +
-          `The first: ${failures[0]?.error.message ?? ''}. Identifiers: ${ids}${failures.length > 5 ? ', ...' : ''}. ` +
-          'They are kept for the next send(), flush() or close(); pass onError to handle failures as they happen. (Printed once per stream.)',
-      );
-    }, PRINT_AFTER_MS);
   }
 }
