@@ -1,0 +1,75 @@
+// What became of each row sent since the last checkpoint. Rows enter in row order; a checkpoint
+// takes every row below it once the sender says all of them are settled (accepted, refused, or
+// failed for a reason that may pass, such as the network), and the state file records the result.
+
+export type Outcome = 'accepted' | 'refused' | 'duplicate' | 'failed';
+
+export interface Pending {
+  row: number;
+  raw: string[] | string;
+  /** Set for rows handed to a sender; refusals and failures find the row by it. */
+  identifier?: string;
+  /** undefined until known: a stream only reports the events that failed, so silence means accepted. */
+  outcome?: Outcome;
+  reason?: string;
+}
+
+export interface Settled {
+  accepted: number;
+  /** v1 answered that an event with this identifier already exists: it landed in an earlier run. */
+  duplicates: number;
+  refused: Pending[];
+  /** Rows to send again on the next run. */
+  failed: number[];
+}
+
+export class Ledger {
+  #queue: Pending[] = [];
+  #head = 0;
+  #byIdentifier = new Map<string, Pending[]>();
+
+  add(entry: Pending): void {
+    this.#queue.push(entry);
+    if (entry.identifier === undefined) return;
+    const same = this.#byIdentifier.get(entry.identifier);
+    if (same === undefined) this.#byIdentifier.set(entry.identifier, [entry]);
+    else same.push(entry);
+  }
+
+  /** The oldest unsettled row sent with this identifier (a file may repeat an identifier). */
+  find(identifier: string): Pending | undefined {
+    return this.#byIdentifier.get(identifier)?.find((p) => p.outcome === undefined);
+  }
+
+  get size(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Removes and sums up every row numbered below `upTo`. */
+  take(upTo: number): Settled {
+    const out: Settled = { accepted: 0, duplicates: 0, refused: [], failed: [] };
+    const q = this.#queue;
+    while (this.#head < q.length) {
+      const p = q[this.#head];
+      if (p === undefined || p.row >= upTo) break;
+      this.#head++;
+      if (p.identifier !== undefined) this.#forget(p);
+      if (p.outcome === undefined || p.outcome === 'accepted') out.accepted++;
+      else if (p.outcome === 'duplicate') out.duplicates++;
+      else if (p.outcome === 'refused') out.refused.push(p);
+      else out.failed.push(p.row);
+    }
+    if (this.#head > 4096 && this.#head * 2 > q.length) {
+      this.#queue = q.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  #forget(p: Pending): void {
+    const id = p.identifier ?? '';
+    const same = this.#byIdentifier.get(id);
+    if (same === undefined || same.length <= 1) this.#byIdentifier.delete(id);
+    else same.splice(same.indexOf(p), 1);
+  }
+}
