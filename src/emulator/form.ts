@@ -1,0 +1,120 @@
+// Stripe's v1 form encoding, read back: `a[b]=c` nests, `a[0]=x` and `a[]=x` index, an empty value
+// means "unset". Keys are decoded into plain objects first; only where the operation's rule says
+// "array" do numbered keys become an array, so a payload key named "0" stays a key.
+import type { Rule } from '../../generated/rules.js';
+
+export type FormValue = string | FormObject;
+export interface FormObject {
+  [key: string]: FormValue;
+}
+
+// Null-prototype objects: a key named `__proto__` is just a key.
+const blank = (): FormObject => Object.create(null) as FormObject;
+
+function decode(part: string): string {
+  const text = part.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The path of a form key: `a[b][0]` -> ['a', 'b', '0']; `a[]` -> ['a', '']. */
+function keyPath(key: string): string[] {
+  const open = key.indexOf('[');
+  if (open <= 0 || !key.endsWith(']')) return [key];
+  return [key.slice(0, open), ...key.slice(open + 1, -1).split('][')];
+}
+
+/** Decodes a form body or query string into nested objects of strings. */
+export function decodeForm(text: string): FormObject {
+  const root = blank();
+  if (text === '') return root;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const path = keyPath(decode(eq < 0 ? pair : pair.slice(0, eq)));
+    const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
+    let node = root;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i] === '' ? String(Object.keys(node).length) : (path[i] ?? '');
+      if (i === path.length - 1) {
+        node[segment] = value;
+        break;
+      }
+      const next = node[segment];
+      if (typeof next === 'object') node = next;
+      else node = node[segment] = blank();
+    }
+  }
+  return root;
+}
+
+/**
+ * Shapes decoded form values by the operation's rule: numbered keys become arrays where an array
+ * is expected, numeric strings become numbers where a number is expected. Run after validation
+ * for the numbers (which checks the strings), and before it for the arrays.
+ */
+export function shapeByRule(rule: Rule, value: unknown, numbers: boolean): unknown {
+  if (value === null || value === undefined) return value;
+  switch (rule.type) {
+    case 'array': {
+      const items = Array.isArray(value) ? value : asIndexed(value);
+      return items === undefined ? value : items.map((item) => shapeByRule(rule.items, item, numbers));
+    }
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return value;
+      const out: Record<string, unknown> = blank();
+      for (const [key, child] of Object.entries(value)) {
+        const childRule = Object.hasOwn(rule.properties, key) ? rule.properties[key] : typeof rule.additionalProperties === 'object' ? rule.additionalProperties : undefined;
+        out[key] = childRule === undefined ? child : shapeByRule(childRule, child, numbers);
+      }
+      return out;
+    }
+    case 'integer':
+    case 'number':
+      return numbers && typeof value === 'string' && value !== '' ? Number(value) : value;
+    case 'boolean':
+      return numbers && (value === 'true' || value === 'false') ? value === 'true' : value;
+    case 'string':
+      return value;
+  }
+}
+
+/** An object with keys 0..n-1 as an array; undefined when it is anything else. */
+function asIndexed(value: unknown): unknown[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  const items: unknown[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (!Object.hasOwn(record, String(i))) return undefined;
+    items.push(record[String(i)]);
+  }
+  return items;
+}
+
+/**
+ * The first known parameter sent empty. An empty form value asks Stripe to unset a field; none of
+ * these operations has a field that can be unset, so Stripe refuses it, naming the parameter.
+ */
+export function findEmpty(rule: Rule, value: unknown, where: string): string | undefined {
+  if (value === '') return rule.nullable === true ? undefined : where;
+  if (rule.type !== 'object' || typeof value !== 'object' || value === null) {
+    if (rule.type === 'array' && Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const found = findEmpty(rule.items, value[i], `${where}[${i}]`);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    // Payload values are free-form strings: an empty one is a value, not an unset.
+    if (!Object.hasOwn(rule.properties, key)) continue;
+    const found = findEmpty(rule.properties[key] as Rule, child, where === '' ? key : `${where}[${key}]`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,55 @@
+// The events of one meter and one customer, stored as columns of typed arrays in the order they
+// were received: appending is a few array writes, and a summary is one pass over the columns.
+
+const INITIAL_CAPACITY = 16;
+
+export class Series {
+  /** Event timestamps. @unit unix seconds (fractions kept from v2 timestamps) */
+  ts = new Float64Array(INITIAL_CAPACITY);
+  value = new Float64Array(INITIAL_CAPACITY);
+  /** When the emulator received each event. @unit unix seconds */
+  received = new Float64Array(INITIAL_CAPACITY);
+  cancelled = new Uint8Array(INITIAL_CAPACITY);
+  length = 0;
+  minTs = Infinity;
+  maxTs = -Infinity;
+
+  constructor(
+    /** Position in the account's series list (part of an event reference). */
+    readonly index: number,
+    readonly meterId: string,
+    readonly customer: string,
+  ) {}
+
+  /** Appends one event; returns its position. */
+  append(ts: number, value: number, received: number): number {
+    const i = this.length;
+    if (i === this.ts.length) this.#grow();
+    this.ts[i] = ts;
+    this.value[i] = value;
+    this.received[i] = received;
+    this.length = i + 1;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    return i;
+  }
+
+  #grow(): void {
+    const capacity = this.ts.length * 2;
+    const grow = <T extends Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.ts = grow(this.ts, (n) => new Float64Array(n));
+    this.value = grow(this.value, (n) => new Float64Array(n));
+    this.received = grow(this.received, (n) => new Float64Array(n));
+    this.cancelled = grow(this.cancelled, (n) => new Uint8Array(n));
+  }
+}
+
+/** An event's place, packed in one number: series index and position in that series. */
+const SPAN = 2 ** 32;
+export const eventRef = (series: number, position: number): number => series * SPAN + position;
+export const refSeries = (ref: number): number => Math.floor(ref / SPAN);
+export const refPosition = (ref: number): number => ref % SPAN;

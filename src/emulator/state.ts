@@ -1,0 +1,91 @@
+// Everything the emulator holds: per account (the Stripe-Account header, or the platform) its
+// meters, their event series, the identifiers in use and saved idempotent answers; across
+// accounts the v2 session tokens and the error reports.
+import type { components } from '../../generated/schema.js';
+import { ErrorReports } from './error-reports.js';
+import { IdempotencyStore } from './idempotency.js';
+import { eventRef, refPosition, refSeries, Series } from './series.js';
+
+export type MeterObject = components['schemas']['billing.meter'];
+
+export interface MeterRecord {
+  meter: MeterObject;
+  /** Creation order, for newest-first lists when several meters share a second. */
+  seq: number;
+  series: Map<string, Series>;
+}
+
+/** Seconds an identifier is kept at least: the cancel window (24 hours from receipt). */
+export const CANCEL_WINDOW_SECONDS = 24 * 3600;
+
+export class Account {
+  readonly meters = new Map<string, MeterRecord>();
+  /** Event names are reserved by every meter, inactive ones too (a reactivation must not collide). */
+  readonly byEventName = new Map<string, MeterRecord>();
+  /** In creation order. */
+  readonly ordered: MeterRecord[] = [];
+  readonly series: Series[] = [];
+  /** identifier -> event reference, in the order received. */
+  readonly identifiers = new Map<string, number>();
+  readonly idempotency = new IdempotencyStore();
+  #sinceSweep = 0;
+
+  constructor(readonly id: string | undefined) {}
+
+  seriesFor(record: MeterRecord, customer: string): Series {
+    let series = record.series.get(customer);
+    if (series === undefined) {
+      series = new Series(this.series.length, record.meter.id, customer);
+      this.series.push(series);
+      record.series.set(customer, series);
+    }
+    return series;
+  }
+
+  /** The event last received with `identifier` (whenever that was). */
+  locate(identifier: string): { series: Series; position: number; received: number } | undefined {
+    const ref = this.identifiers.get(identifier);
+    if (ref === undefined) return undefined;
+    const series = this.series[refSeries(ref)] as Series;
+    const position = refPosition(ref);
+    return { series, position, received: series.received[position] ?? 0 };
+  }
+
+  remember(identifier: string, series: Series, position: number, keepSeconds: number): void {
+    this.identifiers.delete(identifier);
+    this.identifiers.set(identifier, eventRef(series.index, position));
+    if (++this.#sinceSweep < 4096) return;
+    this.#sinceSweep = 0;
+    const now = series.received[position] ?? 0;
+    for (const [id, ref] of this.identifiers) {
+      const holder = this.series[refSeries(ref)] as Series;
+      if (now - (holder.received[refPosition(ref)] ?? 0) < keepSeconds) break;
+      this.identifiers.delete(id);
+    }
+  }
+}
+
+export interface Session {
+  account: string | undefined;
+  /** @unit unix milliseconds */
+  expiresAtMs: number;
+}
+
+export class State {
+  readonly accounts = new Map<string, Account>();
+  readonly sessions = new Map<string, Session>();
+  readonly reports = new ErrorReports();
+
+  clear(): void {
+    this.accounts.clear();
+    this.sessions.clear();
+    this.reports.clear();
+  }
+
+  account(id: string | undefined): Account {
+    const key = id ?? '';
+    let account = this.accounts.get(key);
+    if (account === undefined) this.accounts.set(key, (account = new Account(id)));
+    return account;
+  }
+}
