@@ -6,11 +6,21 @@
 // customer in the same second are two events).
 import { hash } from 'node:crypto';
 
+const SEP = '\u001f';
+
+function sortedKeys(payload: Record<string, string>): string[] {
+  const keys = Object.keys(payload);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] ?? '') > (keys[i] ?? '')) return keys.sort();
+  }
+  return keys;
+}
+
 export function deriveIdentifier(row: number, eventName: string, timestamp: number, payload: Record<string, string>): string {
-  const keys = Object.keys(payload).sort();
-  const entries: string[] = [];
-  for (const key of keys) entries.push(key, payload[key] ?? '');
-  const digest = hash('sha256', JSON.stringify([row, eventName, timestamp, entries]), 'base64url');
+  // JSON string literals keep the parts apart whatever they contain; the payload in key order,
+  // so that a column order or a JSON key order does not change the identifier.
+  let text = `${row}${SEP}${JSON.stringify(eventName)}${SEP}${timestamp}`;
+  for (const key of sortedKeys(payload)) text += `${SEP}${JSON.stringify(key)}:${JSON.stringify(payload[key])}`;
   // 22 base64url characters are 132 bits; with the row number in clear, well within 100 characters.
-  return `sm-${row}-${digest.slice(0, 22)}`;
+  return `sm-${row}-${hash('sha256', text, 'base64url').slice(0, 22)}`;
 }

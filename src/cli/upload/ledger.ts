@@ -26,19 +26,22 @@ export interface Settled {
 export class Ledger {
   #queue: Pending[] = [];
   #head = 0;
-  #byIdentifier = new Map<string, Pending[]>();
+  // One entry per identifier; an array only when the file repeats an identifier among rows in flight.
+  #byIdentifier = new Map<string, Pending | Pending[]>();
 
   add(entry: Pending): void {
     this.#queue.push(entry);
     if (entry.identifier === undefined) return;
     const same = this.#byIdentifier.get(entry.identifier);
-    if (same === undefined) this.#byIdentifier.set(entry.identifier, [entry]);
-    else same.push(entry);
+    if (same === undefined) this.#byIdentifier.set(entry.identifier, entry);
+    else if (Array.isArray(same)) same.push(entry);
+    else this.#byIdentifier.set(entry.identifier, [same, entry]);
   }
 
   /** The oldest unsettled row sent with this identifier (a file may repeat an identifier). */
   find(identifier: string): Pending | undefined {
-    return this.#byIdentifier.get(identifier)?.find((p) => p.outcome === undefined);
+    const same = this.#byIdentifier.get(identifier);
+    return Array.isArray(same) ? same.find((p) => p.outcome === undefined) : same;
   }
 
   get size(): number {
@@ -69,7 +72,10 @@ export class Ledger {
   #forget(p: Pending): void {
     const id = p.identifier ?? '';
     const same = this.#byIdentifier.get(id);
-    if (same === undefined || same.length <= 1) this.#byIdentifier.delete(id);
-    else same.splice(same.indexOf(p), 1);
+    if (!Array.isArray(same)) this.#byIdentifier.delete(id);
+    else {
+      same.splice(same.indexOf(p), 1);
+      if (same.length === 0) this.#byIdentifier.delete(id);
+    }
   }
 }

@@ -48,7 +48,10 @@ export interface CheckedEvent {
 
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
+const SHORT_INTEGER = /^\d{1,15}$/;
+
 export function valueProblem(value: string, key: string): string | undefined {
+  if (SHORT_INTEGER.test(value)) return undefined;
   if (!DECIMAL.test(value)) return `payload_${key} "${value}" is not a number`;
   const [whole = '', fraction = ''] = value.replace(/^[+-]/, '').split('.');
   const significant = (whole + fraction.replace(/0+$/, '')).replace(/^0+/, '').length;

@@ -31,8 +31,19 @@ export function settle(row: Pending, error: unknown, onFatal: OnFatal): void {
   }
 }
 
-function unixToIso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+let isoDay = Number.NaN;
+let isoDayText = '';
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** RFC 3339 for the stream; the date part is formatted once per day (rows come sorted, mostly). */
+export function unixToIso(seconds: number): string {
+  const day = Math.floor(seconds / 86_400);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const s = seconds - day * 86_400;
+  return `${isoDayText}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}Z`;
 }
 
 export class StreamSender implements Sender {
