@@ -13,12 +13,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// The emulator's command lives on its own branch until it is merged; loaded only when asked for.
-const emulatorModule: string = './emulator-command.js';
-const emulator: EmulatorCommand = async (argv) => {
-  const { runEmulatorCommand } = (await import(emulatorModule)) as { runEmulatorCommand: EmulatorCommand };
-  return runEmulatorCommand(argv);
-};
+// Loaded only when asked for: the other commands do not need the emulator.
+const emulator: EmulatorCommand = async (argv) => (await import('./emulator-command.js')).runEmulatorCommand(argv);
 
 const code = await run(
   process.argv.slice(2),
