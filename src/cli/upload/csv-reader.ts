@@ -45,7 +45,7 @@ function fieldsOf(record: string[], c: Columns): RowFields {
 }
 
 export function csvRows(path: string): RowSource {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   let columns: Columns | undefined;
   return {
     format: 'csv',

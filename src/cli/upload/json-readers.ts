@@ -39,7 +39,7 @@ export function jsonFields(value: unknown): RowFields {
 }
 
 function fileStream(path: string) {
-  return createReadStream(path, { highWaterMark: 256 * 1024 });
+  return createReadStream(path, { highWaterMark: 64 * 1024 });
 }
 
 export function jsonArrayRows(path: string): RowSource {

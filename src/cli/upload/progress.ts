@@ -42,6 +42,7 @@ export function createProgress({ out, tty, totalBytes, now = () => performance.n
         format: 'upload {bar} {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted} | accepted {accepted} | refused {refused}',
         hideCursor: true,
         fps: 10,
+        barsize: 24,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,

@@ -26,22 +26,25 @@ export function printSummary(ctx: CommandContext, s: SummaryInput, json: boolean
     return;
   }
   const out: string[] = [];
+  const lines: Array<[string, number, string?]> = [];
   if (s.outcome === 'already-complete') {
     out.push(`${s.file} was uploaded on ${s.state.updatedAt}; nothing to send (pass --restart to upload it anew)`);
+    lines.push(['accepted', totals.accepted], ['refused', totals.refused, rejects === undefined ? undefined : `rows and reasons in ${rejects}`]);
   } else {
     const c = s.counts ?? { rows: 0, skipped: 0, accepted: 0, refused: 0, alreadyRecorded: 0, failed: 0 };
     const how = s.dryRun ? 'checked (dry run, nothing sent)' : s.via === 'v1' ? 'through v1 meter events' : 'through the meter event stream';
-    const speed = s.seconds > 0 ? `, ${count(Math.round((c.rows - c.skipped) / s.seconds))} rows/s` : '';
+    const speed = s.seconds > 0 ? ` (${count(Math.round((c.rows - c.skipped) / s.seconds))} rows/s)` : '';
     const state = s.outcome === 'complete' ? 'done' : s.outcome === 'interrupted' ? 'interrupted' : 'stopped';
     out.push(`${s.file}: ${state}, ${count(c.rows)} rows ${how} in ${duration(s.seconds)}${speed}`);
-    if (c.skipped > 0) out.push(`  settled by an earlier run  ${count(c.skipped)}`);
-    out.push(`  ${s.dryRun ? 'would be sent' : 'accepted'}  ${count(c.accepted)}`);
-    if (c.alreadyRecorded > 0) out.push(`  already recorded (sent before an interruption)  ${count(c.alreadyRecorded)}`);
-    out.push(`  refused  ${count(c.refused)}${c.refused > 0 && rejects !== undefined ? `  (rows and reasons in ${rejects})` : ''}`);
-    const pending = s.state.retry.length;
-    if (pending > 0) out.push(`  not delivered, sent again on the next run  ${count(pending)}`);
-    if (c.skipped > 0 || s.outcome !== 'complete') out.push(`  all runs: accepted ${count(totals.accepted)}, refused ${count(totals.refused)}`);
+    if (c.skipped > 0) lines.push(['settled by an earlier run', c.skipped]);
+    lines.push([s.dryRun ? 'would be sent' : 'accepted', c.accepted]);
+    if (c.alreadyRecorded > 0) lines.push(['already recorded', c.alreadyRecorded, 'Stripe had their identifiers already (an earlier run): counted once']);
+    lines.push(['refused', c.refused, c.refused > 0 && rejects !== undefined ? `rows and reasons in ${rejects}` : undefined]);
+    if (s.state.retry.length > 0) lines.push(['not delivered', s.state.retry.length, 'sent again on the next run']);
+    if (c.skipped > 0 || s.outcome !== 'complete') lines.push(['all runs: accepted', totals.accepted], ['all runs: refused', totals.refused]);
   }
-  if (s.outcome === 'already-complete') out.push(`  accepted ${count(totals.accepted)}, refused ${count(totals.refused)}${rejects === undefined ? '' : ` (rows and reasons in ${rejects})`}`);
+  const labelWidth = Math.max(...lines.map(([l]) => l.length));
+  const valueWidth = Math.max(...lines.map(([, v]) => count(v).length));
+  for (const [label, value, note] of lines) out.push(`  ${label.padEnd(labelWidth)}  ${count(value).padStart(valueWidth)}${note === undefined ? '' : `  ${note}`}`);
   ctx.stdout.write(`${out.join('\n')}\n`);
 }
