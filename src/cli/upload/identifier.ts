@@ -6,8 +6,6 @@
 // customer in the same second are two events).
 import { hash } from 'node:crypto';
 
-const SEP = '\u001f';
-
 function sortedKeys(payload: Record<string, string>): string[] {
   const keys = Object.keys(payload);
   for (let i = 1; i < keys.length; i++) {
@@ -16,11 +14,17 @@ function sortedKeys(payload: Record<string, string>): string[] {
   return keys;
 }
 
+/** The prefix of every identifier derived for this row, whatever its content. */
+export const derivedPrefix = (row: number): string => `sm-${row}-`;
+
 export function deriveIdentifier(row: number, eventName: string, timestamp: number, payload: Record<string, string>): string {
-  // JSON string literals keep the parts apart whatever they contain; the payload in key order,
-  // so that a column order or a JSON key order does not change the identifier.
-  let text = `${row}${SEP}${JSON.stringify(eventName)}${SEP}${timestamp}`;
-  for (const key of sortedKeys(payload)) text += `${SEP}${JSON.stringify(key)}:${JSON.stringify(payload[key])}`;
+  // Each part carries its length, so parts cannot run into each other whatever they contain; the
+  // payload in key order, so that a column order or a JSON key order does not change anything.
+  let text = `${row}|${eventName.length}:${eventName}|${timestamp}`;
+  for (const key of sortedKeys(payload)) {
+    const value = payload[key] ?? '';
+    text += `|${key.length}:${key}=${value.length}:${value}`;
+  }
   // 22 base64url characters are 132 bits; with the row number in clear, well within 100 characters.
-  return `sm-${row}-${hash('sha256', text, 'base64url').slice(0, 22)}`;
+  return `${derivedPrefix(row)}${hash('sha256', text, 'base64url').slice(0, 22)}`;
 }

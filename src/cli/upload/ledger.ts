@@ -1,6 +1,9 @@
 // What became of each row sent since the last checkpoint. Rows enter in row order; a checkpoint
 // takes every row below it once the sender says all of them are settled (accepted, refused, or
 // failed for a reason that may pass, such as the network), and the state file records the result.
+import { derivedPrefix } from './identifier.js';
+
+const DERIVED = /^sm-(\d+)-/;
 
 export type Outcome = 'accepted' | 'refused' | 'duplicate' | 'failed';
 
@@ -31,7 +34,9 @@ export class Ledger {
 
   add(entry: Pending): void {
     this.#queue.push(entry);
-    if (entry.identifier === undefined) return;
+    // A derived identifier names its row: find() gets there without a map entry (a Map with a
+    // key per row costs more than everything else the ledger does).
+    if (entry.identifier === undefined || entry.identifier.startsWith(derivedPrefix(entry.row))) return;
     const same = this.#byIdentifier.get(entry.identifier);
     if (same === undefined) this.#byIdentifier.set(entry.identifier, entry);
     else if (Array.isArray(same)) same.push(entry);
@@ -40,8 +45,29 @@ export class Ledger {
 
   /** The oldest unsettled row sent with this identifier (a file may repeat an identifier). */
   find(identifier: string): Pending | undefined {
+    const derived = DERIVED.exec(identifier);
+    if (derived !== null) {
+      const p = this.#atRow(Number(derived[1]));
+      if (p?.identifier === identifier && p.outcome === undefined) return p;
+    }
     const same = this.#byIdentifier.get(identifier);
     return Array.isArray(same) ? same.find((p) => p.outcome === undefined) : same;
+  }
+
+  /** The entry of a row, by binary search (the queue is in row order). */
+  #atRow(row: number): Pending | undefined {
+    const q = this.#queue;
+    let lo = this.#head;
+    let hi = q.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = q[mid];
+      if (p === undefined) return undefined;
+      if (p.row === row) return p;
+      if (p.row < row) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   get size(): number {
@@ -56,7 +82,7 @@ export class Ledger {
       const p = q[this.#head];
       if (p === undefined || p.row >= upTo) break;
       this.#head++;
-      if (p.identifier !== undefined) this.#forget(p);
+      if (p.identifier !== undefined && this.#byIdentifier.size > 0) this.#forget(p);
       if (p.outcome === undefined || p.outcome === 'accepted') out.accepted++;
       else if (p.outcome === 'duplicate') out.duplicates++;
       else if (p.outcome === 'refused') out.refused.push(p);
