@@ -40,8 +40,8 @@ export interface RunCounts {
   failed: number;
 }
 
-const CHECKPOINT_ROWS = 5000;
-const CHECKPOINT_MS = 200;
+const CHECKPOINT_ROWS = 2000;
+const CHECKPOINT_MS = 50;
 const MAX_OPEN_CHECKPOINTS = 4;
 
 export async function runUpload(s: RunSetup): Promise<RunCounts> {
