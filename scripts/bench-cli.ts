@@ -45,12 +45,12 @@ async function writeCsv(path: string, rows: number): Promise<Map<string, number>
     totals.set(customer, (totals.get(customer) ?? 0) + value);
     chunk += `${from + Math.floor((i / rows) * (30 * 3600 - 300))},api_call,${customer},${value}\n`;
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = '';
     }
   }
   out.end(chunk);
-  await new Promise((r) => out.once('finish', r));
+  await new Promise<void>((r) => out.once('finish', () => r()));
   return totals;
 }
 

@@ -17,7 +17,10 @@ import type { Sender } from '../src/cli/upload/senders.js';
 import { unixToIso } from '../src/cli/upload/senders.js';
 import { loadState, type UploadState } from '../src/cli/upload/state-file.js';
 import { runUpload } from '../src/cli/upload/upload-run.js';
+import type { Meter } from '../src/index.js';
 import { METER } from './helpers.js';
+
+const meterOf = (over: Partial<Meter>): Meter => ({ ...(METER as Meter), ...over });
 
 const dir = mkdtempSync(join(tmpdir(), 'stripe-meters-cli-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,9 +62,9 @@ describe('template timestamps', () => {
 describe('row checks', () => {
   const now = 1_800_000_000;
   const meters = meterIndex([
-    { ...METER, event_name: 'tokens', customer_mapping: { type: 'by_id', event_payload_key: 'account' }, value_settings: { event_payload_key: 'tokens' } },
-    { ...METER, id: 'mtr_old', event_name: 'old', status: 'inactive' },
-    { ...METER, id: 'mtr_default', event_name: 'calls', customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' } },
+    meterOf({ event_name: 'tokens', customer_mapping: { type: 'by_id', event_payload_key: 'account' }, value_settings: { event_payload_key: 'tokens' } }),
+    meterOf({ id: 'mtr_old', event_name: 'old', status: 'inactive' }),
+    meterOf({ id: 'mtr_default', event_name: 'calls', customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' } }),
   ]);
   const row = (over: Partial<{ identifier: string; timestamp: string; event_name: string; payload: Record<string, string> }> = {}) =>
     ({ identifier: undefined, timestamp: String(now - 60), event_name: 'tokens', payload: { account: 'cus_1', tokens: '12' }, ...over }) as const;
@@ -184,7 +187,7 @@ function freshState(rejects: string): UploadState {
 }
 
 describe('checkpoints and resumes', () => {
-  const meters = meterIndex([{ ...METER, event_name: 'calls', customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' } }]);
+  const meters = meterIndex([meterOf({ event_name: 'calls', customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' }, value_settings: { event_payload_key: 'value' } })]);
   const progress = { update: () => undefined, stop: () => undefined };
 
   it('after a failure, the next run sends only the rows that may not have landed, and writes each refusal once', async () => {
@@ -243,7 +246,11 @@ describe('the pacer', () => {
   it('keeps to the rate with waits of 10 ms or more, and gathers no credit while behind', async () => {
     let now = 0;
     const sleeps: number[] = [];
-    const pacer = new Pacer(1000, { now: () => now, sleep: async (ms) => void sleeps.push(ms) || void (now += ms) });
+    const pacer = new Pacer(1000, { now: () => now, sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
     for (let i = 0; i < 100; i++) await pacer.take();
     expect(now).toBeGreaterThanOrEqual(89);
     expect(sleeps.every((ms) => ms >= 10)).toBe(true);

@@ -26,7 +26,7 @@ export function printSummary(ctx: CommandContext, s: SummaryInput, json: boolean
     return;
   }
   const out: string[] = [];
-  const lines: Array<[string, number, string?]> = [];
+  const lines: Array<[label: string, value: number, note?: string | undefined]> = [];
   if (s.outcome === 'already-complete') {
     out.push(`${s.file} was uploaded on ${s.state.updatedAt}; nothing to send (pass --restart to upload it anew)`);
     lines.push(['accepted', totals.accepted], ['refused', totals.refused, rejects === undefined ? undefined : `rows and reasons in ${rejects}`]);
