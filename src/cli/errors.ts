@@ -18,8 +18,10 @@ export function describeError(error: unknown): string {
   if (error instanceof StripePermissionError) return `the API key may not do this: ${error.message}`;
   if (error instanceof StripeConnectionError) return `could not reach Stripe: ${error.message}`;
   if (error instanceof StripeError) {
+    // No status: the client refused the input before sending anything.
+    if (error.statusCode === undefined) return error.message;
     const code = error.code === undefined ? '' : ` (${error.code})`;
-    return `Stripe answered ${error.statusCode ?? 'an error'}${code}: ${error.message}`;
+    return `Stripe answered ${error.statusCode}${code}: ${error.message}`;
   }
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
   return String(error);

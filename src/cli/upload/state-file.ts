@@ -4,7 +4,7 @@
 // except those in `retry`, which had failed for a reason that may pass. It is rewritten whole at
 // each checkpoint through a temporary file and a rename, so it is always one complete version.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 
 export interface UploadTotals {
@@ -73,13 +73,4 @@ export function saveState(path: string, state: UploadState): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(tmp, path);
-}
-
-export function removeState(path: string): void {
-  rmSync(path, { force: true });
-}
-
-/** Whether a row was settled by an earlier run. */
-export function settledBefore(state: UploadState | undefined, retry: ReadonlySet<number>, row: number): boolean {
-  return state !== undefined && row < state.done && !retry.has(row);
 }
