@@ -154,6 +154,20 @@ describe('stripe-meters upload', () => {
     expectRejects(`${file}.rejects.csv`, d);
   });
 
+  it('when answers are lost after the events landed (connections reset), the resent batches count once', { timeout: 120_000 }, async () => {
+    const d = dataset(8_000, Math.floor(Date.now() / 1000), 9);
+    const file = writeFile(dir, 'resets.csv', csvOf(d.rows, PAYLOAD_KEYS));
+    emu.emulator.setFaults([{ path: '/v2/billing/meter_event_stream', fault: 'reset_after', rate: 0.2 }]);
+    try {
+      const result = await runCli(['upload', file, '--base-url', emu.url]);
+      expect(result.code).toBe(2);
+    } finally {
+      emu.emulator.setFaults([]);
+    }
+    expect(plain(await hourlySummaries(emu.stripe, meters, d))).toEqual(plain(d.totals));
+    expectRejects(`${file}.rejects.csv`, d);
+  });
+
   it('--dry-run checks every row and sends nothing', async () => {
     const d = dataset(500, Math.floor(Date.now() / 1000), 6);
     const file = writeFile(dir, 'dry.csv', csvOf(d.rows, PAYLOAD_KEYS));
