@@ -17,7 +17,7 @@ function file(name: string, text: string): string {
 
 async function all(source: RowSource): Promise<SourceRow[]> {
   const rows: SourceRow[] = [];
-  for await (const row of source) rows.push(row);
+  for await (const batch of source) rows.push(...batch);
   return rows;
 }
 
@@ -82,7 +82,7 @@ describe('JSON and JSON Lines', () => {
     const seen: number[] = [];
     await expect(
       (async () => {
-        for await (const row of source) seen.push(row.row);
+        for await (const batch of source) seen.push(...batch.map((r) => r.row));
       })(),
     ).rejects.toThrow(/not a readable JSON array of rows/);
     expect(seen).toEqual([1]);

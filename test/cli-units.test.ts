@@ -156,10 +156,14 @@ function source(n: number, bad: Set<number> = new Set()): RowSource {
     format: 'csv',
     header: () => ['timestamp', 'event_name', 'payload_stripe_customer_id', 'payload_value'],
     bytesRead: () => 0,
-    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow> {
-      for (let row = 1; row <= n; row++) {
-        const raw = [String(now - row), 'calls', 'cus_1', bad.has(row) ? 'x' : '1'];
-        yield { row, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } };
+    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
+      for (let first = 1; first <= n; first += 100) {
+        const batch: SourceRow[] = [];
+        for (let row = first; row < first + 100 && row <= n; row++) {
+          const raw = [String(now - row), 'calls', 'cus_1', bad.has(row) ? 'x' : '1'];
+          batch.push({ row, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } });
+        }
+        yield batch;
       }
     },
   };

@@ -44,6 +44,9 @@ function fieldsOf(record: string[], c: Columns): RowFields {
   return { identifier: identifier === '' ? undefined : identifier, timestamp: record[c.timestamp] ?? '', event_name: record[c.eventName] ?? '', payload };
 }
 
+/** Rows per batch the readers yield: one await per batch rather than per row. */
+export const BATCH_ROWS = 1024;
+
 export function csvRows(path: string): RowSource {
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   let columns: Columns | undefined;
@@ -51,17 +54,42 @@ export function csvRows(path: string): RowSource {
     format: 'csv',
     header: () => columns?.names,
     bytesRead: () => file.bytesRead,
-    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow> {
+    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
       const parser = file.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+      // Always listened to, so that an error while a batch is being handled is kept, not thrown.
+      let failure: Error | undefined;
+      parser.on('error', (error) => (failure ??= error));
       file.on('error', (error) => parser.destroy(error));
       let row = 0;
+      let ended = false;
+      parser.once('end', () => (ended = true));
       try {
-        for await (const record of parser as AsyncIterable<string[]>) {
-          if (columns === undefined) {
-            columns = templateColumns(record);
-            continue;
+        for (;;) {
+          // Take every record parsed so far without waiting; wait only when there is none.
+          let batch: SourceRow[] = [];
+          let record: string[] | null;
+          while (failure === undefined && (record = parser.read() as string[] | null) !== null) {
+            if (columns === undefined) columns = templateColumns(record);
+            else batch.push({ row: ++row, fields: fieldsOf(record, columns), raw: record });
+            if (batch.length >= BATCH_ROWS) {
+              yield batch;
+              batch = [];
+            }
           }
-          yield { row: ++row, fields: fieldsOf(record, columns), raw: record };
+          if (batch.length > 0) yield batch;
+          if (failure !== undefined) throw failure;
+          if (ended) break;
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              parser.off('readable', wake);
+              parser.off('end', wake);
+              parser.off('error', wake);
+              resolve();
+            };
+            parser.on('readable', wake);
+            parser.on('end', wake);
+            parser.on('error', wake);
+          });
         }
       } catch (error) {
         throw error instanceof FileFormatError ? error : new FileFormatError(`not a readable CSV file: ${(error as Error).message}`);

@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import streamArray from 'stream-json/streamers/stream-array.js';
+import { BATCH_ROWS } from './csv-reader.js';
 import { FIXED_COLUMNS, FileFormatError, IGNORED_PREFIX, PAYLOAD_PREFIX, type RowFields, type RowSource, type SourceRow } from './rows.js';
 
 function text(value: unknown, key: string): string | { problem: string } | undefined {
@@ -48,15 +49,22 @@ export function jsonArrayRows(path: string): RowSource {
     format: 'json',
     header: () => undefined,
     bytesRead: () => file.bytesRead,
-    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow> {
+    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
       const items = file.pipe(streamArray.withParserAsStream());
       file.on('error', (error) => items.destroy(error));
       let row = 0;
+      let batch: SourceRow[] = [];
       try {
         for await (const item of items as AsyncIterable<{ value: unknown }>) {
-          yield { row: ++row, fields: jsonFields(item.value), raw: JSON.stringify(item.value) };
+          batch.push({ row: ++row, fields: jsonFields(item.value), raw: JSON.stringify(item.value) });
+          if (batch.length >= BATCH_ROWS) {
+            yield batch;
+            batch = [];
+          }
         }
+        if (batch.length > 0) yield batch;
       } catch (error) {
+        if (batch.length > 0) yield batch; // the rows before the malformed part
         throw error instanceof FileFormatError ? error : new FileFormatError(`not a readable JSON array of rows: ${(error as Error).message}`);
       } finally {
         file.destroy();
@@ -71,22 +79,28 @@ export function jsonLinesRows(path: string): RowSource {
     format: 'jsonl',
     header: () => undefined,
     bytesRead: () => file.bytesRead,
-    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow> {
+    async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
       const lines = createInterface({ input: file, crlfDelay: Infinity });
       let row = 0;
+      let batch: SourceRow[] = [];
       try {
         for await (const line of lines) {
           if (line.trim() === '') continue;
-          let value: unknown;
+          let fields: RowFields;
           try {
-            value = JSON.parse(line);
+            fields = jsonFields(JSON.parse(line));
           } catch (error) {
-            yield { row: ++row, fields: { problem: `not valid JSON: ${(error as Error).message}` }, raw: line };
-            continue;
+            fields = { problem: `not valid JSON: ${(error as Error).message}` };
           }
-          yield { row: ++row, fields: jsonFields(value), raw: line };
+          batch.push({ row: ++row, fields, raw: line });
+          if (batch.length >= BATCH_ROWS) {
+            yield batch;
+            batch = [];
+          }
         }
+        if (batch.length > 0) yield batch;
       } catch (error) {
+        if (batch.length > 0) yield batch;
         throw new FileFormatError(`not a readable file: ${(error as Error).message}`);
       } finally {
         lines.close();

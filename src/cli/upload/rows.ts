@@ -12,8 +12,8 @@ export interface SourceRow {
   raw: string[] | string;
 }
 
-/** What a reader yields, and how far into the file it is (for progress). */
-export interface RowSource extends AsyncIterable<SourceRow> {
+/** What a reader yields (rows in batches, in order), and how far into the file it is (for progress). */
+export interface RowSource extends AsyncIterable<SourceRow[]> {
   readonly format: 'csv' | 'json' | 'jsonl';
   /** The CSV header (the rejects file repeats it), undefined for JSON formats. */
   header(): string[] | undefined;

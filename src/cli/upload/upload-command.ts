@@ -2,6 +2,7 @@
 // it, prints the summary and picks the exit code: 0 all accepted, 2 some refused, 1 a failure,
 // 130 interrupted.
 import { resolve } from 'node:path';
+import v8 from 'node:v8';
 import { createClient, type ClientFlags } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError, describeError } from '../errors.js';
@@ -54,6 +55,11 @@ export async function uploadCommand(file: string, flags: UploadFlags, ctx: Comma
     return state.totals.refused > 0 ? 2 : 0;
   }
 
+  // Under an upload's steady allocation V8 grows its young generation to 32 MB, which is most of
+  // the gap between the live heap (about 16 MB) and the process's RSS; keeping it at its first
+  // size holds the peak RSS about 35 MB lower for about 10% more CPU (npm run bench:cli). The
+  // flag is read each time the young generation would grow, so setting it now takes effect.
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const stripe = await createClient(flags, ctx, { maxNetworkRetries: 5 });
   const meters = meterIndex(await stripe.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 }));
   const resumed = state !== undefined;

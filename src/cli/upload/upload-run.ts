@@ -93,30 +93,33 @@ export async function runUpload(s: RunSetup): Promise<RunCounts> {
 
   let readError: unknown;
   try {
-    for await (const src of s.source) {
-      if (s.signal.aborted || s.fatal() !== undefined) break;
-      counts.rows++;
-      if (src.row < doneBefore && !retryBefore.has(src.row)) counts.skipped++;
-      else {
-        const event = checkRow(src.fields, src.row, s.meters, nowSeconds);
-        if (typeof event === 'string') ledger.add({ row: src.row, raw: src.raw, outcome: 'refused', reason: event });
-        else if (s.sender === undefined) ledger.add({ row: src.row, raw: src.raw });
+    for await (const batch of s.source) {
+      for (const src of batch) {
+        if (s.signal.aborted || s.fatal() !== undefined) break;
+        counts.rows++;
+        if (src.row < doneBefore && !retryBefore.has(src.row)) counts.skipped++;
         else {
-          const pending = { row: src.row, raw: src.raw, identifier: event.identifier };
-          ledger.add(pending);
-          if (s.pacer !== undefined) await s.pacer.take();
-          await s.sender.send(pending, event);
+          const event = checkRow(src.fields, src.row, s.meters, nowSeconds);
+          if (typeof event === 'string') ledger.add({ row: src.row, raw: src.raw, outcome: 'refused', reason: event });
+          else if (s.sender === undefined) ledger.add({ row: src.row, raw: src.raw });
+          else {
+            const pending = { row: src.row, raw: src.raw, identifier: event.identifier };
+            ledger.add(pending);
+            if (s.pacer !== undefined) await s.pacer.take();
+            await s.sender.send(pending, event);
+          }
+          since++;
         }
-        since++;
-      }
-      next = src.row + 1;
-      if ((counts.rows & 255) === 0) {
-        s.progress.update(snapshot());
-        if (since >= CHECKPOINT_ROWS || performance.now() - lastCheckpoint >= CHECKPOINT_MS) {
-          void checkpoint();
-          while (open.length >= MAX_OPEN_CHECKPOINTS) await open[0];
+        next = src.row + 1;
+        if ((counts.rows & 255) === 0) {
+          s.progress.update(snapshot());
+          if (since >= CHECKPOINT_ROWS || performance.now() - lastCheckpoint >= CHECKPOINT_MS) {
+            void checkpoint();
+            while (open.length >= MAX_OPEN_CHECKPOINTS) await open[0];
+          }
         }
       }
+      if (s.signal.aborted || s.fatal() !== undefined) break;
     }
   } catch (error) {
     readError = error; // the file turned out malformed: keep what was settled before the bad part
