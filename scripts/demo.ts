@@ -1,111 +1,172 @@
-// npm run demo: a walk through every Billing Meters operation.
-// Without STRIPE_SECRET_KEY it starts a Prism mock of generated/openapi.yaml on a free loopback port
-// (the answers are the spec's examples); with STRIPE_SECRET_KEY=sk_test_... it uses Stripe's test mode.
-import { StripeError, StripeInvalidParameterError, StripeMeters, type StripeMetersOptions } from '../src/index.js';
-import { startPrism, type RunningServer } from './prism.js';
+// npm run demo: usage-based billing end to end, checked. A meter, a known usage pattern for three
+// customers over the last three whole hours (sent through v1, v2 and the batching stream), one
+// cancelled mistake, then Stripe's hourly summaries next to totals computed here from what was
+// sent, and a bar chart per customer.
+//
+// By default it runs against the local emulator (stripe-meters/emulator), in process; with
+// `npm run demo -- --http` against the same emulator over HTTP on a free loopback port. With
+// STRIPE_SECRET_KEY=sk_test_... it runs against Stripe's test mode (STRIPE_CUSTOMER_ID: one or
+// more comma-separated test customers, needed to read summaries back); it refuses live keys.
+import { StripeError, StripeMeters, type StripeMetersOptions } from '../src/index.js';
+import { createEmulator } from '../src/emulator/index.js';
+import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 
 const HOUR = 3600;
+const HOURS = 3;
 let step = 0;
 const title = (text: string) => console.log(`\n${++step}. ${text}`);
-const line = (text: string) => console.log(`   ${text}`);
+const line = (text = '') => console.log(`   ${text}`);
+const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const hhmm = (unix: number) => new Date(unix * 1000).toISOString().slice(11, 16);
 
-async function walk(stripe: StripeMeters, live: boolean): Promise<void> {
-  const eventName = live ? `demo_api_calls_${Date.now()}` : 'ai_search_api';
-  const customer = process.env['STRIPE_CUSTOMER_ID'] ?? 'cus_demo';
+interface Usage {
+  customer: string;
+  /** @unit unix seconds */
+  timestamp: number;
+  tokens: number;
+  via: 'v1' | 'v2' | 'stream';
+  identifier: string;
+}
+
+/**
+ * The usage pattern: per customer a base load per hour, rising hour by hour; most of it goes
+ * through the stream, a few events through v1 and v2 (one request each).
+ */
+function pattern(customers: string[], firstHour: number, run: string): Usage[] {
+  const usage: Usage[] = [];
+  customers.forEach((customer, c) => {
+    for (let h = 0; h < HOURS; h++) {
+      const requests = 150 * (c + 1) + 100 * h;
+      for (let i = 0; i < requests; i++) {
+        const via = i === 0 ? 'v1' : i === 1 ? 'v2' : 'stream';
+        const timestamp = firstHour + h * HOUR + Math.floor((i * HOUR) / requests);
+        usage.push({ customer, timestamp, tokens: 20 + ((i * 7 + c * 3) % 30), via, identifier: `demo-${run}-${c}-${h}-${i}` });
+      }
+    }
+  });
+  return usage;
+}
+
+async function send(stripe: StripeMeters, eventName: string, usage: Usage[]): Promise<void> {
+  const payload = (u: Usage) => ({ stripe_customer_id: u.customer, tokens: u.tokens });
+  const iso = (u: Usage) => new Date(u.timestamp * 1000).toISOString();
+  for (const u of usage.filter((x) => x.via === 'v1')) {
+    await stripe.billing.meterEvents.create({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: u.timestamp });
+  }
+  for (const u of usage.filter((x) => x.via === 'v2')) {
+    await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: u.customer, tokens: String(u.tokens) }, identifier: u.identifier, timestamp: iso(u) });
+  }
+  const stream = stripe.meterEventStream({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
+  for (const u of usage.filter((x) => x.via === 'stream')) await stream.send({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u) });
+  await stream.close();
+  const count = (via: Usage['via']) => usage.filter((u) => u.via === via).length;
+  line(`billing.meterEvents.create (v1):     ${n(count('v1')).padStart(6)} events, one request each`);
+  line(`v2.billing.meterEvents.create:       ${n(count('v2')).padStart(6)} events, one request each`);
+  const { accepted, batches, sessionsCreated } = stream.stats;
+  line(`meterEventStream() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
+}
+
+type Totals = Map<string, number>;
+const key = (customer: string, hour: number) => `${customer} ${hour}`;
+
+function handTotals(usage: Usage[], cancelled: string): Totals {
+  const totals: Totals = new Map();
+  for (const u of usage) {
+    if (u.identifier === cancelled) continue;
+    const k = key(u.customer, Math.floor(u.timestamp / HOUR) * HOUR);
+    totals.set(k, (totals.get(k) ?? 0) + u.tokens);
+  }
+  return totals;
+}
+
+async function summaries(stripe: StripeMeters, meterId: string, customers: string[], firstHour: number): Promise<Totals> {
+  const totals: Totals = new Map();
+  for (const customer of customers) {
+    const list = stripe.billing.meters.listEventSummaries(meterId, { customer, start_time: firstHour, end_time: firstHour + HOURS * HOUR, value_grouping_window: 'hour' });
+    for await (const s of list) totals.set(key(customer, s.start_time), s.aggregated_value);
+  }
+  return totals;
+}
+
+function chart(customers: string[], firstHour: number, totals: Totals): void {
+  const max = Math.max(1, ...totals.values());
+  const width = Math.max(...customers.map((c) => c.length));
+  for (const customer of customers) {
+    for (let h = 0; h < HOURS; h++) {
+      const value = totals.get(key(customer, firstHour + h * HOUR)) ?? 0;
+      const bar = '█'.repeat(Math.round((value / max) * 40));
+      line(`${(h === 0 ? customer : '').padEnd(width)}  ${hhmm(firstHour + h * HOUR)}  ${bar} ${n(value)}`);
+    }
+    if (customer !== customers.at(-1)) console.log();
+  }
+}
+
+async function walk(stripe: StripeMeters, live: boolean, customers: string[] | undefined): Promise<void> {
+  const run = Date.now().toString(36);
+  const eventName = live ? `demo_llm_tokens_${run}` : 'demo_llm_tokens';
+  const shown = customers ?? ['cus_demo_ada', 'cus_demo_grace', 'cus_demo_linus'];
+  const firstHour = Math.floor(Date.now() / 1000 / HOUR) * HOUR - HOURS * HOUR;
 
   title('Create a meter that sums the "tokens" of each event, per customer');
   const meter = await stripe.billing.meters.create({
-    display_name: 'Search API tokens',
+    display_name: 'LLM tokens (demo)',
     event_name: eventName,
     default_aggregation: { formula: 'sum' },
     customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
     value_settings: { event_payload_key: 'tokens' },
   });
-  line(`${meter.id}  "${meter.display_name}"  event_name=${meter.event_name}  formula=${meter.default_aggregation.formula}  status=${meter.status}`);
-  line(`request ${meter.lastResponse.requestId ?? '-'}  idempotency key ${meter.lastResponse.idempotencyKey ?? '-'}`);
+  line(`${meter.id}  "${meter.display_name}"  event_name=${meter.event_name}  formula=${meter.default_aggregation.formula}`);
 
-  title('Report usage: three v1 meter events (one request each)');
-  const identifiers: string[] = [];
-  for (const tokens of [120, 75, 300]) {
-    const identifier = `demo-${crypto.randomUUID()}`;
-    const event = await stripe.billing.meterEvents.create({
-      event_name: eventName,
-      payload: { stripe_customer_id: customer, tokens },
-      identifier,
-    });
-    identifiers.push(identifier);
-    line(`tokens=${String(tokens).padStart(3)}  -> ${event.object} identifier=${event.identifier} timestamp=${event.timestamp}`);
-  }
+  const usage = pattern(shown, firstHour, run);
+  title(`Report usage for ${shown.length === 1 ? 'one customer' : `${shown.length} customers`} over the last ${HOURS} whole hours (${hhmm(firstHour)} to ${hhmm(firstHour + HOURS * HOUR)} UTC today)`);
+  await send(stripe, eventName, usage);
 
-  title('Report usage at volume: a v2 session and one stream batch by hand, then the batching sender');
-  const session = await stripe.v2.billing.meterEventSession.create();
-  line(`session ${session.id}, token valid until ${session.expires_at}`);
-  const batch = Array.from({ length: 50 }, (_, i) => ({
-    event_name: eventName,
-    payload: { stripe_customer_id: customer, tokens: 10 + i },
-    identifier: `demo-stream-${crypto.randomUUID()}`,
-  }));
-  await stripe.v2.billing.meterEventStream.create({ events: batch }, { apiKey: session.authentication_token });
-  line(`${batch.length} events accepted in one request (validated asynchronously by Stripe)`);
-  const stream = stripe.meterEventStream({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
-  for (let i = 0; i < 1000; i++) await stream.send({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: 1 + (i % 9) } });
-  await stream.close();
-  const { sent, accepted, failed, batches, sessionsCreated } = stream.stats;
-  line(`meterEventStream(): ${sent} events sent, ${accepted} accepted, ${failed} failed, in ${batches} batches under ${sessionsCreated} session`);
-  const v2event = await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: '42' } });
-  line(`v2 meter event (validated synchronously): ${v2event.identifier}`);
-
-  title('Cancel a mistaken event (within 24 hours of sending it)');
-  const adjustment = await stripe.billing.meterEventAdjustments.create({ event_name: eventName, type: 'cancel', cancel: { identifier: identifiers[1] ?? '' } });
-  line(`v1 adjustment: ${adjustment.type} ${adjustment.cancel?.identifier ?? ''} -> ${adjustment.status}`);
-  const v2adjustment = await stripe.v2.billing.meterEventAdjustments.create({ event_name: eventName, type: 'cancel', cancel: { identifier: batch[0]?.identifier ?? '' } });
-  line(`v2 adjustment: ${v2adjustment.id} -> ${v2adjustment.status}`);
-
-  title('List active meters: the first page, then every meter across pages');
-  const page = await stripe.billing.meters.list({ status: 'active', limit: 5 });
-  line(`first page: ${page.data.length} meter(s), has_more=${page.has_more}`);
-  let count = 0;
-  for await (const m of stripe.billing.meters.list({ status: 'active', limit: 100 })) {
-    if (++count <= 5) line(`${m.id}  ${m.display_name}  (${m.event_name})`);
-  }
-  line(`${count} active meter(s) in all`);
-
-  title('Read hourly usage for the last three whole hours');
-  const end = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
-  if (live && process.env['STRIPE_CUSTOMER_ID'] === undefined) {
-    line('skipped: set STRIPE_CUSTOMER_ID to a test-mode customer to read summaries from Stripe');
-  } else {
-    const summaries = await stripe.billing.meters.listEventSummaries(meter.id, {
-      customer,
-      start_time: end - 3 * HOUR,
-      end_time: end,
-      value_grouping_window: 'hour',
-    });
-    for (const s of summaries.data) {
-      line(`${new Date(s.start_time * 1000).toISOString()} .. ${new Date(s.end_time * 1000).toISOString()}  ${s.aggregated_value} tokens`);
-    }
-    if (summaries.data.length === 0) line('no usage aggregated yet (summaries are eventually consistent)');
-  }
+  const mistake = usage.find((u) => u.via === 'v1' && u.customer === shown[0]);
+  if (mistake === undefined) throw new Error('the usage pattern has no v1 event to cancel');
+  title('Cancel a mistaken event (allowed within 24 hours of sending it)');
+  const adjustment = await stripe.billing.meterEventAdjustments.create({ event_name: eventName, type: 'cancel', cancel: { identifier: mistake.identifier } });
+  line(`${mistake.identifier}: ${mistake.tokens} tokens for ${mistake.customer} at ${hhmm(mistake.timestamp)} -> adjustment ${adjustment.status}`);
   try {
-    await stripe.billing.meters.listEventSummaries(meter.id, { customer, start_time: end - 90, end_time: end, value_grouping_window: 'hour' });
-  } catch (e) {
-    if (!(e instanceof StripeInvalidParameterError)) throw e;
-    line(`a misaligned range never leaves the machine: ${e.param}: ${e.message}`);
-  }
-
-  title('Deactivate the meter, then reactivate it');
-  const off = await stripe.billing.meters.deactivate(meter.id);
-  line(`${off.id} status=${off.status} deactivated_at=${String(off.status_transitions.deactivated_at)}`);
-  const on = await stripe.billing.meters.reactivate(meter.id);
-  line(`${on.id} status=${on.status}`);
-
-  title('Errors are typed');
-  try {
-    await stripe.billing.meters.update(meter.id, { display_name: 'x'.repeat(300) });
+    await stripe.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: mistake.customer, tokens: mistake.tokens }, identifier: mistake.identifier, timestamp: mistake.timestamp });
   } catch (e) {
     if (!(e instanceof StripeError)) throw e;
-    line(`${e.type} (HTTP ${String(e.statusCode)}, ${e.rawType ?? '-'}): ${e.message}`);
+    line(`sending it again with the same identifier is refused: ${e.message}`);
   }
+
+  title('Hourly summaries (listEventSummaries, value_grouping_window=hour) next to totals computed here from the events sent');
+  if (live && customers === undefined) {
+    line('skipped: set STRIPE_CUSTOMER_ID to test-mode customer ids (comma-separated) to read summaries back');
+    return;
+  }
+  const expected = handTotals(usage, mistake.identifier);
+  let got = await summaries(stripe, meter.id, shown, firstHour);
+  // Stripe's summaries are eventually consistent; the emulator's are immediate.
+  for (let wait = 0; live && wait < 12 && [...expected].some(([k, v]) => got.get(k) !== v); wait++) {
+    line('summaries not complete yet (Stripe aggregates asynchronously); asking again in 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    got = await summaries(stripe, meter.id, shown, firstHour);
+  }
+  const width = Math.max(...shown.map((c) => c.length));
+  line(`${'customer'.padEnd(width)}  hour (UTC)     summary   by hand`);
+  let matches = 0;
+  for (const customer of shown) {
+    for (let h = 0; h < HOURS; h++) {
+      const hour = firstHour + h * HOUR;
+      const summary = got.get(key(customer, hour)) ?? 0;
+      const hand = expected.get(key(customer, hour)) ?? 0;
+      if (summary === hand) matches++;
+      line(`${customer.padEnd(width)}  ${hhmm(hour)}-${hhmm(hour + HOUR)}  ${n(summary).padStart(8)}  ${n(hand).padStart(8)}  ${summary === hand ? 'match' : 'DIFFERENT'}`);
+    }
+  }
+  const all = shown.length * HOURS;
+  const sum = (totals: Totals) => [...totals.values()].reduce((a, b) => a + b, 0);
+  line(`${'all'.padEnd(width)}  ${hhmm(firstHour)}-${hhmm(firstHour + HOURS * HOUR)}  ${n(sum(got)).padStart(8)}  ${n(sum(expected)).padStart(8)}`);
+  line(matches === all ? `All ${all} hourly summaries match the totals computed from the events sent (the cancelled one left out).` : `${all - matches} of ${all} hourly summaries differ from the totals computed here.`);
+  if (matches !== all) process.exitCode = 1;
+
+  title('Tokens per customer and hour');
+  chart(shown, firstHour, got);
+  if (live) await stripe.billing.meters.deactivate(meter.id);
 }
 
 async function main(): Promise<void> {
@@ -114,26 +175,23 @@ async function main(): Promise<void> {
     console.error('Refusing to run the demo with a live key: it creates meters and reports usage. Use a test-mode key (sk_test_...).');
     process.exit(1);
   }
-  let prism: RunningServer | undefined;
-  let options: StripeMetersOptions = {};
-  if (key === undefined) {
-    prism = await startPrism();
-    options = { baseUrl: prism.url, meterEventsBaseUrl: prism.url };
-    console.log(`stripe-meters demo against a Prism mock of the Billing Meters spec at ${prism.url}`);
-    console.log('(no Stripe account needed; Prism validates every request and answers with the spec examples)');
-  } else {
+  const customers = process.env['STRIPE_CUSTOMER_ID']?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  let server: RunningEmulator | undefined;
+  const options: StripeMetersOptions = {};
+  if (key !== undefined) {
     console.log("stripe-meters demo against Stripe's test mode");
+  } else if (process.argv.includes('--http')) {
+    server = await serveEmulator();
+    Object.assign(options, { baseUrl: server.url, meterEventsBaseUrl: server.url });
+    console.log(`stripe-meters demo against the local emulator over HTTP at ${server.url} (no Stripe account needed)`);
+  } else {
+    options.fetch = createEmulator().fetch;
+    console.log('stripe-meters demo against the local emulator, in process (stripe-meters/emulator; no Stripe account needed)');
   }
   try {
-    let retried = 0;
-    options.onResponse = (e) => {
-      if (e.retryInMs !== undefined) retried++;
-    };
-    await walk(new StripeMeters(key ?? 'sk_test_demo', options), key !== undefined);
-    if (retried > 0) console.log(`(${retried} attempt(s) were retried along the way)`);
-    console.log('\nDone: every Billing Meters operation ran.');
+    await walk(new StripeMeters(key ?? 'sk_test_demo', options), key !== undefined, key === undefined ? undefined : customers);
   } finally {
-    await prism?.stop();
+    await server?.close();
   }
 }
 

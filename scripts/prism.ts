@@ -38,8 +38,9 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-function startOnce(port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, [PRISM, 'mock', '-h', '127.0.0.1', '-p', String(port), SPEC], {
+function startOnce(port: number, upstream: string | undefined): Promise<RunningServer> {
+  const mode = upstream === undefined ? ['mock', SPEC] : ['proxy', SPEC, upstream];
+  const child = spawn(process.execPath, [PRISM, ...mode, '-h', '127.0.0.1', '-p', String(port)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,12 +69,15 @@ function startOnce(port: number): Promise<RunningServer> {
   });
 }
 
-/** Starts Prism; retries on another port if the one picked was taken in the meantime. */
-export async function startPrism(): Promise<RunningServer> {
+/**
+ * Starts Prism; retries on another port if the one picked was taken in the meantime. With
+ * `upstream` it runs as a validating proxy in front of that server instead of as a mock.
+ */
+export async function startPrism(upstream?: string): Promise<RunningServer> {
   let lastError: unknown;
   for (let i = 0; i < 3; i++) {
     try {
-      return await startOnce(await freePort());
+      return await startOnce(await freePort(), upstream);
     } catch (error) {
       lastError = error;
     }

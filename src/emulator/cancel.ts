@@ -12,9 +12,7 @@ export function cancelEvent(context: Context, eventName: string, identifier: str
   const { series, position, received } = found;
   if (context.account.meters.get(series.meterId)?.meter.event_name !== eventName) return 'other_event_name';
   if (context.now - received > CANCEL_WINDOW_SECONDS) return 'too_old';
-  if (series.cancelled[position] === 1) return 'already_cancelled';
-  series.cancelled[position] = 1;
-  return 'cancelled';
+  return series.cancel(position) ? 'cancelled' : 'already_cancelled';
 }
 
 const EXPLAIN: Record<Exclude<CancelOutcome, 'cancelled'>, string> = {

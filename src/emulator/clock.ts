@@ -34,7 +34,8 @@ export class Clock implements EmulatorClock {
 
   constructor(
     settings: ClockSettings = {},
-    private readonly host: () => number = Date.now,
+    // Read through Date each time, so fake timers installed later still drive it.
+    private readonly host: () => number = () => Date.now(),
   ) {
     const hostNow = host();
     this.#frozenAt = settings.frozen === true ? hostNow : undefined;

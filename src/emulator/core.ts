@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Settings } from './context.js';
 import type { Faults, RateLimiter } from './faults.js';
 import { requestIds } from './ids.js';
+import type { FaultRule } from './options.js';
 import { readParams } from './params.js';
 import { match } from './routes.js';
 import type { State } from './state.js';
@@ -12,18 +13,23 @@ import { conflict, rateLimited, serverError, v1Error, v2Error, type Api, type Re
 
 /** A request as any adapter can hand it over. */
 export interface EmulatorRequest {
+  /** The HTTP method (any case). */
   method: string;
   /** The path and query (`/v1/billing/meters?limit=3`), or a full URL (its host is ignored). */
   url: string;
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
+  /** The whole request body, as text ("" when there is none). */
   body: string;
 }
 
 /** The answer; `reset` asks the adapter to drop the connection instead of answering. */
 export interface EmulatorAnswer {
+  /** The HTTP status. */
   status: number;
+  /** Response headers, lower-case names (content-type and request-id always). */
   headers: Record<string, string>;
+  /** The JSON body. */
   body: string;
   /** Set by an injected reset fault: `before` the request was applied, or `after`. */
   reset?: 'before' | 'after';
@@ -54,6 +60,16 @@ function unknownUrl(api: Api, method: string, pathname: string): Reply {
   return api === 'v2' ? v2Error(404, { code: 'not_found', message }) : v1Error(404, { message });
 }
 
+function injected(fault: FaultRule, api: Api): Reply {
+  if (fault.fault === 'rate_limit') return rateLimited(api, fault.retryAfterSeconds ?? 1);
+  return fault.fault === 'conflict' ? conflict(api) : serverError(api);
+}
+
+function idempotencyMismatch(api: Api): Reply {
+  const message = 'Keys for idempotent requests can only be used with the same parameters they were first used with. Try using another key if you meant to execute a different request.';
+  return api === 'v1' ? v1Error(400, { type: 'idempotency_error', message }) : v2Error(400, { type: 'idempotency_error', code: 'idempotency_error', message });
+}
+
 export function createCore(parts: CoreParts): (request: EmulatorRequest) => EmulatorAnswer {
   const nextRequestId = requestIds();
   const { state, clock, faults, limiter, settings } = parts;
@@ -77,9 +93,8 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
 
     const fault = faults.pick({ method, pathname, template: route.operation.path, operationId: route.operationId });
     if (fault?.fault === 'reset') return serialize({ status: 0, body: '' }, requestId, 'before');
-    if (fault?.fault === 'rate_limit') return serialize(rateLimited(api, fault.retryAfterSeconds ?? 1), requestId);
-    if (fault?.fault === 'server_error') return serialize(serverError(api), requestId);
-    if (fault?.fault === 'conflict') return serialize(conflict(api), requestId);
+    if (fault !== undefined && fault.fault !== 'reset_after') return serialize(injected(fault, api), requestId);
+    const resetAfter = fault?.fault === 'reset_after' ? 'after' : undefined;
 
     const nowMs = clock.nowMs();
     let accountId: string | undefined;
@@ -96,24 +111,22 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
     const account = state.account(accountId === '' ? undefined : accountId);
     const now = nowMs / 1000;
 
+    // The stream takes no idempotency key: its events' identifiers dedupe resends.
     const idempotencyKey = method === 'POST' && !route.stream ? request.header('idempotency-key') : undefined;
     const fingerprint = `${method} ${pathname}\n${request.body}`;
-    if (idempotencyKey !== undefined) {
-      const saved = account.idempotency.get(idempotencyKey, now);
-      if (saved !== undefined) {
-        if (saved.fingerprint !== fingerprint) {
-          const message = 'Keys for idempotent requests can only be used with the same parameters they were first used with. Try using another key if you meant to execute a different request.';
-          return serialize(api === 'v1' ? v1Error(400, { type: 'idempotency_error', message }) : v2Error(400, { type: 'idempotency_error', code: 'idempotency_error', message }), requestId);
-        }
-        const headers = { 'content-type': 'application/json', 'request-id': requestId, 'idempotent-replayed': 'true', 'original-request': saved.requestId };
-        return { status: saved.status, headers, body: saved.body };
-      }
+    const saved = idempotencyKey === undefined ? undefined : account.idempotency.get(idempotencyKey, now);
+    if (saved !== undefined) {
+      if (saved.fingerprint !== fingerprint) return serialize(idempotencyMismatch(api), requestId);
+      const headers = { 'content-type': 'application/json', 'request-id': requestId, 'idempotent-replayed': 'true', 'original-request': saved.requestId };
+      const replay: EmulatorAnswer = { status: saved.status, headers, body: saved.body };
+      if (resetAfter !== undefined) replay.reset = resetAfter;
+      return replay;
     }
 
     const read = readParams(route.operation, query, request.body, api);
     if (read.refused !== undefined) return serialize(read.refused, requestId);
     const reply = route.handler({ state, account, settings, params: read.params, path, nowMs, now, idempotencyKey, apiVersion: request.header('stripe-version') });
-    const answer = serialize(reply, requestId, fault?.fault === 'reset_after' ? 'after' : undefined);
+    const answer = serialize(reply, requestId, resetAfter);
     if (idempotencyKey !== undefined && reply.status === 200) {
       account.idempotency.save(idempotencyKey, { fingerprint, status: 200, body: answer.body, requestId, at: now });
     }

@@ -2,6 +2,7 @@
 // active meter for its name, a fresh identifier, a timestamp within 35 days back and 5 minutes
 // ahead, the meter's customer and value keys, a valid value. Each endpoint decides which broken
 // rule is refused at once and which is reported later (error-reports.ts).
+import type { Context } from './context.js';
 import type { MeterErrorCode } from './error-reports.js';
 import { Account, CANCEL_WINDOW_SECONDS, type MeterRecord } from './state.js';
 
@@ -110,4 +111,17 @@ export function asyncFailure(problem: Exclude<EventProblem, { kind: 'duplicate' 
     case 'customer_not_found':
       return { code: 'meter_event_customer_not_found', message: `No such customer: '${problem.customer}'.` };
   }
+}
+
+/** Keeps an event that was accepted but does not count, for the error reports. */
+export function reportFailure(context: Context, problem: Exclude<EventProblem, { kind: 'duplicate' }>, event: IncomingEvent): void {
+  context.state.reports.add({
+    account: context.account.id,
+    meterId: problem.kind === 'no_meter' ? undefined : problem.record.meter.id,
+    eventName: event.event_name,
+    ...asyncFailure(problem, event),
+    identifier: event.identifier,
+    idempotencyKey: context.idempotencyKey,
+    atMs: context.nowMs,
+  });
 }

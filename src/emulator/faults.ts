@@ -85,7 +85,8 @@ export class RateLimiter {
 
   constructor(
     private readonly perSecond: number,
-    private readonly host: () => number = Date.now,
+    // Read through Date each time, so fake timers installed later still drive it.
+    private readonly host: () => number = () => Date.now(),
   ) {}
 
   /** Counts a request; false when it is over the limit. */

@@ -1,5 +1,7 @@
 // The events of one meter and one customer, stored as columns of typed arrays in the order they
-// were received: appending is a few array writes, and a summary is one pass over the columns.
+// were received: appending is a few array writes, and a summary is one pass over the columns
+// (or, for hour-aligned sums and counts, one step per hour of the running totals).
+import { HourCells } from './hour-cells.js';
 
 const INITIAL_CAPACITY = 16;
 
@@ -11,8 +13,11 @@ export class Series {
   received = new Float64Array(INITIAL_CAPACITY);
   cancelled = new Uint8Array(INITIAL_CAPACITY);
   length = 0;
+  /** Whether every value is a whole number (their sums are then exact). */
+  integral = true;
   minTs = Infinity;
   maxTs = -Infinity;
+  readonly hours = new HourCells();
 
   constructor(
     /** Position in the account's series list (part of an event reference). */
@@ -29,9 +34,19 @@ export class Series {
     this.value[i] = value;
     this.received[i] = received;
     this.length = i + 1;
+    if (this.integral && !Number.isInteger(value)) this.integral = false;
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
+    this.hours.add(ts, value, 1);
     return i;
+  }
+
+  /** Cancels the event at `position`; false if it already was. */
+  cancel(position: number): boolean {
+    if (this.cancelled[position] === 1) return false;
+    this.cancelled[position] = 1;
+    this.hours.add(this.ts[position] as number, this.value[position] as number, -1);
+    return true;
   }
 
   #grow(): void {

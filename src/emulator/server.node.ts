@@ -2,6 +2,7 @@
 // and the meter-events host; injected resets destroy the socket.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EmulatorAnswer } from './core.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import type { EmulatorOptions } from './options.js';
 
@@ -31,10 +32,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function respond(emulator: Emulator, req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
+  // A client that hangs up mid-body is no error of the server's.
+  req.on('error', () => req.socket.destroy());
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    let answer;
+    let answer: EmulatorAnswer;
     try {
       answer = emulator.answer({ method: req.method ?? 'GET', url: req.url ?? '/', header: (name) => header(req, name), body });
     } catch (error) {

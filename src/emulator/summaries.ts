@@ -1,8 +1,9 @@
-// Aggregation: one pass over a series' columns. Raw meters count every event; pre-aggregated
-// meters (event_time_window hour/day) count, per customer and per bucket of the event timestamp,
-// only the latest event received. Cancelled events, and events still inside the summary lag, are
-// left out. Sums are compensated (Neumaier), then shown with at most 15 significant digits, the
-// precision Stripe accepts values with, so 0.1 + 0.2 reads 0.3.
+// Aggregation. Raw meters count every event; pre-aggregated meters (event_time_window hour/day)
+// count, per customer and per bucket of the event timestamp, only the latest event received.
+// Cancelled events, and events still inside the summary lag, are left out. Hour-aligned sums and
+// counts of raw meters add up the series' running hourly totals; everything else is one pass over
+// the series' columns. Sums are compensated (Neumaier), then shown with at most 15 significant
+// digits, the precision Stripe accepts values with, so 0.1 + 0.2 reads 0.3.
 import type { Series } from './series.js';
 import type { MeterObject } from './state.js';
 
@@ -30,6 +31,74 @@ export const WINDOW_SECONDS = { hour: 3600, day: 86400 } as const;
 
 const tidy = (x: number) => (x === 0 ? 0 : Number.isInteger(x) ? x : Number(x.toPrecision(15)));
 
+/** Per-bucket accumulators for buckets lo..lo+size-1 of the query. */
+class Totals {
+  readonly sum: Float64Array;
+  readonly comp: Float64Array;
+  readonly n: Float64Array;
+  readonly lastTs: Float64Array;
+
+  constructor(readonly size: number) {
+    this.sum = new Float64Array(size);
+    this.comp = new Float64Array(size);
+    this.n = new Float64Array(size);
+    this.lastTs = new Float64Array(size).fill(-Infinity);
+  }
+
+  add(b: number, v: number, count: number, exact: boolean): void {
+    this.n[b] = (this.n[b] as number) + count;
+    const s = this.sum[b] as number;
+    const next = s + v;
+    if (!exact) this.comp[b] = (this.comp[b] as number) + (Math.abs(s) >= Math.abs(v) ? s - next + v : v - next + s);
+    this.sum[b] = next;
+  }
+}
+
+interface Frame {
+  start: number;
+  end: number;
+  width: number;
+  lo: number;
+}
+
+function fromHours(series: Series, totals: Totals, f: Frame): void {
+  const { hours, sum, comp, count } = series.hours;
+  for (let c = 0; c < hours.length; c++) {
+    const t = (hours[c] as number) * 3600;
+    if (t < f.start || t >= f.end || count[c] === 0) continue;
+    totals.add(Math.floor((t - f.start) / f.width) - f.lo, (sum[c] as number) + (comp[c] as number), count[c] as number, false);
+  }
+}
+
+function fromEvents(series: Series, meter: MeterObject, totals: Totals, f: Frame, settings: AggregationSettings, now: number): void {
+  const { ts, value, cancelled, received } = series;
+  const lagged = settings.lagSeconds > 0;
+  const cutoff = lagged ? now - settings.lagSeconds : Infinity;
+  const picks = meter.event_time_window == null ? undefined : latestPerBucket(series, WINDOW_SECONDS[meter.event_time_window], cutoff);
+  const formula = meter.default_aggregation.formula;
+  const byReceipt = settings.last === 'received';
+  // Whole numbers add up exactly in doubles (below 2^53): no compensation needed.
+  const exact = series.integral;
+  const total = picks === undefined ? series.length : picks.length;
+  for (let k = 0; k < total; k++) {
+    let i = k;
+    if (picks !== undefined) i = picks[k] as number;
+    else if (cancelled[i] === 1 || (lagged && (received[i] as number) > cutoff)) continue;
+    const t = ts[i] as number;
+    if (t < f.start || t >= f.end) continue;
+    const b = Math.floor((t - f.start) / f.width) - f.lo;
+    if (formula !== 'last') totals.add(b, value[i] as number, 1, exact);
+    else {
+      totals.n[b] = (totals.n[b] as number) + 1;
+      // In order of receipt, so `>=` gives a tie to the event received last.
+      if (byReceipt || t >= (totals.lastTs[b] as number)) {
+        totals.lastTs[b] = t;
+        totals.sum[b] = value[i] as number;
+      }
+    }
+  }
+}
+
 /** The query's buckets, newest first: only those with events unless emptyBuckets. */
 export function aggregate(series: Series | undefined, meter: MeterObject, query: SummaryQuery, settings: AggregationSettings, now: number): Bucket[] {
   const { start, end } = query;
@@ -38,48 +107,23 @@ export function aggregate(series: Series | undefined, meter: MeterObject, query:
   // Accumulators cover only the buckets the series' timestamps can reach.
   const lo = series === undefined ? 0 : Math.max(0, Math.floor((series.minTs - start) / width));
   const hi = series === undefined ? -1 : Math.min(count - 1, Math.floor((series.maxTs - start) / width));
-  const size = Math.max(0, hi - lo + 1);
-  const sum = new Float64Array(size);
-  const comp = new Float64Array(size);
-  const n = new Float64Array(size);
-  const lastTs = new Float64Array(size).fill(-Infinity);
+  const totals = new Totals(Math.max(0, hi - lo + 1));
   const formula = meter.default_aggregation.formula;
-  const byReceipt = settings.last === 'received';
-
-  if (series !== undefined && size > 0) {
-    const { ts, value } = series;
-    const cutoff = now - settings.lagSeconds;
-    const positions = meter.event_time_window == null ? undefined : latestPerBucket(series, WINDOW_SECONDS[meter.event_time_window], cutoff);
-    const total = positions === undefined ? series.length : positions.length;
-    for (let k = 0; k < total; k++) {
-      const i = positions === undefined ? k : (positions[k] as number);
-      if (positions === undefined && (series.cancelled[i] === 1 || (series.received[i] as number) > cutoff)) continue;
-      const t = ts[i] as number;
-      if (t < start || t >= end) continue;
-      const b = Math.floor((t - start) / width) - lo;
-      const v = value[i] as number;
-      n[b] = (n[b] as number) + 1;
-      if (formula === 'sum') {
-        const s = sum[b] as number;
-        const next = s + v;
-        comp[b] = (comp[b] as number) + (Math.abs(s) >= Math.abs(v) ? s - next + v : v - next + s);
-        sum[b] = next;
-      } else if (formula === 'last' && (byReceipt || t >= (lastTs[b] as number))) {
-        // In order of receipt, so `>=` gives a tie to the event received last.
-        lastTs[b] = t;
-        sum[b] = v;
-      }
-    }
+  if (series !== undefined && totals.size > 0) {
+    const frame = { start, end, width, lo };
+    const hourly = meter.event_time_window == null && formula !== 'last' && settings.lagSeconds === 0 && start % 3600 === 0 && end % 3600 === 0;
+    if (hourly) fromHours(series, totals, frame);
+    else fromEvents(series, meter, totals, frame, settings, now);
   }
 
   const buckets: Bucket[] = [];
-  const from = query.window === undefined || settings.emptyBuckets ? count - 1 : hi;
-  const to = query.window === undefined || settings.emptyBuckets ? 0 : lo;
-  for (let b = from; b >= to; b--) {
+  const all = query.window === undefined || settings.emptyBuckets;
+  for (let b = all ? count - 1 : hi; b >= (all ? 0 : lo); b--) {
     const j = b - lo;
-    const events = j >= 0 && j < size ? (n[j] as number) : 0;
-    if (events === 0 && query.window !== undefined && !settings.emptyBuckets) continue;
-    const value = events === 0 ? 0 : formula === 'count' ? events : formula === 'sum' ? tidy((sum[j] as number) + (comp[j] as number)) : (sum[j] as number);
+    const events = j >= 0 && j < totals.size ? (totals.n[j] as number) : 0;
+    if (events === 0 && !all) continue;
+    const sum = totals.sum[j] as number;
+    const value = events === 0 ? 0 : formula === 'count' ? events : formula === 'sum' ? tidy(sum + (totals.comp[j] as number)) : sum;
     buckets.push({ start: start + b * width, end: start + (b + 1) * width, value });
   }
   return buckets;

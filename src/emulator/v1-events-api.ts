@@ -2,8 +2,8 @@
 // once for its meter, identifier, timestamp or digit count; a wrong customer or value is accepted
 // (200) and reported later, as Stripe documents.
 import { applyCancel } from './cancel.js';
-import { eventRules, type Context, type Handler } from './context.js';
-import { asyncFailure, checkEvent, ingest, isProblem, type EventProblem, type IncomingEvent } from './events.js';
+import { eventRules, type Handler } from './context.js';
+import { asyncFailure, checkEvent, ingest, isProblem, reportFailure, type EventProblem, type IncomingEvent } from './events.js';
 import { v1Error, type Reply } from './wire.js';
 
 /**
@@ -12,27 +12,11 @@ import { v1Error, type Reply } from './wire.js';
  */
 const PAYLOAD_VALUE_MAX_LENGTH = 100;
 
-/** Records an event that was accepted but does not count. */
-export function reportFailure(context: Context, problem: Exclude<EventProblem, { kind: 'duplicate' }>, event: IncomingEvent): void {
-  context.state.reports.add({
-    account: context.account.id,
-    meterId: problem.kind === 'no_meter' ? undefined : problem.record.meter.id,
-    eventName: event.event_name,
-    ...asyncFailure(problem, event),
-    identifier: event.identifier,
-    idempotencyKey: context.idempotencyKey,
-    atMs: context.nowMs,
-  });
-}
-
 function refusal(problem: EventProblem, event: IncomingEvent): Reply | undefined {
   switch (problem.kind) {
     case 'no_meter':
     case 'archived_meter':
       return v1Error(400, { param: 'event_name', message: `No active meter found for event name "${event.event_name}".` });
-    case 'duplicate':
-      // Stripe sends no code here, and tells clients not to retry.
-      return v1Error(400, { message: `An event already exists with identifier ${event.identifier ?? ''}.` }, { 'Stripe-Should-Retry': 'false' });
     case 'too_old':
     case 'too_new':
       return v1Error(400, { param: 'timestamp', message: asyncFailure(problem, event).message });
@@ -55,9 +39,11 @@ export const createMeterEvent: Handler = (context) => {
   const rules = eventRules(context);
   const checked = checkEvent(context.account, event, context.now, rules);
   if (isProblem(checked)) {
+    // Stripe sends no code for a duplicate, and tells clients not to retry.
+    if (checked.kind === 'duplicate') return v1Error(400, { message: `An event already exists with identifier ${identifier}.` }, { 'Stripe-Should-Retry': 'false' });
     const refused = refusal(checked, event);
     if (refused !== undefined) return refused;
-    reportFailure(context, checked as Exclude<EventProblem, { kind: 'duplicate' }>, event);
+    reportFailure(context, checked, event);
   } else {
     ingest(context.account, checked, identifier, context.now, rules);
   }

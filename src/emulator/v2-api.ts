@@ -2,10 +2,9 @@
 // afterwards, the invalid ones reported, duplicates dropped), events validated synchronously, and
 // adjustments.
 import { applyCancel } from './cancel.js';
-import { eventRules, type Context, type Handler } from './context.js';
-import { checkEvent, ingest, isProblem, type EventProblem, type IncomingEvent } from './events.js';
+import { eventRules, type Handler } from './context.js';
+import { checkEvent, ingest, isProblem, reportFailure, type EventProblem, type IncomingEvent } from './events.js';
 import { randomId } from './ids.js';
-import { reportFailure } from './v1-events-api.js';
 import { v2Error, type Reply } from './wire.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
