@@ -86,6 +86,7 @@ describe('row checks', () => {
     [{ payload: { tokens: '1' } }, 'payload_account is missing (the customer key of meter mtr_123)'],
     [{ payload: { account: 'cus_1' } }, 'payload_tokens is missing (the value key of meter mtr_123)'],
     [{ payload: { account: 'cus_1', tokens: '1e3' } }, 'payload_tokens "1e3" is not a number'],
+    [{ payload: { account: 'cus_1', tokens: '1', note: 'n'.repeat(101) } }, 'payload_note is longer than 100 characters'],
   ])('refuses %j', (over, reason) => {
     const result = checkRow(row(over), 1, meters, now);
     if (typeof reason === 'string') expect(result).toBe(reason);

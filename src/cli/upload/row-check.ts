@@ -13,6 +13,8 @@ const MAX_EVENT_NAME = EVENT_PARAMS.event_name.maxLength;
 /** Stripe's window for an event's timestamp: at most 35 days back, 5 minutes ahead (clock drift). */
 export const MAX_AGE_SECONDS = 35 * 86_400;
 export const MAX_AHEAD_SECONDS = 5 * 60;
+/** Payload values are strings of at most 100 characters (the meter event object's limit; the spec states none). */
+const MAX_PAYLOAD_VALUE = 100;
 /** From API version 2026-04-22, values with more significant digits are refused. */
 const MAX_SIGNIFICANT_DIGITS = 15;
 
@@ -77,5 +79,6 @@ export function checkRow(fields: RowFields, row: number, meters: Map<string, Met
   if (value === undefined) return `payload_${meter.valueKey} is missing (the value key of meter ${meter.id})`;
   const problem = valueProblem(value, meter.valueKey);
   if (problem !== undefined) return problem;
+  for (const key in payload) if ((payload[key] ?? '').length > MAX_PAYLOAD_VALUE) return `payload_${key} is longer than ${MAX_PAYLOAD_VALUE} characters`;
   return { identifier: fields.identifier ?? deriveIdentifier(row, name, timestamp, payload), event_name: name, timestamp, payload };
 }
