@@ -1,6 +1,6 @@
 // The client the commands use: the key from --api-key or STRIPE_SECRET_KEY, a live key only with
 // --live, and --base-url for both of Stripe's hosts (the emulator serves both on one URL).
-import { StripeMeters, type FetchLike } from '../index.js';
+import { StripeMeters, type FetchLike } from '../index.node.js';
 import { CliError } from './errors.js';
 
 export interface ClientFlags {
@@ -11,20 +11,11 @@ export interface ClientFlags {
 
 export interface ClientDeps {
   env: Record<string, string | undefined>;
-  /** A fetch for tests; by default undici's when it is installed (faster), else the built-in one. */
+  /** A fetch for tests; by default the client's own Node transport (node:http, keep-alive). */
   fetch?: FetchLike;
 }
 
-async function fastFetch(): Promise<FetchLike | undefined> {
-  try {
-    const { undiciFetch } = await import('../undici.js');
-    return undiciFetch();
-  } catch {
-    return undefined; // undici is an optional peer dependency
-  }
-}
-
-export async function createClient(flags: ClientFlags, deps: ClientDeps, options: { maxNetworkRetries?: number } = {}): Promise<StripeMeters> {
+export function createClient(flags: ClientFlags, deps: ClientDeps, options: { maxNetworkRetries?: number } = {}): StripeMeters {
   const key = flags.apiKey ?? deps.env.STRIPE_SECRET_KEY;
   if (key === undefined || key.trim() === '') throw new CliError('no API key: set STRIPE_SECRET_KEY or pass --api-key (a secret key sk_... or a restricted key rk_...)');
   if (/^(sk|rk)_live_/.test(key) && flags.live !== true) throw new CliError('this is a live key: pass --live to work on live data (or use a test key, sk_test_...)');
@@ -33,7 +24,7 @@ export async function createClient(flags: ClientFlags, deps: ClientDeps, options
     if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new CliError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
     baseUrl = baseUrl.replace(/\/+$/, '');
   }
-  const fetch = deps.fetch ?? (await fastFetch());
+  const { fetch } = deps;
   try {
     return new StripeMeters(key, {
       ...(baseUrl === undefined ? {} : { baseUrl, meterEventsBaseUrl: baseUrl }),

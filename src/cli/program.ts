@@ -81,7 +81,7 @@ are never counted twice. Exit codes: 0 every row accepted, 2 some refused (see t
     .option('--limit <n>', 'at most n meters', positive('--limit', true), 100)
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['stripe-meters meters list', 'stripe-meters meters list --status inactive --json']))
-    .action(async (flags: { status?: 'active' | 'inactive'; limit: number; json?: boolean } & ClientFlags) => setCode(await metersList(await client(flags), flags, ctx)));
+    .action(async (flags: { status?: 'active' | 'inactive'; limit: number; json?: boolean } & ClientFlags) => setCode(await metersList(client(flags), flags, ctx)));
   clientOptions(meters.command('create').description('create a meter'))
     .requiredOption('--display-name <name>', 'the name shown on invoices')
     .requiredOption('--event-name <name>', 'the event_name its events carry')
@@ -91,7 +91,7 @@ are never counted twice. Exit codes: 0 every row accepted, 2 some refused (see t
     .addOption(new Option('--event-time-window <window>', 'pre-aggregated events: the latest per customer per hour or day counts').choices(['hour', 'day']))
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['stripe-meters meters create --display-name "API calls" --event-name api_call --formula sum', 'stripe-meters meters create --display-name Seats --event-name seats --formula last --value-key seats']))
-    .action(async (flags: Parameters<typeof metersCreate>[1] & ClientFlags) => setCode(await metersCreate(await client(flags), flags, ctx)));
+    .action(async (flags: Parameters<typeof metersCreate>[1] & ClientFlags) => setCode(await metersCreate(client(flags), flags, ctx)));
   for (const [action, what] of [
     ['retrieve', 'show a meter'],
     ['deactivate', 'stop a meter from accepting events'],
@@ -100,13 +100,13 @@ are never counted twice. Exit codes: 0 every row accepted, 2 some refused (see t
     clientOptions(meters.command(action).description(what).argument('<id>', 'meter id (mtr_...)'))
       .option('--json', 'print JSON')
       .addHelpText('after', examples([`stripe-meters meters ${action} mtr_123`]))
-      .action(async (id: string, flags: { json?: boolean } & ClientFlags) => setCode(await meterAction(await client(flags), action satisfies MeterAction, id, flags, ctx)));
+      .action(async (id: string, flags: { json?: boolean } & ClientFlags) => setCode(await meterAction(client(flags), action satisfies MeterAction, id, flags, ctx)));
   }
   clientOptions(meters.command('update').description("rename a meter (the only change Stripe allows)").argument('<id>', 'meter id (mtr_...)'))
     .requiredOption('--display-name <name>', 'the new name')
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['stripe-meters meters update mtr_123 --display-name "API calls (v2)"']))
-    .action(async (id: string, flags: { displayName: string; json?: boolean } & ClientFlags) => setCode(await metersUpdate(await client(flags), id, flags, ctx)));
+    .action(async (id: string, flags: { displayName: string; json?: boolean } & ClientFlags) => setCode(await metersUpdate(client(flags), id, flags, ctx)));
 
   clientOptions(program.command('summaries').description("a customer's usage on a meter, with a bar per hour or day").argument('<meter>', 'meter id (mtr_...) or event name'))
     .requiredOption('--customer <id>', 'customer id (cus_...)')
@@ -115,7 +115,7 @@ are never counted twice. Exit codes: 0 every row accepted, 2 some refused (see t
     .addOption(new Option('--window <window>', 'one summary per hour or day (default: one for the whole range)').choices(['hour', 'day']))
     .option('--json', 'print the summaries as JSON')
     .addHelpText('after', examples(['stripe-meters summaries api_call --customer cus_123 --from -24h --to now --window hour', 'stripe-meters summaries mtr_123 --customer cus_123 --from 2026-11-01 --to 2026-11-08 --window day --json']))
-    .action(async (meter: string, flags: SummariesFlags & ClientFlags) => setCode(await summariesCommand(await client(flags), meter, flags, ctx)));
+    .action(async (meter: string, flags: SummariesFlags & ClientFlags) => setCode(await summariesCommand(client(flags), meter, flags, ctx)));
 
   program
     .command('emulator')

@@ -60,7 +60,7 @@ export async function uploadCommand(file: string, flags: UploadFlags, ctx: Comma
   // size holds the peak RSS about 35 MB lower for about 10% more CPU (npm run bench:cli). The
   // flag is read each time the young generation would grow, so setting it now takes effect.
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  const stripe = await createClient(flags, ctx, { maxNetworkRetries: 5 });
+  const stripe = createClient(flags, ctx, { maxNetworkRetries: 5 });
   const meters = meterIndex(await stripe.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 }));
   const resumed = state !== undefined;
   const current = state ?? freshState(file, digest, rejectsPath, now());
