@@ -130,3 +130,18 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
     expect((error as StripeError).code).toBe('resource_missing');
   });
 });
+
+describe('raw headers', () => {
+  it("a raw call's own header replaces the client's, whatever its case", async () => {
+    const server = await startRecordingServer();
+    try {
+      for (const { client } of TRANSPORTS) {
+        const s = client(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0 });
+        await s.raw.POST('/v2/billing/meter_event_stream', { body: { events: [{ event_name: 'e', payload: { v: '1' } }] }, headers: { authorization: 'Bearer mes_tok_raw' } });
+      }
+      expect(server.requests.map((r) => r.headers['authorization'])).toEqual(['Bearer mes_tok_raw', 'Bearer mes_tok_raw']);
+    } finally {
+      await server.close();
+    }
+  });
+});

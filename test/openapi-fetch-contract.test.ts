@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { paths } from '../generated/schema.js';
 import { WireRequest, WireResponse, type RequestPlan } from '../src/internal/wire.js';
 
-const PLAN: RequestPlan = { timeout: 1000, maxNetworkRetries: 0, signal: undefined, emptyResult: false, sent: {}, scrub: (t) => t };
+const PLAN: RequestPlan = { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, timeout: 1000, maxNetworkRetries: 0, signal: undefined, emptyResult: false, sent: {}, scrub: (t) => t };
 
 function recording<T extends object>(target: T, log: string[], name: string): T {
   return new Proxy(target, {
@@ -65,7 +65,7 @@ describe('what openapi-fetch reads of WireRequest and WireResponse', () => {
   it('a POST with a string body, and an empty answer', async () => {
     const { log, built, result } = await run(
       () => new WireResponse(200, { 'content-length': '0' }, '', {}, 1),
-      (c) => c.POST('/v2/billing/meter_event_stream', { body: '{"events":[]}' as never, headers: { 'Idempotency-Key': 'k' }, plan: PLAN }),
+      (c) => c.POST('/v2/billing/meter_event_stream', { body: '{"events":[]}' as never, plan: PLAN }),
     );
     expect(built?.init['method']).toBe('POST');
     expect(built?.init['body']).toBe('{"events":[]}');
@@ -73,12 +73,12 @@ describe('what openapi-fetch reads of WireRequest and WireResponse', () => {
     expect((result as { data: unknown }).data).toBeUndefined();
   });
 
-  it('hands fetch the very request it built, whose headers are a plain record', async () => {
+  it("hands fetch the very request it built, with the plan's headers (not openapi-fetch's)", async () => {
     const { fetched } = await run(
       () => new WireResponse(200, { 'content-length': '2' }, '{}', {}, 1),
-      (c) => c.POST('/v1/billing/meters', { body: 'a=1' as never, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, plan: PLAN }),
+      (c) => c.POST('/v1/billing/meters', { body: 'a=1' as never, plan: PLAN }),
     );
     expect(fetched).toBeInstanceOf(WireRequest);
-    expect((fetched as WireRequest).headers).toEqual({ 'content-type': 'application/x-www-form-urlencoded' });
+    expect((fetched as WireRequest).headers).toEqual(PLAN.headers);
   });
 });

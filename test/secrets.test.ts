@@ -38,7 +38,7 @@ describe.each(TRANSPORTS)('secrets over $transport', ({ client }) => {
     let streamRequests = 0;
     // A custom fetch that fails the way proxies and runtimes do: quoting the Authorization header.
     const leaky = (url: string, init: RequestInit) => {
-      const auth = (init.headers as Record<string, string>)['authorization'] ?? '';
+      const auth = new Headers(init.headers).get('authorization') ?? '';
       tokens.add(auth.replace('Bearer ', ''));
       if (url.includes('/meter_event_stream') && ++streamRequests % 3 === 0) return Promise.reject(new TypeError(`invalid header value "${auth}"`, { cause: new Error(`header ${auth}`) }));
       if (url.includes('/v1/billing/meters/mtr_leak')) return Promise.reject(new Error(`proxy refused ${auth}`));

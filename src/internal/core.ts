@@ -11,7 +11,7 @@ import type { ClientConfig } from './client-config.js';
 import { toFormString } from './form.js';
 import { newIdempotencyKey } from './ids.js';
 import { METER_EVENTS_SERVER, operationFor, STREAM_PATH } from './operations.js';
-import { isSealed, snapshot } from './params.js';
+import { Sealed, snapshot } from './params.js';
 import { findObjectProblem, findProblem } from './rule-check.js';
 import { scrubberOf, scrubbedError, type Scrub } from './secrets.js';
 import { describe, type createTransport } from './transport.js';
@@ -98,7 +98,8 @@ export class Core {
     const op = operationFor(method, path);
     const given = init as { params?: { path?: Record<string, unknown>; query?: unknown }; body?: unknown; headers?: Record<string, unknown> };
     const pathParams: Record<string, string> = {};
-    for (const [name, rule] of Object.entries(op.pathParams)) {
+    for (const name in op.pathParams) {
+      const rule = op.pathParams[name] as Parameters<typeof findProblem>[0];
       const id = checkId(given.params?.path?.[name], name);
       const problem = findProblem(rule, id, name);
       if (problem !== undefined) throw new StripeInvalidParameterError(name, problem.message);
@@ -107,8 +108,12 @@ export class Core {
     let body: string | undefined;
     let query: Record<string, unknown> | undefined;
     if (method === 'POST') {
-      const params = given.body === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(given.body);
-      if (params !== undefined && !isSealed(params)) check(op.params, params);
+      let params: Record<string, unknown> | undefined;
+      if (given.body instanceof Sealed) params = given.body.params as Record<string, unknown>;
+      else {
+        params = given.body === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(given.body);
+        if (params !== undefined) check(op.params, params);
+      }
       body = params === undefined ? undefined : op.encoding === 'json' ? JSON.stringify(params) : toFormString(params);
     } else {
       query = snapshot(given.params?.query ?? {});
@@ -125,14 +130,12 @@ export class Core {
     const idempotencyKey = method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
     if (body !== undefined) headers['Content-Type'] = op.encoding === 'json' ? 'application/json' : FORM;
-    for (const [name, value] of Object.entries(given.headers ?? {})) {
-      if (!HEADER_NAME.test(name)) throw new StripeInvalidParameterError('headers', `headers has an invalid header name ${JSON.stringify(name)}`);
-      headers[name] = checkHeaderValue(value, `headers[${name}]`, /^authorization$/i.test(name));
-    }
+    if (given.headers !== undefined) mergeRawHeaders(headers, given.headers);
 
     const extra = opts.apiKey;
     const scrub = extra === undefined ? this.#scrub : scrubberOf(() => [extra, this.#key, ...this.#tokens]);
     const plan: RequestPlan = {
+      headers,
       timeout: opts.timeout ?? config.timeout,
       maxNetworkRetries: opts.maxNetworkRetries ?? config.maxNetworkRetries,
       signal: opts.signal,
@@ -147,7 +150,6 @@ export class Core {
         baseUrl: op.server === METER_EVENTS_SERVER ? config.meterEventsBaseUrl : config.baseUrl,
         params: { path: pathParams, query },
         body,
-        headers,
         plan,
       });
       data = answer.data;
@@ -165,6 +167,15 @@ export class Core {
       attempts: response.attempts,
     };
     return withLastResponse((data ?? {}) as ResultOf<M, P>, last);
+  }
+}
+
+/** A raw call's own headers replace ours of the same name, whatever its case. */
+function mergeRawHeaders(headers: Record<string, string>, raw: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (!HEADER_NAME.test(name)) throw new StripeInvalidParameterError('headers', `headers has an invalid header name ${JSON.stringify(name)}`);
+    for (const ours of Object.keys(headers)) if (ours.toLowerCase() === name.toLowerCase()) delete headers[ours];
+    headers[name] = checkHeaderValue(value, `headers[${name}]`, /^authorization$/i.test(name));
   }
 }
 

@@ -6,7 +6,12 @@
 const ESCAPE = /[!'()*]/g;
 const ESCAPED: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
 
+// Most keys and values (names, ids, numbers, payload[key]) come out as they are: skip the three
+// replaces. Brackets are written as they are either way.
+const PLAIN = /^[\w.~[\]-]*$/;
+
 function encode(s: string): string {
+  if (PLAIN.test(s)) return s;
   return encodeURIComponent(s)
     .replace(ESCAPE, (c) => ESCAPED[c] ?? c)
     .replace(/%5B/g, '[')

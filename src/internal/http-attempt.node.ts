@@ -1,8 +1,9 @@
 // One attempt through node:http / node:https with a keep-alive agent per client: Node's built-in
 // fetch costs several times more CPU per request (WHATWG streams, headers and signals), and
 // nothing of that is needed for small JSON bodies read whole. No AbortController per attempt: a
-// timeout or the caller's abort destroys the request directly.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+// timeout or the caller's abort destroys the request directly. The attempt settles once the
+// whole answer is in (or has failed): one promise per attempt.
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AttemptFailure, type Answer, type SendAttempt } from './transport.js';
 
@@ -15,62 +16,63 @@ function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
+interface Origin {
+  send: typeof httpRequest;
+  options: RequestOptions;
+}
+
+const nothing = () => undefined;
+
 export function httpAttempt(): SendAttempt {
   const http = new HttpAgent({ keepAlive: true });
   const https = new HttpsAgent({ keepAlive: true });
+  // A client talks to one or two origins: parse each once, not the whole URL on every request.
+  const origins = new Map<string, Origin>();
+  const originOf = (url: string): { origin: Origin; path: string } => {
+    const end = url.indexOf('/', url.indexOf('//') + 2);
+    const key = end === -1 ? url : url.slice(0, end);
+    let origin = origins.get(key);
+    if (origin === undefined) {
+      const { protocol, hostname, port } = new URL(key);
+      const secure = protocol === 'https:';
+      origin = { send: secure ? httpsRequest : httpRequest, options: { protocol, hostname: hostname.replace(/^\[|\]$/g, ''), port: port === '' ? (secure ? 443 : 80) : Number(port), agent: secure ? https : http } };
+      origins.set(key, origin);
+    }
+    return { origin, path: end === -1 ? '/' : url.slice(end) };
+  };
   return (request, timeoutMs, signal) =>
     new Promise<Answer>((resolve, reject) => {
-      const secure = request.url.startsWith('https:');
-      const req = (secure ? httpsRequest : httpRequest)(request.url, { method: request.method, headers: request.headers, agent: secure ? https : http });
+      const { origin, path } = originOf(request.url);
+      const req = origin.send({ ...origin.options, path, method: request.method, headers: request.headers });
       let timedOut = false;
-      let response: IncomingMessage | undefined;
+      let answered = false;
       const timer = setTimeout(() => {
         timedOut = true;
         req.destroy(new Error(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       const onAbort = () => req.destroy(signal?.reason as Error);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
+      const fail = (error: unknown) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        reject(signal?.aborted ? signal.reason : new AttemptFailure(timedOut, answered, error));
       };
-      const failure = (error: unknown, whileReading: boolean) => (signal?.aborted ? signal.reason : new AttemptFailure(timedOut, whileReading, error));
-      req.on('error', (error) => {
-        if (response !== undefined) return; // the body's own handlers below report it
-        done();
-        reject(failure(error, false));
-      });
+      req.on('error', fail);
       req.on('response', (res) => {
-        response = res;
-        // Read from the start, so that a body that breaks off before read() is called is not an
-        // unhandled 'error' event; bodies are small.
-        const body = new Promise<string>((ok, fail) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => {
-            done();
-            ok(text);
-          });
-          res.on('error', (error) => {
-            done();
-            fail(failure(error, true));
-          });
-          res.on('close', () => {
-            if (res.complete) return;
-            done();
-            fail(failure(new Error('the connection closed before the whole answer arrived'), true));
-          });
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          const body = text;
+          resolve({ status: res.statusCode ?? 0, headers: headerRecord(res.headers), text: body, read: () => Promise.resolve(body), discard: nothing });
         });
-        body.catch(() => undefined);
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: headerRecord(res.headers),
-          read: () => body,
-          discard: () => {
-            done();
-            if (!res.complete) res.destroy();
-          },
+        // A body that breaks off: 'error' or a 'close' before 'end' (then res.complete is false).
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(new Error('the connection closed before the whole answer arrived'));
         });
       });
       req.end(request.body);

@@ -8,7 +8,7 @@ import type { LastResponse, RequestOptions, WithLastResponse } from '../options.
 import { withLastResponse, type Core, type InitOf, type ResultOf } from './core.js';
 import type { V2MeterEventInput } from '../types.js';
 import { newIdentifier } from './ids.js';
-import { setOwn } from './params.js';
+import { seal, setOwn, snapshot } from './params.js';
 import { findObjectProblem } from './rule-check.js';
 
 /** Payload values may be given as numbers; they are sent as the decimal strings Stripe expects. */
@@ -70,7 +70,6 @@ function payloadOf(payload: unknown, param: string): Record<string, string> {
       fail(where, `${where} could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (typeof value === 'string') setOwn(out, key, value);
-    else if (typeof value === 'bigint') setOwn(out, key, value.toString());
     else if (typeof value === 'number') {
       if (!Number.isFinite(value)) fail(where, `${where} must be a finite number, got ${value}`);
       const text = String(value);
@@ -154,7 +153,9 @@ export interface Defaults {
  */
 export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number, defaults: Defaults = { timestamp: true }): Record<string, unknown> & { identifier: string } {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
-  const given = event as Record<string, unknown>;
+  // A v1 or v2 event is read once into a plain copy (its other fields, such as expand, go on the
+  // wire as given); a stream event has exactly its four fields, read one by one (this runs per event).
+  const given = wire === 'stream' ? streamFields(event, where) : snapshot(event);
   const name = given['event_name'];
   // The spec sets no minimum length, but an empty name can match no meter.
   if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
@@ -162,17 +163,26 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
   const payload = payloadOf(given['payload'], join(where, 'payload'));
   const timestamp = given['timestamp'] !== undefined || defaults.timestamp ? timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now) : undefined;
-  // A stream event has exactly these fields: an unknown one would get its whole batch refused later.
-  const prepared: Record<string, unknown> = wire === 'stream' ? { event_name: name, payload, identifier, timestamp } : { ...given, event_name: name, payload, identifier, timestamp };
+  const prepared: Record<string, unknown> = { ...given, event_name: name, payload, identifier, timestamp };
   if (timestamp === undefined) delete prepared['timestamp'];
-  if (wire === 'stream') {
-    for (const key of Object.keys(given)) {
-      if (!Object.hasOwn(RULES.stream.properties, key)) fail(join(where, key), `${join(where, key)} is not a field of a stream event (known: ${Object.keys(RULES.stream.properties).join(', ')})`);
-    }
-  }
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
   return prepared as Record<string, unknown> & { identifier: string };
+}
+
+/** A stream event's fields, read once each; an unknown field would get its whole batch refused later. */
+function streamFields(event: object, where: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(event)) {
+    const param = join(where, key);
+    if (!Object.hasOwn(RULES.stream.properties, key)) fail(param, `${param} is not a field of a stream event (known: ${Object.keys(RULES.stream.properties).join(', ')})`);
+    try {
+      fields[key] = (event as Record<string, unknown>)[key];
+    } catch (error) {
+      fail(param, `${param} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return fields;
 }
 
 /** A stream event as sent (what the batching stream buffers and hands back). */
@@ -226,7 +236,8 @@ export async function createMeterEvent<P extends CreatePath>(core: Core, path: P
   const now = core.config.now();
   const body = prepareMeterEvent(params, v1 ? 'v1' : 'v2', '', now, defaultsFor(options)) as Record<string, unknown> & { identifier: string; event_name: string; payload: Record<string, string> };
   try {
-    return await core.request('POST', path, { body } as InitOf<'POST', P>, options, { identifier: body.identifier, timestamp: body.timestamp as number | string | undefined });
+    // Prepared here from a checked copy: the core takes it as it is.
+    return await core.request('POST', path, { body: seal(body) } as InitOf<'POST', P>, options, { identifier: body.identifier, timestamp: body.timestamp as number | string | undefined });
   } catch (error) {
     if (!landedEarlier(error, body.identifier)) throw error;
     const at = v1 ? Math.floor(now / 1000) : new Date(now).toISOString();

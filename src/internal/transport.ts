@@ -10,11 +10,15 @@ import { retryDelayMs, shouldRetry, type RetryDelays } from './retry-policy.js';
 import { scrubbedError } from './secrets.js';
 import { WireResponse, type WireRequest } from './wire.js';
 
-/** The status and headers of one attempt's answer; the body is read (or dropped) separately. */
+/**
+ * The status and headers of one attempt's answer, and its body: already read (`text`, when the
+ * sender reads whole bodies anyway), or read (or dropped) separately.
+ */
 export interface Answer {
   status: number;
   /** Lower-case names. */
   headers: Record<string, string>;
+  text?: string;
   /** The whole body, under the attempt's timeout; rejects with an AttemptFailure if it breaks off. */
   read(): Promise<string>;
   /** Drops the body unread (an answer that will be retried) and stops the attempt's timer. */
@@ -114,10 +118,10 @@ async function attemptOnce(sendAttempt: SendAttempt, request: WireRequest, attem
       outcome.retry = shouldRetry({ attempt, maxNetworkRetries, status, shouldRetryHeader: answer.headers['stripe-should-retry'] });
       // The body of an answer that will be retried is never needed: drop it, don't wait for it.
       if (outcome.retry) answer.discard();
-      else outcome.text = await answer.read();
+      else outcome.text = answer.text ?? (await answer.read());
       return outcome;
     }
-    outcome.text = await answer.read();
+    outcome.text = answer.text ?? (await answer.read());
     if (outcome.text.trim() === '') {
       if (emptyResult) outcome.parsed = {};
       else outcome.broken = 'an empty body';

@@ -7,6 +7,11 @@ import type { Scrub } from './secrets.js';
 
 /** What the core decided for one logical request; it rides on the request to the transport. */
 export interface RequestPlan {
+  /**
+   * Every header of the request, as the core built them. They ride here rather than through
+   * openapi-fetch's `headers`, which it would copy into two WHATWG Headers per call for nothing.
+   */
+  headers: Record<string, string>;
   /** @unit milliseconds */
   timeout: number;
   maxNetworkRetries: number;
@@ -19,10 +24,9 @@ export interface RequestPlan {
   scrub: Scrub;
 }
 
-/** What openapi-fetch hands to `new Request(url, init)`. */
+/** What openapi-fetch hands to `new Request(url, init)` (its own `headers` are not used). */
 interface RequestInitLike {
   method?: string;
-  headers?: Headers | Record<string, string>;
   body?: unknown;
   plan?: RequestPlan;
 }
@@ -30,21 +34,16 @@ interface RequestInitLike {
 export class WireRequest {
   readonly url: string;
   readonly method: string;
-  /** Lower-case names. */
   readonly headers: Record<string, string>;
   readonly body: string | undefined;
   readonly plan: RequestPlan;
 
   constructor(url: string, init: RequestInitLike) {
+    if (init.plan === undefined) throw new TypeError('stripe-meters: a request was built without its plan');
     this.url = url;
     this.method = init.method ?? 'GET';
-    const headers: Record<string, string> = {};
-    const given = init.headers;
-    if (given instanceof Headers) given.forEach((value, name) => (headers[name] = value));
-    else if (given !== undefined) for (const name of Object.keys(given)) headers[name.toLowerCase()] = given[name] as string;
-    this.headers = headers;
+    this.headers = init.plan.headers;
     this.body = typeof init.body === 'string' ? init.body : undefined;
-    if (init.plan === undefined) throw new TypeError('stripe-meters: a request was built without its plan');
     this.plan = init.plan;
   }
 }
