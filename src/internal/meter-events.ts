@@ -155,7 +155,8 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
   // A v1 or v2 event is read once into a plain copy (its other fields, such as expand, go on the
   // wire as given); a stream event has exactly its four fields, read one by one (this runs per event).
-  const given = wire === 'stream' ? streamFields(event, where) : snapshot(event);
+  const stream = wire === 'stream';
+  const given = stream ? streamFields(event, where) : snapshot(event);
   const name = given['event_name'];
   // The spec sets no minimum length, but an empty name can match no meter.
   if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
@@ -163,26 +164,33 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
   const payload = payloadOf(given['payload'], join(where, 'payload'));
   const timestamp = given['timestamp'] !== undefined || defaults.timestamp ? timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now) : undefined;
-  const prepared: Record<string, unknown> = { ...given, event_name: name, payload, identifier, timestamp };
-  if (timestamp === undefined) delete prepared['timestamp'];
+  let prepared: Record<string, unknown>;
+  if (stream) prepared = { event_name: name, payload, identifier, timestamp };
+  else {
+    prepared = { ...given, event_name: name, payload, identifier };
+    if (timestamp !== undefined) prepared['timestamp'] = timestamp;
+  }
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
   return prepared as Record<string, unknown> & { identifier: string };
 }
 
+const STREAM_FIELDS = RULES.stream.properties;
+
 /** A stream event's fields, read once each; an unknown field would get its whole batch refused later. */
 function streamFields(event: object, where: string): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
   for (const key of Object.keys(event)) {
-    const param = join(where, key);
-    if (!Object.hasOwn(RULES.stream.properties, key)) fail(param, `${param} is not a field of a stream event (known: ${Object.keys(RULES.stream.properties).join(', ')})`);
-    try {
-      fields[key] = (event as Record<string, unknown>)[key];
-    } catch (error) {
-      fail(param, `${param} could not be read: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (!Object.hasOwn(STREAM_FIELDS, key)) fail(join(where, key), `${join(where, key)} is not a field of a stream event (known: ${Object.keys(STREAM_FIELDS).join(', ')})`);
   }
-  return fields;
+  return { event_name: field(event, 'event_name', where), payload: field(event, 'payload', where), identifier: field(event, 'identifier', where), timestamp: field(event, 'timestamp', where) };
+}
+
+function field(event: object, key: string, where: string): unknown {
+  try {
+    return (event as Record<string, unknown>)[key];
+  } catch (error) {
+    return fail(join(where, key), `${join(where, key)} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** A stream event as sent (what the batching stream buffers and hands back). */
