@@ -42,7 +42,9 @@ describe.each(TRANSPORTS)('meter event stream over $transport', ({ client }) => 
   it('200,000 events through a fifth of failing requests, session creates too, tokens expiring every 250 ms: each stored once, none failed', async () => {
     const random = seeded(42);
     const mix: StreamFault[] = ['reset-before', 'reset-after', 'cut-body', 'slow', { status: 500 }, { status: 503 }, { status: 409 }, { status: 429 }, { status: 429, retryAfter: '0.01' }];
-    const pick = () => (random() < 0.2 ? (mix[Math.floor(random() * mix.length)] as StreamFault) : 'none');
+    // The stream also meets tokens refused as expired mid-batch (as after a lost refresh).
+    const streamMix: StreamFault[] = [...mix, 'expire-session'];
+    const pick = () => (random() < 0.2 ? (streamMix[Math.floor(random() * streamMix.length)] as StreamFault) : 'none');
     // Every other session request fails, each way in turn.
     const sessionFault = (n: number) => (n % 2 === 0 ? (mix[(n / 2) % mix.length] as StreamFault) : 'none');
     const { server, stripe } = await setup({ streamFault: pick, sessionFault, sessionLifetimeMs: 250, slowMs: 400 }, { timeout: 200 });
@@ -60,7 +62,7 @@ describe.each(TRANSPORTS)('meter event stream over $transport', ({ client }) => 
     expect(stats.retried).toBeGreaterThan(0);
     // Tokens live 250 ms: the run took many, and some were refused as expired mid-batch.
     expect(stats.sessionsCreated).toBeGreaterThan(5);
-    for (const fault of ['reset-before', 'reset-after', 'cut-body', 'slow', '500', '503', '409', '429']) expect(server.state.faults[fault] ?? 0, fault).toBeGreaterThan(0);
+    for (const fault of ['reset-before', 'reset-after', 'cut-body', 'slow', '500', '503', '409', '429', 'expire-session']) expect(server.state.faults[fault] ?? 0, fault).toBeGreaterThan(0);
     expect(server.state.sessionRequests).toBeGreaterThan(stats.sessionsCreated + 4);
   }, 120_000);
 
