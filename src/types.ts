@@ -44,7 +44,7 @@ export interface V2MeterEventAdjustment extends V2MeterEventAdjustmentShape {}
 /** A v2 meter event session: a token for the meter event stream, valid 15 minutes. */
 export interface V2MeterEventSession extends V2MeterEventSessionShape {}
 /** The (empty) object the v2 meter event stream answers with once it accepted a batch. */
-export type V2MeterEventStreamResult = Record<string, never>;
+export interface V2MeterEventStreamResult {}
 
 export type MeterCreateParams = FormBody<'PostBillingMeters'>;
 export type MeterUpdateParams = FormBody<'PostBillingMetersId'>;

@@ -20,6 +20,10 @@ export type Fault =
   | 'stall-body'
   /** Process the request, then answer 200 with an HTML page (a proxy's). */
   | 'not-json'
+  /** Answer 503 without processing, sending half of the body and then nothing for `slowMs`. */
+  | 'stall-error'
+  /** Answer 302 to another path, without processing. */
+  | 'redirect'
   /** Answer this status without processing. */
   | { status: number; retryAfter?: string; shouldRetry?: 'true' | 'false' };
 
@@ -97,6 +101,15 @@ export async function startFaultServer(plan: (info: AttemptInfo) => Fault = () =
     faults[name] = (faults[name] ?? 0) + 1;
     if (fault === 'reset-before') {
       req.socket.destroy();
+      return;
+    }
+    if (fault === 'redirect') {
+      res.writeHead(302, { location: '/v1/billing/meters/redirected', 'content-type': 'text/html' }).end('<a href="/v1/billing/meters/redirected">moved</a>');
+      return;
+    }
+    if (fault === 'stall-error') {
+      sendHalf(res, { status: 503, body: JSON.stringify({ error: { type: 'api_error', message: 'injected 503 with a stalled body' } }) });
+      setTimeout(() => req.socket.destroy(), slowMs);
       return;
     }
     const chunks: Buffer[] = [];

@@ -163,6 +163,40 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     expect(isDuplicateMeterEvent(repeat, 'another')).toBe(_ === 'v2');
   });
 
+  it('a retried answer whose body stalls is dropped at once, not waited for', async () => {
+    const { stripe } = await setup(({ n }) => (n === 1 ? 'stall-error' : 'none'), { timeout: 5000 }, 10_000);
+    const started = Date.now();
+    const meter = await stripe.billing.meters.retrieve('mtr_1');
+    expect(meter.lastResponse.attempts).toBe(2);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a redirect is an answer, not followed (a POST must not turn into a GET)', async () => {
+    const { server, stripe } = await setup(() => 'redirect');
+    const error = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
+    expect(error).toBeInstanceOf(StripeAPIError);
+    expect(error.statusCode).toBe(302);
+    expect(server.requests()).toBe(1);
+  });
+
+  it('hooks whose promise rejects change nothing either, and leave no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const { server, stripe } = await setup(() => 'none', {
+        onRequest: async () => Promise.reject(new Error('logger down')),
+        onResponse: async () => Promise.reject(new Error('logger down')),
+      });
+      await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'async-hooked' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(server.events.get('async-hooked')).toBe(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('hooks that throw change nothing: the event lands and the call succeeds', async () => {
     const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? { status: 503 } : 'none'), {
       onRequest: () => {

@@ -132,6 +132,19 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
 });
 
 describe('raw headers', () => {
+  it("a raw call's own Idempotency-Key is the one sent and the one reported", async () => {
+    const server = await startRecordingServer();
+    try {
+      const s = TRANSPORTS[0].client(KEY, { baseUrl: server.url, maxNetworkRetries: 0 });
+      const { data } = await s.raw.POST('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } }, body: { display_name: 'x' }, headers: { 'idempotency-key': 'mine-1' } });
+      expect(server.requests[0]?.headers['idempotency-key']).toBe('mine-1');
+      expect(data.lastResponse.idempotencyKey).toBe('mine-1');
+    } finally {
+      await server.close();
+    }
+  });
+
+
   it("a raw call's own header replaces the client's, whatever its case", async () => {
     const server = await startRecordingServer();
     try {

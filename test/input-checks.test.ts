@@ -168,6 +168,24 @@ describe('params', () => {
     expectRefusal(await refused(call), param, message);
   });
 
+  it('refuses params that are a string, and checks summary ranges given as Dates', async () => {
+    expectRefusal(await refused((s) => s.billing.meters.list('abc' as never)), 'params', /params must be an object/);
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    const misaligned = new Date(hour.getTime() - 90_000);
+    expectRefusal(await refused((s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: misaligned as never, end_time: hour as never })), 'start_time', /must fall on a minute boundary/);
+    expectRefusal(await refused((s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: hour as never, end_time: new Date(hour.getTime() - 3_600_000) as never })), 'end_time', /must be after start_time/);
+  });
+
+  it('refuses a meter event identifier of null, and a clock that is not in milliseconds', async () => {
+    expectRefusal(await refused((s) => s.billing.meterEvents.create({ ...EVENT, identifier: null as never })), 'identifier', 'identifier must be a non-empty string, got null');
+    expectRefusal(await refused((s) => s.billing.meterEvents.create(EVENT), { now: () => Date.now() / 1000 }), 'now', /must return milliseconds since the epoch/);
+    expectRefusal(await refused((s) => s.v2.billing.meterEvents.create(EVENT), { now: () => Number.NaN }), 'now', /must return milliseconds since the epoch/);
+  });
+
+  it('the stream request without any options is refused, not sent with the secret key', async () => {
+    expectRefusal(await refused((s) => (s.v2.billing.meterEventStream.create as (p: unknown) => Promise<unknown>)({ events: [EVENT] })), 'apiKey', /needs a session token/);
+  });
+
   it('bad input rejects the promise instead of throwing synchronously', async () => {
     const { stripe } = clientWith();
     let result: Promise<unknown> | undefined;

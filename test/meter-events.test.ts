@@ -117,8 +117,8 @@ describe('meter events are prepared the same way on every path', () => {
     expect(exponent.param).toBe(where);
     expect(exponent.message).toBe(`${where} is 1e-7, which JavaScript writes with an exponent; pass the value as a decimal string instead`);
     expect((await refusal(path, { payload: { value: Number.NaN } })).message).toBe(`${where} must be a finite number, got NaN`);
-    expect((await refusal(path, { payload: { value: true } })).message).toBe(`${where} must be a string or a number, got a boolean`);
-    expect((await refusal(path, { payload: { value: { n: 1 } } })).message).toBe(`${where} must be a string or a number, got a object`);
+    expect((await refusal(path, { payload: { value: true } })).message).toBe(`${where} must be a string or a number, got true`);
+    expect((await refusal(path, { payload: { value: { n: 1 } } })).message).toBe(`${where} must be a string or a number, got an object`);
   });
 
   it.each<Path>(['v1', ...V2_PATHS])('%s refuses a BigInt payload value, which cannot be sent', async (path) => {

@@ -79,6 +79,21 @@ describe.each(TRANSPORTS)('secrets over $transport', ({ client }) => {
   }, 30_000);
 });
 
+describe('a key given as a raw Authorization header', () => {
+  it('is masked in errors and hook payloads like the client key', async () => {
+    const other = 'sk_live_OTHERsecret9876543210';
+    const seen: ResponseEvent[] = [];
+    const stripe = TRANSPORTS[1].client(KEY, {
+      maxNetworkRetries: 0,
+      onResponse: (e) => void seen.push(e),
+      fetch: (_url, init) => Promise.reject(new Error(`invalid header: Authorization: ${new Headers(init.headers).get('authorization') ?? ''}`)),
+    });
+    const error = (await stripe.raw.GET('/v1/billing/meters', { headers: { Authorization: `Bearer ${other}` } }).catch((e: unknown) => e)) as StripeError;
+    for (const value of [error, ...seen]) for (const text of renderings(value)) expect(text).not.toContain(other);
+    expect(error.message).toContain(mask(other));
+  });
+});
+
 describe('masking', () => {
   it.each([
     ['sk_test_51SecretKey0000004242', 'sk_test_…4242'],

@@ -103,6 +103,30 @@ describe.each(TRANSPORTS)('meter event stream over $transport', ({ client }) => 
     expect(stream.stats).toMatchObject({ accepted: 250, returned: 0 });
   });
 
+  it('a flush() waiting when another close({ signal }) aborts rejects with the same handed-back events', async () => {
+    const { stripe } = await setup({ streamFault: () => 'hang' });
+    const stream = stripe.meterEventStream();
+    for (let i = 0; i < 5; i++) await stream.send({ ...event(i), identifier: `w_${i}` });
+    const waiting = stream.flush().catch((e: unknown) => e);
+    const closing = stream.close({ signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+    const [flushed, closed] = await Promise.all([waiting, closing]);
+    expect(closed).toBeInstanceOf(MeterEventStreamAbortedError);
+    expect(flushed).toBe(closed);
+    expect((flushed as MeterEventStreamAbortedError).undelivered.map((e) => e.identifier)).toEqual(['w_0', 'w_1', 'w_2', 'w_3', 'w_4']);
+  });
+
+  it('sendMany() names a bad event by its place, and says how many it had taken', async () => {
+    const { server, stripe } = await setup();
+    const stream = stripe.meterEventStream();
+    const rows = Array.from({ length: 10 }, (_, i) => (i === 7 ? { ...event(i), payload: { value: 1e21 } } : event(i)));
+    const error = (await stream.sendMany(rows).catch((e: unknown) => e)) as StripeInvalidParameterError;
+    expect(error).toBeInstanceOf(StripeInvalidParameterError);
+    expect(error.param).toBe('events[7][payload][value]');
+    expect(error.message).toMatch(/\(sendMany\(\) had taken the 7 event\(s\) before it\)$/);
+    await stream.close();
+    expect(server.state.events.size).toBe(7);
+  });
+
   it('backpressure keeps the buffer within its bound against a slow server', async () => {
     const { server, stripe } = await setup({ streamDelayMs: 20 });
     const stream = stripe.meterEventStream({ maxBufferedEvents: 500, maxConcurrency: 2 });
@@ -226,6 +250,30 @@ describe('meter event stream: timing, with fake timers', () => {
     expect(batches[0]?.[0]?.identifier).toMatch(/^[0-9a-f-]{36}$/);
     expect(batches[0]?.[0]?.timestamp).toBe('2026-11-22T10:00:00.000Z');
     await stream.close();
+  });
+
+  it('an async onError that rejects has not taken the failure: close() reports it', async () => {
+    const fetch = async (url: string) => (url.endsWith('/meter_event_session') ? json(200, SESSION(1)) : json(400, { error: { type: 'invalid_request_error', code: 'no_meter', message: 'No meter' } }));
+    const stream = new StripeMeters('sk_test_fake', { fetch }).meterEventStream({ onError: async () => Promise.reject(new Error('dead-letter queue down')) });
+    await stream.send({ ...event(1), identifier: 'kept' });
+    const error = await stream.close().catch((e: unknown) => e);
+    expect((error as MeterEventStreamError).failures.map((f) => f.event.identifier)).toEqual(['kept']);
+  });
+
+  it('a session answer without a token is a broken answer, retried within the budget', async () => {
+    let sessions = 0;
+    const batches: unknown[] = [];
+    const fetch = async (url: string, init: RequestInit) => {
+      if (url.endsWith('/meter_event_session')) return json(200, ++sessions === 1 ? { ...SESSION(1), authentication_token: undefined } : SESSION(sessions));
+      batches.push(init.body);
+      return json(200, {});
+    };
+    const stream = new StripeMeters('sk_test_fake', { fetch, retryDelay: { initialMs: 1, maxMs: 1 } }).meterEventStream();
+    await stream.send(event(1));
+    await stream.close();
+    expect(stream.stats).toMatchObject({ accepted: 1, failed: 0, sessionsCreated: 1 });
+    expect(sessions).toBe(2);
+    expect(batches).toHaveLength(1);
   });
 
   it('prints failures nobody took, once, a second after they happened', async () => {

@@ -8,6 +8,7 @@ import { mask } from './secrets.js';
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Stripe's limit for idempotency keys, and ours for every other header value we send. */
 const MAX_HEADER_LENGTH = 255;
+const MAX_SESSION_TOKEN_LENGTH = 4096;
 const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 const SECRET_KEY = /^(?:sk|rk)_(?:test|live)_[0-9A-Za-z_]+$/;
 
@@ -15,15 +16,16 @@ const fail = (param: string, message: string): never => {
   throw new StripeInvalidParameterError(param, message);
 };
 
-function describe(value: unknown): string {
+/** A value's kind only: these values may be secrets, so the value itself is never shown. */
+function kindOf(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? 'a string' : `a ${typeof value}`;
 }
 
-/** A header value: printable ASCII, nothing to trim, at most 255 characters. */
-export function checkHeaderValue(value: unknown, param: string, secret = false): string {
-  if (typeof value !== 'string') return fail(param, `${param} must be a string, got ${describe(value)}`);
+/** A header value: printable ASCII, nothing to trim, at most `max` characters. */
+export function checkHeaderValue(value: unknown, param: string, secret = false, max = MAX_HEADER_LENGTH): string {
+  if (typeof value !== 'string') return fail(param, `${param} must be a string, got ${kindOf(value)}`);
   if (value === '') return fail(param, `${param} must not be empty`);
-  if (value.length > MAX_HEADER_LENGTH) return fail(param, `${param} must be at most ${MAX_HEADER_LENGTH} characters, got ${value.length}`);
+  if (value.length > max) return fail(param, `${param} must be at most ${max} characters, got ${value.length}`);
   if (!PRINTABLE.test(value)) {
     const shown = secret ? '' : ` (got ${JSON.stringify(value)})`;
     const why = /^\s|\s$/.test(value) ? 'leading or trailing whitespace' : /[\r\n\0]/.test(value) ? 'a line break or NUL' : 'a character outside printable ASCII';
@@ -38,7 +40,8 @@ export function checkApiKey(key: unknown, param: string, session = false): strin
     if (session) return fail(param, 'The meter event stream needs a session token: pass { apiKey: session.authentication_token }');
     return fail(param, 'No API key provided. Pass your secret key (sk_...) or a restricted key (rk_...).');
   }
-  const value = checkHeaderValue(key, param, true);
+  // Stripe documents no length for session tokens: allow far more than a key's.
+  const value = checkHeaderValue(key, param, true, session ? MAX_SESSION_TOKEN_LENGTH : MAX_HEADER_LENGTH);
   if (SECRET_KEY.test(value)) {
     if (session) fail(param, `The meter event stream takes a session token, not an API key (${mask(value)}): pass { apiKey: session.authentication_token }`);
     return value;
@@ -55,14 +58,14 @@ export function checkInteger(value: unknown, param: string, min: number, max: nu
 export function checkInteger(value: unknown, param: string, min: number, max: number, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    fail(param, `${param} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : describe(value)}`);
+    fail(param, `${param} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : kindOf(value)}`);
   }
   return value as number;
 }
 
 /** An absolute http(s) URL without credentials, query, fragment or empty path segments; no trailing slash. */
 export function checkBaseUrl(value: unknown, param: string): string {
-  if (typeof value !== 'string') return fail(param, `${param} must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') return fail(param, `${param} must be a string, got ${kindOf(value)}`);
   let url: URL;
   try {
     url = new URL(value);
@@ -79,7 +82,7 @@ export function checkBaseUrl(value: unknown, param: string): string {
 }
 
 function checkFunction(value: unknown, param: string): void {
-  if (value !== undefined && typeof value !== 'function') fail(param, `${param} must be a function, got ${describe(value)}`);
+  if (value !== undefined && typeof value !== 'function') fail(param, `${param} must be a function, got ${kindOf(value)}`);
 }
 
 function checkKnownKeys(options: object, known: ReadonlySet<string>, what: string): void {
@@ -94,21 +97,19 @@ const DELAYS = new Set(['initialMs', 'maxMs', 'maxRetryAfterMs']);
 const SHUTDOWN_OPTIONS = new Set(['signal']);
 export const MAX_NETWORK_RETRIES = 100;
 
-/** Checks a client's options (their values and names); throws on the first problem. */
+/** Checks a client's options (their values and names; base URLs are resolveClientOptions'); throws on the first problem. */
 export function checkClientOptions(options: unknown): StripeMetersOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `options must be an object, got ${kindOf(options)}`);
   const o = options as StripeMetersOptions;
   checkKnownKeys(o, CLIENT_OPTIONS, 'client');
   checkInteger(o.maxNetworkRetries, 'maxNetworkRetries', 0, MAX_NETWORK_RETRIES);
   checkInteger(o.timeout, 'timeout', 1, MAX_TIMER_MS);
   if (o.apiVersion !== undefined) checkHeaderValue(o.apiVersion, 'apiVersion');
   if (o.stripeAccount !== undefined) checkHeaderValue(o.stripeAccount, 'stripeAccount');
-  if (o.baseUrl !== undefined) checkBaseUrl(o.baseUrl, 'baseUrl');
-  if (o.meterEventsBaseUrl !== undefined) checkBaseUrl(o.meterEventsBaseUrl, 'meterEventsBaseUrl');
   for (const key of ['fetch', 'onRequest', 'onResponse', 'now'] as const) checkFunction(o[key], key);
   const delay: unknown = o.retryDelay;
   if (delay !== undefined) {
-    if (typeof delay !== 'object' || delay === null) fail('retryDelay', `retryDelay must be an object, got ${describe(delay)}`);
+    if (typeof delay !== 'object' || delay === null) fail('retryDelay', `retryDelay must be an object, got ${kindOf(delay)}`);
     checkKnownKeys(delay as object, DELAYS, 'retryDelay');
     for (const key of DELAYS) checkInteger((delay as Record<string, unknown>)[key], `retryDelay.${key}`, 0, MAX_TIMER_MS);
   }
@@ -120,8 +121,11 @@ export function checkClientOptions(options: unknown): StripeMetersOptions {
  * a meter event session token.
  */
 export function checkRequestOptions(options: unknown, session = false): RequestOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `request options must be an object, got ${describe(options)}`);
+  if (options === undefined) {
+    if (session) checkApiKey(undefined, 'apiKey', true);
+    return {};
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `request options must be an object, got ${kindOf(options)}`);
   const o = options as RequestOptions;
   checkKnownKeys(o, REQUEST_OPTIONS, 'request');
   if (o.apiKey !== undefined || session) checkApiKey(o.apiKey, 'apiKey', session);
@@ -135,7 +139,7 @@ export function checkRequestOptions(options: unknown, session = false): RequestO
 function checkSignal(signal: unknown): AbortSignal | undefined {
   // Duck-typed: a signal from another realm (a test runner's, a polyfill's) is still a signal.
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).aborted !== 'boolean' || typeof (signal as AbortSignal).addEventListener !== 'function')) {
-    fail('signal', `signal must be an AbortSignal, got ${describe(signal)}`);
+    fail('signal', `signal must be an AbortSignal, got ${kindOf(signal)}`);
   }
   return signal as AbortSignal | undefined;
 }
@@ -143,7 +147,7 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 /** The options of the stream's flush() and close(): `{ signal? }`. */
 export function checkShutdownOptions(options: unknown): AbortSignal | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `options must be an object, got ${kindOf(options)}`);
   checkKnownKeys(options, SHUTDOWN_OPTIONS, 'flush/close');
   return checkSignal((options as { signal?: unknown }).signal);
 }

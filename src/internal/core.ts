@@ -14,7 +14,7 @@ import { METER_EVENTS_SERVER, operationFor, STREAM_PATH } from './operations.js'
 import { Sealed, snapshot } from './params.js';
 import { findObjectProblem, findProblem } from './rule-check.js';
 import { scrubberOf, scrubbedError, type Scrub } from './secrets.js';
-import { describe, type createTransport } from './transport.js';
+import { reasonOf, type createTransport } from './transport.js';
 import { WireRequest, type RequestPlan, type WireResponse } from './wire.js';
 
 export type Method = 'GET' | 'POST';
@@ -74,6 +74,7 @@ export class Core {
 
   /** Keeps a session token for scrubbing: it must not appear in any error text either. */
   holdToken(token: string): void {
+    if (typeof token !== 'string' || token === '') return;
     this.#tokens.push(token);
     if (this.#tokens.length > HELD_TOKENS) this.#tokens.shift();
   }
@@ -94,9 +95,11 @@ export class Core {
     options: RequestOptions | undefined,
     sent: SentIdentifiers = {},
   ): Promise<WithLastResponse<ResultOf<M, P>>> {
-    const opts = checkRequestOptions(options, path === STREAM_PATH);
-    const op = operationFor(method, path);
     const given = init as { params?: { path?: Record<string, unknown>; query?: unknown }; body?: unknown; headers?: Record<string, unknown> };
+    const rawAuthorization = headerOf(given.headers, 'authorization');
+    // The stream takes a session token: from the options, or from a raw call's own Authorization.
+    const opts = checkRequestOptions(options, path === STREAM_PATH && rawAuthorization === undefined);
+    const op = operationFor(method, path);
     const pathParams: Record<string, string> = {};
     for (const name in op.pathParams) {
       const rule = op.pathParams[name] as Parameters<typeof findProblem>[0];
@@ -127,13 +130,15 @@ export class Core {
     };
     const account = opts.stripeAccount ?? config.stripeAccount;
     if (account !== undefined) headers['Stripe-Account'] = account;
-    const idempotencyKey = method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
+    const rawKey = headerOf(given.headers, 'idempotency-key');
+    const idempotencyKey = method === 'POST' ? (rawKey ?? opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
     if (body !== undefined) headers['Content-Type'] = op.encoding === 'json' ? 'application/json' : FORM;
     if (given.headers !== undefined) mergeRawHeaders(headers, given.headers);
 
-    const extra = opts.apiKey;
-    const scrub = extra === undefined ? this.#scrub : scrubberOf(() => [extra, this.#key, ...this.#tokens]);
+    // This request's own key or token, if it is not the client's, must be masked in its errors too.
+    const extra = [opts.apiKey, rawAuthorization?.replace(/^Bearer\s+/i, '')].filter((secret): secret is string => secret !== undefined);
+    const scrub = extra.length === 0 ? this.#scrub : scrubberOf(() => [...extra, this.#key, ...this.#tokens]);
     const plan: RequestPlan = {
       headers,
       timeout: opts.timeout ?? config.timeout,
@@ -157,7 +162,7 @@ export class Core {
     } catch (error) {
       if (error instanceof StripeError || (opts.signal?.aborted === true && error === opts.signal.reason)) throw error;
       // The transport maps every network failure; what is left is a runtime that misbehaved.
-      throw new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(describe(error))}`, cause: scrubbedError(error, scrub), sent: plan.sent });
+      throw new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: plan.sent });
     }
     const last: LastResponse = {
       requestId: response.headers.get('request-id') ?? undefined,
@@ -168,6 +173,16 @@ export class Core {
     };
     return withLastResponse((data ?? {}) as ResultOf<M, P>, last);
   }
+}
+
+/** The value of a raw call's header `name` (lower case), if it gave one as a string. */
+function headerOf(raw: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (raw === undefined) return undefined;
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 /** A raw call's own headers replace ours of the same name, whatever its case. */

@@ -17,7 +17,8 @@ export function fetchAttempt(fetch: FetchLike): SendAttempt {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
-    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
+    // Redirects are answers, as on node:http: following one would turn a POST into a GET.
+    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal, redirect: 'manual' };
     if (request.body !== undefined) init.body = request.body;
     let response: Response;
     try {

@@ -1,8 +1,7 @@
 // One attempt through node:http / node:https with a keep-alive agent per client: Node's built-in
 // fetch costs several times more CPU per request (WHATWG streams, headers and signals), and
 // nothing of that is needed for small JSON bodies read whole. No AbortController per attempt: a
-// timeout or the caller's abort destroys the request directly. The attempt settles once the
-// whole answer is in (or has failed): one promise per attempt.
+// timeout or the caller's abort destroys the request directly.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AttemptFailure, type Answer, type SendAttempt } from './transport.js';
@@ -21,11 +20,15 @@ interface Origin {
   options: RequestOptions;
 }
 
-const nothing = () => undefined;
+// One pair of agents for the process, as the official package does: many short-lived clients (one
+// per account key) share their idle sockets instead of each keeping its own. The idle timeout
+// also lets Node honour a server's shorter Keep-Alive hint, closing a socket before the server does.
+const AGENT_OPTIONS = { keepAlive: true, timeout: 30_000 };
+let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
 
 export function httpAttempt(): SendAttempt {
-  const http = new HttpAgent({ keepAlive: true });
-  const https = new HttpsAgent({ keepAlive: true });
+  agents ??= { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
+  const { http, https } = agents;
   // A client talks to one or two origins: parse each once, not the whole URL on every request.
   const origins = new Map<string, Origin>();
   const originOf = (url: string): { origin: Origin; path: string } => {
@@ -45,34 +48,55 @@ export function httpAttempt(): SendAttempt {
       const { origin, path } = originOf(request.url);
       const req = origin.send({ ...origin.options, path, method: request.method, headers: request.headers });
       let timedOut = false;
-      let answered = false;
       const timer = setTimeout(() => {
         timedOut = true;
         req.destroy(new Error(`timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       const onAbort = () => req.destroy(signal?.reason as Error);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const fail = (error: unknown) => {
+      const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        reject(signal?.aborted ? signal.reason : new AttemptFailure(timedOut, answered, error));
       };
-      req.on('error', fail);
+      const failure = (error: unknown, whileReading: boolean) => (signal?.aborted ? signal.reason : new AttemptFailure(timedOut, whileReading, error));
+      req.on('error', (error) => {
+        done();
+        reject(failure(error, false));
+      });
       req.on('response', (res) => {
-        answered = true;
+        // The body is read from the start (it is small), so that one that breaks off before read()
+        // is called is kept, not an unhandled 'error'; read() hands it over, discard() drops it.
         let text = '';
+        let outcome: { text: string } | { error: unknown } | undefined;
+        let waiting: { resolve: (text: string) => void; reject: (error: unknown) => void } | undefined;
+        const settle = (result: { text: string } | { error: unknown }) => {
+          if (outcome !== undefined) return;
+          done();
+          outcome = result;
+          if (waiting === undefined) return;
+          if ('text' in result) waiting.resolve(result.text);
+          else waiting.reject(result.error);
+        };
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          const body = text;
-          resolve({ status: res.statusCode ?? 0, headers: headerRecord(res.headers), text: body, read: () => Promise.resolve(body), discard: nothing });
-        });
-        // A body that breaks off: 'error' or a 'close' before 'end' (then res.complete is false).
-        res.on('error', fail);
+        res.on('end', () => settle({ text }));
+        res.on('error', (error) => settle({ error: failure(error, true) }));
         res.on('close', () => {
-          if (!res.complete) fail(new Error('the connection closed before the whole answer arrived'));
+          if (!res.complete) settle({ error: failure(new Error('the connection closed before the whole answer arrived'), true) });
+        });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: headerRecord(res.headers),
+          read: () => {
+            if (outcome !== undefined) return 'text' in outcome ? Promise.resolve(outcome.text) : Promise.reject(outcome.error as Error);
+            return new Promise<string>((ok, fail) => (waiting = { resolve: ok, reject: fail }));
+          },
+          discard: () => {
+            if (outcome !== undefined) return;
+            outcome = { text: '' };
+            done();
+            res.destroy();
+          },
         });
       });
       req.end(request.body);

@@ -9,10 +9,7 @@ import { withLastResponse, type Core, type InitOf, type ResultOf } from './core.
 import type { V2MeterEventInput } from '../types.js';
 import { newIdentifier } from './ids.js';
 import { seal, setOwn, snapshot } from './params.js';
-import { findObjectProblem } from './rule-check.js';
-
-/** Payload values may be given as numbers; they are sent as the decimal strings Stripe expects. */
-export type MeterEventPayload = Record<string, string | number>;
+import { describeValue, findObjectProblem } from './rule-check.js';
 
 /** v1 takes unix seconds, v2 and the stream RFC 3339 strings. */
 export type Wire = 'v1' | 'v2' | 'stream';
@@ -39,14 +36,6 @@ const fail = (param: string, message: string): never => {
   throw new StripeInvalidParameterError(param, message);
 };
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
-}
-
 let isoMs = -1;
 let iso = '';
 /** `ms` as RFC 3339, formatted once per millisecond (the stream takes many events per ms). */
@@ -59,7 +48,7 @@ function isoOf(ms: number): string {
 }
 
 function payloadOf(payload: unknown, param: string): Record<string, string> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail(param, `${param} must be an object of string values, got ${describe(payload)}`);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail(param, `${param} must be an object of string values, got ${describeValue(payload)}`);
   const out: Record<string, string> = {};
   for (const key of Object.keys(payload)) {
     const where = `${param}[${key}]`;
@@ -75,7 +64,7 @@ function payloadOf(payload: unknown, param: string): Record<string, string> {
       const text = String(value);
       if (/e/i.test(text)) fail(where, `${where} is ${text}, which JavaScript writes with an exponent; pass the value as a decimal string instead`);
       setOwn(out, key, text);
-    } else fail(where, `${where} must be a string or a number, got ${describe(value)}`);
+    } else fail(where, `${where} must be a string or a number, got ${describeValue(value)}`);
   }
   return out;
 }
@@ -103,10 +92,10 @@ function timestampOf(value: unknown, wire: Wire, param: string, now: number): nu
   } else if (wire !== 'v1' && typeof value === 'string') {
     const m = RFC3339.exec(value);
     ms = m === null || !validDateTime(m) ? Number.NaN : Date.parse(value);
-    if (Number.isNaN(ms)) fail(param, `${param} must be an RFC 3339 date-time with a time zone, such as 2026-11-22T10:00:00Z, or a Date; got ${describe(value)}`);
+    if (Number.isNaN(ms)) fail(param, `${param} must be an RFC 3339 date-time with a time zone, such as 2026-11-22T10:00:00Z, or a Date; got ${describeValue(value)}`);
     out = value;
   } else {
-    return fail(param, `${param} must be ${wire === 'v1' ? 'unix seconds (an integer)' : 'an RFC 3339 date-time string'} or a Date, got ${describe(value)}`);
+    return fail(param, `${param} must be ${wire === 'v1' ? 'unix seconds (an integer)' : 'an RFC 3339 date-time string'} or a Date, got ${describeValue(value)}`);
   }
   if (ms < now - MAX_AGE_MS - CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 35 days in the past; Stripe refuses such events`);
   if (ms > now + MAX_AHEAD_MS + CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 5 minutes in the future; Stripe refuses such events`);
@@ -152,7 +141,9 @@ export interface Defaults {
  * identifier and timestamp filled in. `where` names the event in errors ('' or `events[3]`).
  */
 export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now: number, defaults: Defaults = { timestamp: true }): Record<string, unknown> & { identifier: string } {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describe(event)}`);
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return fail(where === '' ? 'params' : where, `${where === '' ? 'params' : where} must be an object, got ${describeValue(event)}`);
+  // A clock in seconds would stamp every event in 1970, and the stream would have Stripe drop them all.
+  if (!Number.isFinite(now) || now < 1e11) fail('now', `the client's now option must return milliseconds since the epoch, as Date.now() does; got ${String(now)}`);
   // A v1 or v2 event is read once into a plain copy (its other fields, such as expand, go on the
   // wire as given); a stream event has exactly its four fields, read one by one (this runs per event).
   const stream = wire === 'stream';
@@ -160,8 +151,9 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   const name = given['event_name'];
   // The spec sets no minimum length, but an empty name can match no meter.
   if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
-  const identifier = given['identifier'] ?? defaults.identifier ?? newIdentifier();
-  if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describe(identifier)}`);
+  // null is not "absent": a fresh identifier on every resend of the same input could count it twice.
+  const identifier = given['identifier'] === undefined ? (defaults.identifier ?? newIdentifier()) : given['identifier'];
+  if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describeValue(identifier)}`);
   const payload = payloadOf(given['payload'], join(where, 'payload'));
   const timestamp = given['timestamp'] !== undefined || defaults.timestamp ? timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now) : undefined;
   let prepared: Record<string, unknown>;
@@ -194,8 +186,8 @@ function field(event: object, key: string, where: string): unknown {
 }
 
 /** A stream event as sent (what the batching stream buffers and hands back). */
-export function prepareStreamEvent(event: unknown, now: number): V2MeterEventInput & { identifier: string; timestamp: string } {
-  return prepareMeterEvent(event, 'stream', '', now) as unknown as V2MeterEventInput & { identifier: string; timestamp: string };
+export function prepareStreamEvent(event: unknown, now: number, where = ''): V2MeterEventInput & { identifier: string; timestamp: string } {
+  return prepareMeterEvent(event, 'stream', where, now) as unknown as V2MeterEventInput & { identifier: string; timestamp: string };
 }
 
 const V1_DUPLICATE = /^An event already exists with identifier (.+)\.$/;

@@ -1,5 +1,6 @@
 // Which operation a (method, path) is, from generated/rules.ts: its host, body encoding and rules.
 import { OPERATIONS, type OperationRule } from '../../generated/rules.js';
+import { StripeInvalidParameterError } from '../errors.js';
 import type { Method } from './core.js';
 
 export const API_SERVER = OPERATIONS.GetBillingMeters.server;
@@ -10,6 +11,6 @@ const BY_ROUTE = new Map<string, OperationRule>(Object.values(OPERATIONS).map((o
 
 export function operationFor(method: Method, path: string): OperationRule {
   const op = BY_ROUTE.get(`${method} ${path}`);
-  if (op === undefined) throw new TypeError(`stripe-meters: ${method} ${path} is not an operation of the Billing Meters spec`);
+  if (op === undefined) throw new StripeInvalidParameterError('path', `${method} ${path} is not an operation of the Billing Meters spec`);
   return op;
 }

@@ -19,12 +19,13 @@ export interface CheckMode {
 
 const join = (where: string, key: string | number) => (where === '' ? String(key) : `${where}[${key}]`);
 
-function describe(value: unknown): string {
+/** A value as an error message shows it ("got ..."): short strings quoted, numbers, or its kind. */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -41,12 +42,12 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
   const form = mode.form === true;
   const problem = (kind: Problem['kind'], message: string): Problem => ({ param: where, kind, message: `${where} ${message}` });
   if (value === null || (form && value === '' && rule.type !== 'string')) {
-    return rule.nullable === true ? undefined : problem('type', `must be ${expected(rule)}, got ${describe(value)}`);
+    return rule.nullable === true ? undefined : problem('type', `must be ${expected(rule)}, got ${describeValue(value)}`);
   }
   switch (rule.type) {
     case 'string':
-      if (typeof value !== 'string') return problem('type', `must be a string, got ${describe(value)}`);
-      if (rule.enum !== undefined && !rule.enum.includes(value)) return problem('enum', `must be one of ${rule.enum.map((e) => `"${e}"`).join(', ')}, got ${describe(value)}`);
+      if (typeof value !== 'string') return problem('type', `must be a string, got ${describeValue(value)}`);
+      if (rule.enum !== undefined && !rule.enum.includes(value)) return problem('enum', `must be one of ${rule.enum.map((e) => `"${e}"`).join(', ')}, got ${describeValue(value)}`);
       if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem('length', `must be at most ${rule.maxLength} characters, got ${value.length}`);
       return undefined;
     case 'integer':
@@ -55,7 +56,7 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
       const n = numberOf(value, form);
       const whole = rule.type === 'integer';
       if (n === undefined || !Number.isFinite(n) || (whole && !(Number.isSafeInteger(n) && (typeof value === 'number' || INTEGER.test(value as string))))) {
-        return problem('type', `must be ${expected(rule)}, got ${describe(value)}`);
+        return problem('type', `must be ${expected(rule)}, got ${describeValue(value)}`);
       }
       if (rule.minimum !== undefined && n < rule.minimum) return problem('range', `must be at least ${rule.minimum}, got ${n}`);
       if (rule.maximum !== undefined && n > rule.maximum) return problem('range', `must be at most ${rule.maximum}, got ${n}`);
@@ -63,9 +64,9 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
     }
     case 'boolean':
       if (typeof value === 'boolean' || (form && (value === 'true' || value === 'false'))) return undefined;
-      return problem('type', `must be true or false, got ${describe(value)}`);
+      return problem('type', `must be true or false, got ${describeValue(value)}`);
     case 'array': {
-      if (!Array.isArray(value)) return problem('type', `must be an array, got ${describe(value)}`);
+      if (!Array.isArray(value)) return problem('type', `must be an array, got ${describeValue(value)}`);
       if (rule.minItems !== undefined && value.length < rule.minItems) return problem('items', `must hold at least ${rule.minItems} item${rule.minItems === 1 ? '' : 's'}, got ${value.length}`);
       if (rule.maxItems !== undefined && value.length > rule.maxItems) return problem('items', `must hold at most ${rule.maxItems} items, got ${value.length}`);
       for (let i = 0; i < value.length; i++) {
@@ -83,7 +84,7 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
 export function findObjectProblem(rule: ObjectRule, value: unknown, where: string, mode: CheckMode = {}): Problem | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
     const name = where === '' ? 'params' : where;
-    return { param: name, kind: 'type', message: `${name} must be an object, got ${describe(value)}` };
+    return { param: name, kind: 'type', message: `${name} must be an object, got ${describeValue(value)}` };
   }
   const record = value as Record<string, unknown>;
   for (const key of rule.required) {

@@ -39,7 +39,7 @@ export class AttemptFailure extends Error {
     readonly whileReading: boolean,
     cause: unknown,
   ) {
-    super(timedOut ? 'timed out' : describe(cause), { cause });
+    super(timedOut ? 'timed out' : reasonOf(cause), { cause });
   }
 }
 
@@ -59,13 +59,18 @@ interface Outcome {
   retry: boolean;
 }
 
-/** Hooks are for logging: one that throws must not change a request's outcome. */
-function call<E>(hook: ((event: E) => void) | undefined, event: E): void {
+/** Hooks are for logging: one that throws, or whose promise rejects, must not change a request's outcome. */
+function call<E>(hook: ((event: E) => unknown) | undefined, event: E): void {
   try {
-    hook?.(event);
+    const result = hook?.(event);
+    if (isThenable(result)) result.then(undefined, () => undefined);
   } catch {
     // Swallowed on purpose (see above).
   }
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 export function createTransport(sendAttempt: SendAttempt, settings: TransportSettings): (request: WireRequest) => Promise<WireResponse> {
@@ -94,7 +99,7 @@ export function createTransport(sendAttempt: SendAttempt, settings: TransportSet
         await sleep(retryInMs, signal);
         continue;
       }
-      if (failure !== undefined || answer === undefined) throw connectionError(request, failure, attempt);
+      if (failure !== undefined || answer === undefined) throw connectionError(request, failure ?? new AttemptFailure(false, false, 'no answer'), attempt);
       if (broken !== undefined) {
         const { status, headers } = answer;
         throw new StripeAPIError({ message: `Stripe answered HTTP ${status} with ${broken} (${tries(attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: attempt, sent: plan.sent });
@@ -146,9 +151,8 @@ function tries(attempts: number): string {
   return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
 }
 
-function connectionError(request: WireRequest, failure: AttemptFailure | undefined, attempts: number): StripeConnectionError {
+function connectionError(request: WireRequest, failure: AttemptFailure, attempts: number): StripeConnectionError {
   const { plan } = request;
-  if (failure === undefined) return new StripeConnectionError({ message: `No answer from Stripe (${tries(attempts)})`, attempts, sent: plan.sent });
   const when = failure.whileReading ? ' while reading the answer' : '';
   const message = failure.timedOut
     ? `Request to Stripe timed out after ${plan.timeout} ms${when} (${tries(attempts)})`
@@ -159,7 +163,7 @@ function connectionError(request: WireRequest, failure: AttemptFailure | undefin
 }
 
 /** A short reason: the system error code when there is one, else the message. */
-export function describe(error: unknown): string {
+export function reasonOf(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   const code = (error as { code?: unknown } | undefined)?.code;

@@ -24,16 +24,19 @@ function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   // An unknown window is the generated rules' to refuse (core checks them next).
   if (window !== undefined && !Object.hasOwn(WINDOW_SECONDS, window)) return;
   const unit = window ?? 'minute';
-  for (const key of ['start_time', 'end_time'] as const) {
-    const t = params[key];
+  // A Date is sent as its unix seconds, so it is checked as those.
+  const seconds = (t: unknown) => (t instanceof Date ? Math.floor(t.getTime() / 1000) : t);
+  const start = seconds(params.start_time);
+  const end = seconds(params.end_time);
+  for (const [key, t] of [['start_time', start], ['end_time', end]] as const) {
     // Types and presence are the generated rules' job (core checks them); alignment is Stripe's rule.
     if (typeof t === 'number' && Number.isSafeInteger(t) && t % WINDOW_SECONDS[unit] !== 0) {
       const boundary = unit === 'day' ? '00:00 UTC' : unit === 'hour' ? 'an hour boundary' : 'a minute boundary';
       throw new StripeInvalidParameterError(key, `${key} (${t}) must fall on ${boundary}${window === undefined ? '' : ` with value_grouping_window=${window}`}`);
     }
   }
-  if (typeof params.end_time === 'number' && typeof params.start_time === 'number' && params.end_time <= params.start_time) {
-    throw new StripeInvalidParameterError('end_time', `end_time (${params.end_time}) must be after start_time (${params.start_time})`);
+  if (typeof end === 'number' && typeof start === 'number' && end <= start) {
+    throw new StripeInvalidParameterError('end_time', `end_time (${end}) must be after start_time (${start})`);
   }
 }
 
@@ -73,7 +76,10 @@ export class Meters {
 
   /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-    const page = (cursor?: Cursor): Promise<Page<Meter>> => this.#core.request('GET', '/v1/billing/meters', { params: { query: { ...params, ...cursor } } }, options);
+    const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
+      const query = snapshot(params) as MeterListParams;
+      return this.#core.request('GET', '/v1/billing/meters', { params: { query: { ...query, ...cursor } } }, options);
+    };
     return ListPromise.of(page, params);
   }
 

@@ -48,7 +48,7 @@ export class MeterEventStreamRequests {
     const events = Array.isArray(given['events']) ? given['events'].map((event, i) => prepareMeterEvent(event, 'stream', `events[${i}]`, now)) : given['events'];
     const body = { ...given, events } as { events: V2MeterEventInput[] };
     const identifiers = Array.isArray(events) ? events.map((e) => e.identifier) : undefined;
-    return core.request('POST', '/v2/billing/meter_event_stream', { body }, options, { identifiers }) as Promise<WithLastResponse<V2MeterEventStreamResult>>;
+    return core.request('POST', '/v2/billing/meter_event_stream', { body }, options, { identifiers });
   }
 }
 

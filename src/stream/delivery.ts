@@ -10,7 +10,7 @@ import { STREAM_PATH } from '../internal/operations.js';
 import { seal } from '../internal/params.js';
 import { isTransient, retryDelayMs } from '../internal/retry-policy.js';
 import { scrubbedError } from '../internal/secrets.js';
-import { describe, sleep } from '../internal/transport.js';
+import { reasonOf, sleep } from '../internal/transport.js';
 import type { UndeliveredEvent } from './errors.js';
 import type { SessionTokens } from './session.js';
 
@@ -39,7 +39,7 @@ export interface Delivery {
 function asStripeError(error: unknown, core: Core): StripeError {
   if (error instanceof StripeError) return error;
   const scrub = (text: string) => core.scrub(text);
-  return new StripeConnectionError({ message: `Meter event stream request failed: ${scrub(describe(error))}`, cause: scrubbedError(error, scrub) });
+  return new StripeConnectionError({ message: `Meter event stream request failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub) });
 }
 
 /** Sends `batch` until each of its events is accepted or failed for good; never rejects. */
@@ -78,7 +78,8 @@ export async function deliver(d: Delivery, batch: Batch): Promise<void> {
       } else {
         expiredInARow = 0;
         if (!isTransient(error)) {
-          if (sending && error instanceof StripeInvalidRequestError && n > 1) {
+          // Only Stripe's refusal of the batch (not a check before sending) says a bad event is in it.
+          if (sending && error instanceof StripeInvalidRequestError && error.attempts !== undefined && n > 1) {
             // One bad event refuses its whole batch: split it until the bad ones stand alone, so
             // the others get through (their identifiers make the resend safe).
             const half = Math.ceil(n / 2);

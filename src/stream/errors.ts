@@ -17,8 +17,8 @@ export interface MeterEventStreamFailure {
 /** send() after close(). */
 export class MeterEventStreamClosedError extends StripeError {
   override readonly type = 'MeterEventStreamClosedError';
-  constructor() {
-    super({ message: 'The meter event stream is closed; create a new one to send more events' });
+  constructor(message = 'The meter event stream is closed; create a new one to send more events') {
+    super({ message });
   }
 }
 

@@ -1,18 +1,21 @@
 // Where the stream's failed events go: to onError; when there is none (or it throws), kept for the
 // next send(), flush() or close(), and printed once if nothing takes them within a second. A
 // failure is never dropped.
+import { isThenable } from '../internal/transport.js';
 import type { MeterEventStreamFailure } from './errors.js';
 
 /** How long failures nobody took wait before they are printed (once per stream). */
 const PRINT_AFTER_MS = 1000;
 
 export class Failures {
-  readonly #onError: ((failure: MeterEventStreamFailure) => void) | undefined;
+  readonly #onError: ((failure: MeterEventStreamFailure) => unknown) | undefined;
   #kept: MeterEventStreamFailure[] = [];
+  /** Async onError calls not settled yet: until they are, whether they took their failure is unknown. */
+  readonly #pending = new Set<Promise<void>>();
   #printTimer: ReturnType<typeof setTimeout> | undefined;
   #printed = false;
 
-  constructor(onError: ((failure: MeterEventStreamFailure) => void) | undefined) {
+  constructor(onError: ((failure: MeterEventStreamFailure) => unknown) | undefined) {
     this.#onError = onError;
   }
 
@@ -24,14 +27,32 @@ export class Failures {
   report(failure: MeterEventStreamFailure): void {
     if (this.#onError !== undefined) {
       try {
-        this.#onError(failure);
+        const result: unknown = this.#onError(failure);
+        // An async handler that rejects has not taken the failure either.
+        if (isThenable(result)) {
+          const settled = Promise.resolve(result).then(
+            () => undefined,
+            () => this.#keep(failure),
+          );
+          this.#pending.add(settled);
+          void settled.finally(() => this.#pending.delete(settled));
+        }
         return;
       } catch {
         // A throwing handler must not lose the failure: it is kept like an unhandled one.
       }
     }
+    this.#keep(failure);
+  }
+
+  #keep(failure: MeterEventStreamFailure): void {
     this.#kept.push(failure);
     this.#schedulePrint();
+  }
+
+  /** Resolves once every async onError call so far has settled (flush() and close() wait for it). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 
   /** Hands the kept failures to the caller (they count as reported). */

@@ -4,7 +4,7 @@
 // expired session, isolating a bad event, a caller resending what an aborted close() handed
 // back) is deduplicated by Stripe. No event leaves without an outcome: accepted, failed (to
 // onError, or surfaced on the next call, or printed), or handed back by an aborted close().
-import type { StripeError } from '../errors.js';
+import { StripeAPIError, StripeInvalidParameterError, type StripeError } from '../errors.js';
 import type { Core } from '../internal/core.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
 import { checkShutdownOptions } from '../internal/check-options.js';
@@ -30,6 +30,7 @@ interface FlushWaiter {
   target: number;
   remaining: number;
   resolve: () => void;
+  reject: (error: MeterEventStreamAbortedError) => void;
 }
 
 /** A batch split to isolate bad events settles in parts; the parts are marked on the batch sent. */
@@ -56,7 +57,9 @@ export class MeterEventStream {
   #urgent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
+  /** send() calls waiting for room, first come first served: `#room[#roomHead]` is next. */
   #room: Array<() => void> = [];
+  #roomHead = 0;
   #flushes: FlushWaiter[] = [];
   readonly #stats = { sent: 0, accepted: 0, failed: 0, returned: 0, retried: 0, batches: 0, peakBuffered: 0 };
 
@@ -67,7 +70,13 @@ export class MeterEventStream {
     const signal = this.#abort.signal;
     this.#sessions = new SessionTokens(async () => {
       const session = await core.request('POST', '/v2/billing/meter_event_session', {}, { maxNetworkRetries: 0, signal });
-      core.holdToken(session.authentication_token);
+      const token: unknown = session.authentication_token;
+      if (typeof token !== 'string' || token === '') {
+        // A broken answer, retried like one (within the events' budget).
+        const { statusCode, headers, requestId, attempts } = session.lastResponse;
+        throw new StripeAPIError({ message: `Stripe answered HTTP ${statusCode} to a session request without an authentication_token`, statusCode, headers, requestId, attempts });
+      }
+      core.holdToken(token);
       return session;
     }, this.#settings.refreshMarginMs);
     this.#delivery = { core, sessions: this.#sessions, budgetMs: this.#settings.budgetMs, signal, stats: this.#stats, settle: (batch, error) => this.#settle(batch, error) };
@@ -108,6 +117,16 @@ export class MeterEventStream {
     this.#enqueue(wire);
   }
 
+  /** Wakes up to `n` waiting send() calls (all of them when closing). */
+  #wake(n: number): void {
+    for (let left = n; left > 0 && this.#roomHead < this.#room.length; left--) this.#room[this.#roomHead++]?.();
+    // Drop the woken ones from the front now and then, not on every wake (a shift is O(n)).
+    if (this.#roomHead > 1024 && this.#roomHead * 2 > this.#room.length) {
+      this.#room = this.#room.slice(this.#roomHead);
+      this.#roomHead = 0;
+    }
+  }
+
   /**
    * Sends every event of a (possibly async) iterable, in order, with the same backpressure;
    * resolves with how many it took. Earlier failures do not stop it: they surface on flush().
@@ -115,8 +134,15 @@ export class MeterEventStream {
   async sendMany(events: Iterable<MeterEventStreamEvent> | AsyncIterable<MeterEventStreamEvent>): Promise<number> {
     let n = 0;
     for await (const event of events) {
-      if (this.#closing) throw new MeterEventStreamClosedError();
-      const wire = prepareStreamEvent(event, this.#core.config.now());
+      // What went wrong names the event by its place, and says that the ones before it were taken.
+      if (this.#closing) throw new MeterEventStreamClosedError(`The meter event stream is closed; sendMany() had taken ${n} event(s), and not events[${n}]`);
+      let wire: UndeliveredEvent;
+      try {
+        wire = prepareStreamEvent(event, this.#core.config.now(), `events[${n}]`);
+      } catch (error) {
+        if (!(error instanceof StripeInvalidParameterError)) throw error;
+        throw new StripeInvalidParameterError(error.param ?? `events[${n}]`, `${error.message} (sendMany() had taken the ${n} event(s) before it)`);
+      }
       if (this.#buffered >= this.#settings.maxBuffered) await this.#sendWhenRoom(wire);
       else this.#enqueue(wire);
       n++;
@@ -130,6 +156,7 @@ export class MeterEventStream {
    */
   async flush(options?: ShutdownOptions): Promise<void> {
     await this.#drain(options, 'flush');
+    await this.#failures.settled();
     if (this.#failures.kept > 0) throw new MeterEventStreamError(this.#failures.take());
   }
 
@@ -137,16 +164,17 @@ export class MeterEventStream {
   async close(options?: ShutdownOptions): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
-      for (const wake of this.#room.splice(0)) wake();
+      this.#wake(Number.POSITIVE_INFINITY);
     }
     try {
       await this.#drain(options, 'close');
     } catch (error) {
-      if (error instanceof MeterEventStreamAbortedError) this.#stop();
+      if (error instanceof MeterEventStreamAbortedError) this.#stop(error);
       throw error;
     }
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#failures.settled();
     if (this.#failures.kept > 0) throw new MeterEventStreamError(this.#failures.take());
   }
 
@@ -168,6 +196,10 @@ export class MeterEventStream {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
       };
       this.#flushes.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -181,8 +213,11 @@ export class MeterEventStream {
     return new MeterEventStreamAbortedError(operation, undelivered, this.#failures.take(), reason);
   }
 
-  /** After an aborted close(): stops every delivery; what was buffered has been handed back. */
-  #stop(): void {
+  /**
+   * After an aborted close(): stops every delivery; what was buffered has been handed back by
+   * `error`, which every other flush() or close() still waiting rejects with too.
+   */
+  #stop(error: MeterEventStreamAbortedError): void {
     this.#abort.abort();
     this.#stats.returned += this.#buffered;
     this.#buffered = 0;
@@ -191,7 +226,7 @@ export class MeterEventStream {
     this.#inFlight.clear();
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const waiter of this.#flushes.splice(0)) waiter.resolve();
+    for (const waiter of this.#flushes.splice(0)) waiter.reject(error);
   }
 
   #enqueue(event: UndeliveredEvent): void {
@@ -255,6 +290,7 @@ export class MeterEventStream {
       if (waiter.remaining === 0) waiter.resolve();
     }
     if (this.#flushes.length > 0) this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
-    while (this.#room.length > 0 && this.#buffered < this.#settings.maxBuffered) this.#room.shift()?.();
+    // Only as many as there is room for: waking every waiter on every settle is quadratic.
+    this.#wake(this.#settings.maxBuffered - this.#buffered);
   }
 }

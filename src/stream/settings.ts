@@ -29,8 +29,9 @@ export interface MeterEventStreamOptions {
   /** Refresh the session token this long before it expires. @unit milliseconds @default 60000 */
   refreshMarginMs?: number;
   /**
-   * Called once for each event that failed for good. Without it, failures surface on the next
-   * send(), flush() or close(), and are printed once if none of those comes within a second.
+   * Called once for each event that failed for good. Without it (or when it throws, or its
+   * promise rejects), failures surface on the next send(), flush() or close(), and are printed
+   * once if none of those comes within a second.
    */
   onError?: (failure: MeterEventStreamFailure) => void;
 }
