@@ -1,7 +1,7 @@
 // The two ways to send checked rows: the batching v2 stream (default) or one v1 request per event.
 // Both settle each row in the ledger, and both offer a barrier: a promise that every row sent
 // before it is settled, which is what a checkpoint of the state file waits for.
-import { MeterEventStream, StripeError, StripeInvalidRequestError, type StripeMeters } from '../../index.js';
+import { isDuplicateMeterEvent, MeterEventStream, StripeInvalidRequestError, type StripeMeters } from '../../index.js';
 import type { Pending } from './ledger.js';
 import type { CheckedEvent } from './row-check.js';
 
@@ -15,12 +15,10 @@ export interface Sender {
 /** Called with the first error that means no row can get through (refused key, network gone...). */
 export type OnFatal = (error: unknown) => void;
 
-// Stripe's answer, on v1, to an identifier it already holds: a 400 with no code (the stream
-// dedupes silently). After an interrupted run this is a row that landed before: not a refusal.
-const DUPLICATE_V1 = /^An event already exists with identifier /;
-
 export function settle(row: Pending, error: unknown, onFatal: OnFatal): void {
-  if (error instanceof StripeError && (error.code === 'duplicate_meter_event' || (error.statusCode === 400 && error.code === undefined && DUPLICATE_V1.test(error.message)))) {
+  // Stripe's answer to an identifier it already holds (the stream dedupes silently): after an
+  // interrupted run, a row that landed before. Not a refusal.
+  if (isDuplicateMeterEvent(error)) {
     row.outcome = 'duplicate';
   } else if (error instanceof StripeInvalidRequestError && error.statusCode !== 401) {
     row.outcome = 'refused';
