@@ -1,28 +1,13 @@
 // The command line's output and errors against the emulator over HTTP: progress under a
 // pseudo-terminal and as plain lines, one-line errors with a non-zero exit, meters and summaries.
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, createMeters, csvOf, dataset, KEY, PAYLOAD_KEYS, runCli, startEmulator, tempDir, writeFile } from './cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, csvOf, dataset, KEY, PAYLOAD_KEYS, runCli, useEmulator, writeFile } from './cli-helpers.js';
 
 const exec = promisify(execFile);
-let emu: Awaited<ReturnType<typeof startEmulator>>;
-let meters: Map<string, string>;
-const dir = tempDir();
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  emu.emulator.reset();
-  meters = await createMeters(emu.stripe);
-});
+const suite = useEmulator();
 
 const oneLine = (stderr: string) => {
   expect(stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -32,8 +17,8 @@ const oneLine = (stderr: string) => {
 describe('upload progress', () => {
   it('draws a live bar with rows/s, ETA, accepted and refused on a terminal (script(1) gives it a pseudo-terminal)', { timeout: 60_000 }, async () => {
     const d = dataset(6_000, Math.floor(Date.now() / 1000), 7);
-    const file = writeFile(dir, 'tty.csv', csvOf(d.rows, PAYLOAD_KEYS));
-    const command = [process.execPath, CLI, 'upload', file, '--base-url', emu.url, '--rate', '6000'].map((a) => `'${a}'`).join(' ');
+    const file = writeFile(suite.dir, 'tty.csv', csvOf(d.rows, PAYLOAD_KEYS));
+    const command = [process.execPath, CLI, 'upload', file, '--base-url', suite.emu.url, '--rate', '6000'].map((a) => `'${a}'`).join(' ');
     const { stdout } = await exec('script', ['-qfec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', STRIPE_SECRET_KEY: KEY, TERM: 'xterm' } }).catch((e: { stdout: string; code: number }) => {
       expect(e.code).toBe(2); // some rows are refused
       return e;
@@ -48,8 +33,8 @@ describe('upload progress', () => {
 
   it('writes a plain line every few seconds without a terminal, and no escape codes', { timeout: 60_000 }, async () => {
     const d = dataset(15_000, Math.floor(Date.now() / 1000), 8);
-    const file = writeFile(dir, 'plain.csv', csvOf(d.rows, PAYLOAD_KEYS));
-    const result = await runCli(['upload', file, '--base-url', emu.url, '--rate', '2500']);
+    const file = writeFile(suite.dir, 'plain.csv', csvOf(d.rows, PAYLOAD_KEYS));
+    const result = await runCli(['upload', file, '--base-url', suite.emu.url, '--rate', '2500']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^upload: [\d,]+ rows \(\d+%\), [\d,]+ rows\/s, accepted [\d,]+, refused \d+, ETA \d+s$/m);
     expect(result.stderr).not.toContain('\u001b');
@@ -59,21 +44,21 @@ describe('upload progress', () => {
 
 describe('errors: one line on stderr, a non-zero exit', () => {
   it('for bad flags, unreadable and malformed files, and missing, live or refused keys', async () => {
-    const good = writeFile(dir, 'good.csv', 'timestamp,event_name,payload_stripe_customer_id,payload_value\n');
+    const good = writeFile(suite.dir, 'good.csv', 'timestamp,event_name,payload_stripe_customer_id,payload_value\n');
     const cases: Array<[string[], RegExp, Record<string, string>?]> = [
       [['upload', good, '--bogus'], /unknown option '--bogus'/],
       [['upload', good, '--via', 'carrier-pigeon'], /argument 'carrier-pigeon' is invalid/],
       [['upload', good, '--rate', 'fast'], /--rate must be a positive number/],
-      [['upload', join(dir, 'missing.csv'), '--base-url', emu.url], /cannot read .*missing\.csv: no such file/],
-      [['upload', writeFile(dir, 'cols.csv', 'when,event_name\n1,x\n'), '--base-url', emu.url], /unknown column "when"/],
-      [['upload', writeFile(dir, 'quote.csv', 'timestamp,event_name\n"1,x\n'), '--base-url', emu.url], /upload stopped: .*quote\.csv: not a readable CSV file/],
-      [['upload', writeFile(dir, 'broken.json', '[{"timestamp": 1,'), '--base-url', emu.url], /upload stopped: .*broken\.json: not a readable JSON array/],
-      [['upload', writeFile(dir, 'usage.txt', ''), '--base-url', emu.url], /pass --format csv, json or jsonl/],
-      [['meters', 'list', '--base-url', emu.url], /no API key: set STRIPE_SECRET_KEY or pass --api-key/, { STRIPE_SECRET_KEY: '' }],
-      [['meters', 'list', '--base-url', emu.url, '--api-key', 'sk_live_123'], /this is a live key: pass --live/],
-      [['meters', 'list', '--base-url', emu.url, '--api-key', 'sk_live_123', '--live'], /Stripe refused the API key/],
-      [['meters', 'retrieve', 'mtr_missing', '--base-url', emu.url], /Stripe answered 404 \(resource_missing\)/],
-      [['summaries', 'api_call', '--customer', 'cus_1', '--from', 'soon', '--to', 'now', '--base-url', emu.url], /--from: timestamp "soon"/],
+      [['upload', join(suite.dir, 'missing.csv'), '--base-url', suite.emu.url], /cannot read .*missing\.csv: no such file/],
+      [['upload', writeFile(suite.dir, 'cols.csv', 'when,event_name\n1,x\n'), '--base-url', suite.emu.url], /unknown column "when"/],
+      [['upload', writeFile(suite.dir, 'quote.csv', 'timestamp,event_name\n"1,x\n'), '--base-url', suite.emu.url], /upload stopped: .*quote\.csv: not a readable CSV file/],
+      [['upload', writeFile(suite.dir, 'broken.json', '[{"timestamp": 1,'), '--base-url', suite.emu.url], /upload stopped: .*broken\.json: not a readable JSON array/],
+      [['upload', writeFile(suite.dir, 'usage.txt', ''), '--base-url', suite.emu.url], /pass --format csv, json or jsonl/],
+      [['meters', 'list', '--base-url', suite.emu.url], /no API key: set STRIPE_SECRET_KEY or pass --api-key/, { STRIPE_SECRET_KEY: '' }],
+      [['meters', 'list', '--base-url', suite.emu.url, '--api-key', 'sk_live_123'], /this is a live key: pass --live/],
+      [['meters', 'list', '--base-url', suite.emu.url, '--api-key', 'sk_live_123', '--live'], /Stripe refused the API key/],
+      [['meters', 'retrieve', 'mtr_missing', '--base-url', suite.emu.url], /Stripe answered 404 \(resource_missing\)/],
+      [['summaries', 'api_call', '--customer', 'cus_1', '--from', 'soon', '--to', 'now', '--base-url', suite.emu.url], /--from: timestamp "soon"/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
     for (const [args, message, env] of cases) {
@@ -87,26 +72,26 @@ describe('errors: one line on stderr, a non-zero exit', () => {
 
 describe('meters and summaries', () => {
   it('lists, creates, shows, renames, deactivates and reactivates meters, as tables or JSON', async () => {
-    const list = await runCli(['meters', 'list', '--base-url', emu.url]);
+    const list = await runCli(['meters', 'list', '--base-url', suite.emu.url]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^id +display name +event name +formula +window +customer key +value key +status$/m);
     expect(list.stdout).toMatch(/LLM tokens +llm_tokens +sum +- +account +tokens +active/);
     expect(list.stdout).toMatch(/^2 meters$/m);
-    const created = await runCli(['meters', 'create', '--display-name', 'Seats', '--event-name', 'seats', '--formula', 'last', '--event-time-window', 'day', '--json', '--base-url', emu.url]);
+    const created = await runCli(['meters', 'create', '--display-name', 'Seats', '--event-name', 'seats', '--formula', 'last', '--event-time-window', 'day', '--json', '--base-url', suite.emu.url]);
     const meter = JSON.parse(created.stdout) as { id: string; event_time_window: string; default_aggregation: { formula: string } };
     expect(meter).toMatchObject({ event_time_window: 'day', default_aggregation: { formula: 'last' } });
-    expect((await runCli(['meters', 'update', meter.id, '--display-name', 'Seats in use', '--base-url', emu.url])).stdout).toMatch(/^display name +Seats in use$/m);
-    expect((await runCli(['meters', 'deactivate', meter.id, '--base-url', emu.url])).stdout).toMatch(/^status +inactive since \d{4}-/m);
-    expect((await runCli(['meters', 'list', '--status', 'inactive', '--json', '--base-url', emu.url])).stdout).toContain(meter.id);
-    expect((await runCli(['meters', 'reactivate', meter.id, '--base-url', emu.url])).stdout).toMatch(/^status +active$/m);
-    expect((await runCli(['meters', 'retrieve', meter.id, '--json', '--base-url', emu.url])).stdout).toContain('"display_name": "Seats in use"');
+    expect((await runCli(['meters', 'update', meter.id, '--display-name', 'Seats in use', '--base-url', suite.emu.url])).stdout).toMatch(/^display name +Seats in use$/m);
+    expect((await runCli(['meters', 'deactivate', meter.id, '--base-url', suite.emu.url])).stdout).toMatch(/^status +inactive since \d{4}-/m);
+    expect((await runCli(['meters', 'list', '--status', 'inactive', '--json', '--base-url', suite.emu.url])).stdout).toContain(meter.id);
+    expect((await runCli(['meters', 'reactivate', meter.id, '--base-url', suite.emu.url])).stdout).toMatch(/^status +active$/m);
+    expect((await runCli(['meters', 'retrieve', meter.id, '--json', '--base-url', suite.emu.url])).stdout).toContain('"display_name": "Seats in use"');
   });
 
   it('prints hourly summaries with bars and the total, or JSON; the meter by id or event name', { timeout: 30_000 }, async () => {
     const now = Math.floor(Date.now() / 1000);
     const hour = Math.floor(now / 3600) * 3600;
     const file = writeFile(
-      dir,
+      suite.dir,
       'three-hours.csv',
       csvOf(
         [
@@ -118,8 +103,8 @@ describe('meters and summaries', () => {
         PAYLOAD_KEYS,
       ),
     );
-    expect((await runCli(['upload', file, '--base-url', emu.url])).code).toBe(0);
-    const table = await runCli(['summaries', 'api_call', '--customer', 'cus_9', '--from', '-3h', '--to', 'now', '--window', 'hour', '--base-url', emu.url]);
+    expect((await runCli(['upload', file, '--base-url', suite.emu.url])).code).toBe(0);
+    const table = await runCli(['summaries', 'api_call', '--customer', 'cus_9', '--from', '-3h', '--to', 'now', '--window', 'hour', '--base-url', suite.emu.url]);
     expect(table.code).toBe(0);
     const rows = table.stdout.split('\n').filter((l) => /^\d{4}-/.test(l));
     expect(rows).toHaveLength(3);
@@ -128,7 +113,7 @@ describe('meters and summaries', () => {
     expect(rows[2]).toMatch(/^\S+ +\S+ +2\.5 +█████$/);
     expect(table.stdout).toMatch(/^total 32\.5$/m);
     expect(table.stderr).toMatch(/range widened/);
-    const json = await runCli(['summaries', meters.get('api_call') ?? '', '--customer', 'cus_9', '--from', String(hour - 7200), '--to', String(hour + 3600), '--json', '--base-url', emu.url]);
+    const json = await runCli(['summaries', suite.meters.get('api_call') ?? '', '--customer', 'cus_9', '--from', String(hour - 7200), '--to', String(hour + 3600), '--json', '--base-url', suite.emu.url]);
     expect(JSON.parse(json.stdout)).toMatchObject([{ aggregated_value: 32.5, start_time: hour - 7200, end_time: hour + 3600 }]);
   });
 });

@@ -1,9 +1,10 @@
 // Helpers for the command-line tests: the emulator over HTTP on a free loopback port, the built
 // CLI as a child process, usage files in Stripe's template and their expected totals.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 import { StripeMeters } from '../src/index.js';
 
@@ -84,17 +85,9 @@ export const METERS = [
 ] as const;
 export const PAYLOAD_KEYS = ['stripe_customer_id', 'value', 'account', 'tokens'];
 
-/** A deterministic pseudo-random generator (tests must not depend on luck). */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator (tests must not depend on luck): the emulator's. */
+import { generator as random } from '../src/emulator/faults.js';
+export { random };
 
 /**
  * `n` rows over the last 30 hours for 20 customers on two meters (default and custom payload keys),
@@ -188,4 +181,24 @@ export function writeFile(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * The setup every command line suite shares: one emulator over HTTP for the file, reset before
+ * each test with the two meters created again, and a temporary directory removed at the end.
+ */
+export function useEmulator(): { readonly emu: Awaited<ReturnType<typeof startEmulator>>; meters: Map<string, string>; readonly dir: string } {
+  const state = { emu: undefined as unknown as Awaited<ReturnType<typeof startEmulator>>, meters: new Map<string, string>(), dir: tempDir() };
+  beforeAll(async () => {
+    state.emu = await startEmulator();
+  });
+  afterAll(async () => {
+    await state.emu.close();
+    rmSync(state.dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    state.emu.emulator.reset();
+    state.meters = await createMeters(state.emu.stripe);
+  });
+  return state;
 }
