@@ -11,7 +11,7 @@ import { match } from './routes.js';
 import type { State } from './state.js';
 import { conflict, rateLimited, serverError, v1Error, v2Error, type Api, type Reply } from './wire.js';
 
-/** A request as any adapter can hand it over. */
+/** A request in the form every adapter can hand it over. */
 export interface EmulatorRequest {
   /** The HTTP method (any case). */
   method: string;
