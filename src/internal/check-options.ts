@@ -95,7 +95,7 @@ const CLIENT_OPTIONS = new Set(['apiVersion', 'stripeAccount', 'maxNetworkRetrie
 const REQUEST_OPTIONS = new Set(['idempotencyKey', 'stripeAccount', 'apiKey', 'apiVersion', 'maxNetworkRetries', 'timeout', 'signal']);
 const DELAYS = new Set(['initialMs', 'maxMs', 'maxRetryAfterMs']);
 const SHUTDOWN_OPTIONS = new Set(['signal']);
-export const MAX_NETWORK_RETRIES = 100;
+const MAX_NETWORK_RETRIES = 100;
 
 /** Checks a client's options (their values and names; base URLs are resolveClientOptions'); throws on the first problem. */
 export function checkClientOptions(options: unknown): StripeMetersOptions {

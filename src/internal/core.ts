@@ -206,7 +206,7 @@ function check(rule: Parameters<typeof findObjectProblem>[0], params: Record<str
 }
 
 /** A path id: a non-empty string that the URL parser cannot resolve away ("." and ".."). */
-export function checkId(id: unknown, param: string): string {
+function checkId(id: unknown, param: string): string {
   if (typeof id !== 'string') throw new StripeInvalidParameterError(param, `${param} must be a string, got ${id === null ? 'null' : typeof id}`);
   if (id.trim() === '') throw new StripeInvalidParameterError(param, `${param} must not be empty`);
   if (id === '.' || id === '..') throw new StripeInvalidParameterError(param, `${param} must not be "${id}"`);

@@ -12,15 +12,15 @@ import { seal, setOwn, snapshot } from './params.js';
 import { describeValue, findObjectProblem } from './rule-check.js';
 
 /** v1 takes unix seconds, v2 and the stream RFC 3339 strings. */
-export type Wire = 'v1' | 'v2' | 'stream';
+type Wire = 'v1' | 'v2' | 'stream';
 
 // Stripe's window for event timestamps (documented, not in the spec's schema): 35 days back,
 // 5 minutes ahead. The check allows a minute of clock skew either way; at the edges Stripe's own
 // clock decides.
 const DAY_MS = 86_400_000;
-export const MAX_AGE_MS = 35 * DAY_MS;
-export const MAX_AHEAD_MS = 5 * 60_000;
-export const CLOCK_SKEW_MS = 60_000;
+const MAX_AGE_MS = 35 * DAY_MS;
+const MAX_AHEAD_MS = 5 * 60_000;
+const CLOCK_SKEW_MS = 60_000;
 /** A v1 timestamp this large is milliseconds (the year 5138 in seconds). */
 const SECONDS_LIMIT = 1e11;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
@@ -115,7 +115,7 @@ const MAX_IDENTIFIER = RULES.v1.properties['identifier']?.type === 'string' ? (R
  * The identifier of an event sent with the caller's own Idempotency-Key and no identifier: the
  * same on every call with that key, so that repeating the call repeats the request exactly.
  */
-export function identifierFor(idempotencyKey: string): string {
+function identifierFor(idempotencyKey: string): string {
   if (idempotencyKey.length <= MAX_IDENTIFIER) return idempotencyKey;
   return `${idempotencyKey.slice(0, MAX_IDENTIFIER - 17)}-${fnv1a(idempotencyKey, 0x811c9dc5)}${fnv1a(idempotencyKey, 0x01000193)}`;
 }

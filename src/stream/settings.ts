@@ -6,7 +6,7 @@ import type { MeterEventPayload } from '../types.js';
 import type { MeterEventStreamFailure } from './errors.js';
 
 /** Stripe's limit of events per stream request, from the spec. */
-export const MAX_STREAM_BATCH = OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.maxItems;
+const MAX_STREAM_BATCH = OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.maxItems;
 
 export interface MeterEventStreamOptions {
   /** Events per request. @default 100 (Stripe's maximum) */
