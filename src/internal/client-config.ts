@@ -1,12 +1,9 @@
 // A client's options, checked and with their defaults filled in, resolved once at construction.
+import { DEFAULT_SERVER } from '../../generated/rules.js';
 import { API_VERSION } from '../../generated/schema.js';
-import type { FetchLike, StripeMetersOptions } from '../options.js';
+import { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS, type FetchLike, type StripeMetersOptions } from '../options.js';
 import { checkBaseUrl, checkClientOptions } from './check-options.js';
-import { API_SERVER, METER_EVENTS_SERVER } from './operations.js';
-import { DEFAULT_RETRY_DELAYS, type RetryDelays } from './retry-policy.js';
-
-export const DEFAULT_TIMEOUT_MS = 80_000;
-export const DEFAULT_MAX_NETWORK_RETRIES = 2;
+import { DEFAULT_RETRY_DELAYS, type RetryDelays } from './retry.js';
 
 export interface ClientConfig {
   apiVersion: string;
@@ -14,8 +11,10 @@ export interface ClientConfig {
   maxNetworkRetries: number;
   /** @unit milliseconds */
   timeout: number;
+  /** Where operations of the spec's default server go. */
   baseUrl: string;
-  meterEventsBaseUrl: string;
+  /** Where operations of any other server (the v2 stream's) go; undefined: their own server. */
+  meterEventsBaseUrl: string | undefined;
   delays: RetryDelays;
   fetch: FetchLike | undefined;
   onRequest: StripeMetersOptions['onRequest'];
@@ -31,12 +30,17 @@ export function resolveClientOptions(options: unknown): ClientConfig {
     stripeAccount: o.stripeAccount,
     maxNetworkRetries: o.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
     timeout: o.timeout ?? DEFAULT_TIMEOUT_MS,
-    baseUrl: checkBaseUrl(o.baseUrl ?? API_SERVER, 'baseUrl'),
-    meterEventsBaseUrl: checkBaseUrl(o.meterEventsBaseUrl ?? METER_EVENTS_SERVER, 'meterEventsBaseUrl'),
+    baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_SERVER, 'baseUrl'),
+    meterEventsBaseUrl: o.meterEventsBaseUrl === undefined ? undefined : checkBaseUrl(o.meterEventsBaseUrl, 'meterEventsBaseUrl'),
     delays: { ...DEFAULT_RETRY_DELAYS, ...o.retryDelay },
     fetch: o.fetch,
     onRequest: o.onRequest,
     onResponse: o.onResponse,
     now: o.now ?? Date.now,
   };
+}
+
+/** Where an operation served from `server` goes. */
+export function baseUrlFor(config: ClientConfig, server: string): string {
+  return server === DEFAULT_SERVER ? config.baseUrl : (config.meterEventsBaseUrl ?? server);
 }

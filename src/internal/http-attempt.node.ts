@@ -4,7 +4,7 @@
 // timeout or the caller's abort destroys the request directly.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { AttemptFailure, type Answer, type SendAttempt } from './transport.js';
+import { AttemptFailure, type Answer, type SendAttempt } from './attempt.js';
 
 function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
@@ -43,10 +43,10 @@ export function httpAttempt(): SendAttempt {
     }
     return { origin, path: end === -1 ? '/' : url.slice(end) };
   };
-  return (request, timeoutMs, signal) =>
+  return (out, timeoutMs, signal) =>
     new Promise<Answer>((resolve, reject) => {
-      const { origin, path } = originOf(request.url);
-      const req = origin.send({ ...origin.options, path, method: request.method, headers: request.headers });
+      const { origin, path } = originOf(out.url);
+      const req = origin.send({ ...origin.options, path, method: out.method, headers: out.headers });
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -99,6 +99,6 @@ export function httpAttempt(): SendAttempt {
           },
         });
       });
-      req.end(request.body);
+      req.end(out.body);
     });
 }

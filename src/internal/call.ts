@@ -1,0 +1,241 @@
+// One logical request, in one direction: check the options and params (src/internal/prepare.ts),
+// then attempts until one answers or the retry policy says stop. Each attempt builds the headers
+// (the one place that sets them) and calls openapi-fetch, typed by path, with the request's own
+// `fetch` (src/internal/attempt.ts), `bodySerializer` and `baseUrl`; openapi-fetch builds the URL
+// and the Request, and parses the answer once; an error answer becomes a StripeError here. This
+// loop is the one retry engine: calls stop after their attempts, the batching sender and the
+// outbox at a deadline, and a stream attempt refused for an expired session token gets a fresh one.
+import type { Client } from 'openapi-fetch';
+import type { OperationRule } from '../../generated/rules.js';
+import type { paths } from '../../generated/schema.js';
+import type { StripeMetersCore } from '../client-core.js';
+import { StripeAPIError, StripeConnectionError, StripeError, TemporarySessionExpiredError, type SentIdentifiers } from '../errors.js';
+import type { LastResponse, RequestOptions, ResponseEvent, WithLastResponse } from '../options.js';
+import { AttemptEnded, attemptFetch, callHook, reasonOf, type CallState } from './attempt.js';
+import { baseUrlFor } from './client-config.js';
+import { toFormString } from './form.js';
+import { newIdempotencyKey } from './ids.js';
+import { checkRequestOptions } from './check-options.js';
+import { headerOf, mergeRawHeaders, prepareInput, type CallInput } from './prepare.js';
+import { Retries, type RetryPolicy } from './retry.js';
+import { scrubbedError, scrubberOf, type Scrub } from './secrets.js';
+
+export type { CallInput };
+
+/** What each attempt adds to the call's init: openapi-fetch's own per-request options. */
+export type AttemptInit = {
+  baseUrl: string;
+  headers: Record<string, string>;
+  fetch: (request: Request) => Promise<Response>;
+  bodySerializer: (body: unknown) => string;
+};
+
+/** What openapi-fetch resolves with. */
+export interface Answered<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** One attempt through openapi-fetch, typed by path: `(client, init) => client.GET('/v1/billing/meters', init)`. */
+export type Call<I, T> = (client: Client<paths>, init: I & AttemptInit) => Promise<Answered<T>>;
+
+/** How a request ended: its result, or the error and whether another attempt might have passed. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: StripeError; retryable: boolean };
+
+/** Session tokens for the v2 stream, asked before each attempt. */
+export interface SessionHook {
+  token(policy: RetryPolicy, signal: AbortSignal | undefined): Promise<Outcome<string>>;
+  /** Stripe refused `token` as expired. */
+  expired(token: string): void;
+}
+
+export interface CallExtra {
+  /** Identifiers the caller prepared (meter events), for every error the request ends with. */
+  sent?: SentIdentifiers | undefined;
+  /** The body was built by the SDK from checked input: sent as it is. */
+  prepared?: boolean | undefined;
+  /** The request authenticates with a meter event session token (the v2 stream). */
+  sessionToken?: boolean | undefined;
+  /** A policy in place of the request's attempt count: the batching sender's time budget. */
+  policy?: RetryPolicy | undefined;
+  /** Where the stream's session tokens come from (and go when they expire). */
+  sessions?: SessionHook | undefined;
+  /** Told how every attempt ended, with what went wrong (the batching sender's stats). */
+  observe?: ((event: ResponseEvent, problem: string | undefined) => void) | undefined;
+}
+
+/** What runCall needs of the client. */
+export interface CallContext {
+  core: StripeMetersCore;
+  key: string;
+  scrub: Scrub;
+  secrets: () => string[];
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+const json = (body: unknown): string => JSON.stringify(body);
+const tries = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
+
+export async function runCall<I extends CallInput, T>(ctx: CallContext, op: OperationRule, input: I, options: RequestOptions | undefined, call: Call<I, T>, extra: CallExtra): Promise<Outcome<WithLastResponse<T>>> {
+  const { core } = ctx;
+  const { config } = core;
+  let prepared: I;
+  let opts: RequestOptions;
+  const rawAuthorization = headerOf(input.headers, 'authorization');
+  try {
+    // The stream takes a session token: from the options, a raw call's own Authorization, or the sessions.
+    opts = checkRequestOptions(options, extra.sessionToken === true && rawAuthorization === undefined && extra.sessions === undefined);
+    prepared = extra.prepared === true ? input : prepareInput(op, input);
+    if (input.headers !== undefined) mergeRawHeaders({}, input.headers);
+  } catch (error) {
+    if (error instanceof StripeError) return { ok: false, error, retryable: false };
+    throw error;
+  }
+  const { signal } = opts;
+  const rawKey = headerOf(input.headers, 'idempotency-key');
+  let idempotencyKey = op.method === 'POST' ? (rawKey ?? opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
+  // This request's own key or token, if it is not the client's, must be masked in its errors too.
+  const own = [opts.apiKey, rawAuthorization?.replace(/^Bearer\s+/i, '')].filter((secret): secret is string => secret !== undefined);
+  const scrub = own.length === 0 ? ctx.scrub : scrubberOf(() => [...own, ...ctx.secrets()]);
+  const retries = new Retries(extra.policy ?? { maxAttempts: 1 + (opts.maxNetworkRetries ?? config.maxNetworkRetries), deadline: Number.POSITIVE_INFINITY, delays: config.delays, now: config.now });
+  const { onRequest, onResponse } = config;
+  const { observe } = extra;
+  const state: CallState = {
+    send: core.sendAttempt,
+    timeout: opts.timeout ?? config.timeout,
+    signal,
+    emptyResult: op.emptyResult,
+    retries,
+    scrub,
+    answer: undefined,
+    exhausted: false,
+    hooks: onRequest !== undefined || onResponse !== undefined || observe !== undefined ? { onRequest, onResponse } : undefined,
+    event: undefined,
+    started: 0,
+  };
+  const attempt: AttemptInit = { baseUrl: baseUrlFor(config, op.server), headers: {}, fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
+  const sentWith = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
+  /** Tells the hooks how the attempt ended, then waits before the next one or says none follows. */
+  const settle = async (status: number | undefined, headers: Record<string, string>, error: string | undefined, problem: string | undefined, retryInMs: number | undefined): Promise<boolean> => {
+    if (state.event !== undefined) {
+      const event: ResponseEvent = { ...state.event, status, requestId: headers['request-id'], error, elapsedMs: Date.now() - state.started, retryInMs };
+      callHook(onResponse, event);
+      if (observe !== undefined) callHook((e: ResponseEvent) => observe(e, problem), event);
+    }
+    if (retryInMs === undefined) return false;
+    await sleep(retryInMs, signal);
+    retries.attempt++;
+    return true;
+  };
+
+  let token = opts.apiKey;
+  for (;;) {
+    if (extra.sessions !== undefined) {
+      const got = await extra.sessions.token(retries.policy, signal);
+      if (!got.ok) {
+        const retryInMs = got.retryable ? retries.next(got.error.headers['retry-after']) : undefined;
+        if (retryInMs === undefined) return { ok: false, error: got.error, retryable: got.retryable };
+        await sleep(retryInMs, signal);
+        continue;
+      }
+      // A new token makes it another request: a replay of an old key would answer for the old token.
+      if (token !== undefined && got.value !== token && rawKey === undefined && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
+      token = got.value;
+    }
+    attempt.headers = headersFor(ctx, op, opts, token, idempotencyKey, input.headers);
+    let answered: Answered<T>;
+    try {
+      answered = await call(core.openapi, { ...prepared, ...attempt });
+    } catch (error) {
+      if (signal?.aborted === true && error === signal.reason) throw error;
+      if (error instanceof AttemptEnded) {
+        const { failure, broken } = error;
+        const why = failure === undefined ? broken : scrub(failure.message);
+        if (await settle(failure === undefined ? error.status : undefined, error.headers, why, problemOf(error, why, state.timeout), error.retryInMs)) continue;
+        return { ok: false, error: endedError(error, retries.attempt, state.timeout, scrub, sentWith()), retryable: true };
+      }
+      if (error instanceof StripeError) return { ok: false, error, retryable: false };
+      const answer = state.answer;
+      if (answer !== undefined && answer.status >= 200 && answer.status < 300) {
+        // A body that looked like a JSON object and was not: the request landed, the answer is lost.
+        await settle(answer.status, answer.headers, 'a body that is not JSON', 'a body that is not JSON', undefined);
+        const { status, headers } = answer;
+        return { ok: false, error: new StripeAPIError({ message: `Stripe answered HTTP ${status} with a body that is not JSON (${tries(retries.attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: retries.attempt, sent: sentWith() }), retryable: false };
+      }
+      // The transport maps every network failure; what is left is a runtime that misbehaved.
+      return { ok: false, error: new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: sentWith() }), retryable: false };
+    }
+    const { status, headers } = state.answer ?? { status: answered.response.status, headers: {} };
+    if (answered.response.ok && answered.data !== undefined) {
+      await settle(status, headers, undefined, undefined, undefined);
+      const last: LastResponse = { requestId: headers['request-id'], statusCode: status, headers, idempotencyKey, attempts: retries.attempt };
+      return { ok: true, value: withLastResponse(answered.data, last) };
+    }
+    const error = StripeError.fromResponse(status, headers, answered.error, { attempts: retries.attempt, sent: sentWith() });
+    if (error instanceof TemporarySessionExpiredError && extra.sessions !== undefined && token !== undefined) {
+      extra.sessions.expired(token);
+      if (await settle(status, headers, undefined, `HTTP ${status}: ${error.message}`, retries.nextAfterExpiredToken())) continue;
+      return { ok: false, error, retryable: true };
+    }
+    await settle(status, headers, undefined, `HTTP ${status}: ${error.message}`, undefined);
+    return { ok: false, error, retryable: state.exhausted };
+  }
+}
+
+/** What went wrong in an attempt that got no usable answer, in a few words (the batching sender's lastError). */
+function problemOf(ended: AttemptEnded, why: string | undefined, timeout: number): string {
+  const { failure } = ended;
+  if (failure === undefined) return `HTTP ${String(ended.status)}${why === undefined ? '' : ` with ${why}`}`;
+  if (failure.timedOut) return `timed out after ${timeout} ms${failure.whileReading ? ' while reading the answer' : ''}`;
+  return `${failure.whileReading ? 'the answer broke off' : 'could not connect'}: ${why ?? ''}`;
+}
+
+/** Every header of one attempt. */
+function headersFor(ctx: CallContext, op: OperationRule, opts: RequestOptions, token: string | undefined, idempotencyKey: string | undefined, raw: Record<string, unknown> | undefined): Record<string, string> {
+  const { config } = ctx.core;
+  const headers: Record<string, string> = { Authorization: `Bearer ${token ?? ctx.key}`, 'Stripe-Version': opts.apiVersion ?? config.apiVersion };
+  const account = opts.stripeAccount ?? config.stripeAccount;
+  if (account !== undefined) headers['Stripe-Account'] = account;
+  if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
+  // JSON bodies get openapi-fetch's own Content-Type.
+  if (op.encoding === 'form') headers['Content-Type'] = FORM;
+  if (raw !== undefined) mergeRawHeaders(headers, raw);
+  return headers;
+}
+
+function endedError(ended: AttemptEnded, attempts: number, timeout: number, scrub: Scrub, sent: SentIdentifiers): StripeError {
+  const { failure, status, headers } = ended;
+  if (failure === undefined) {
+    return new StripeAPIError({ message: `Stripe answered HTTP ${String(status)} with ${ended.broken ?? 'an unusable body'} (${tries(attempts)})`, statusCode: status, headers, requestId: headers['request-id'], attempts, sent });
+  }
+  const when = failure.whileReading ? ' while reading the answer' : '';
+  const message = failure.timedOut
+    ? `Request to Stripe timed out after ${timeout} ms${when} (${tries(attempts)})`
+    : failure.whileReading
+      ? `The answer from Stripe broke off: ${scrub(failure.message)} (${tries(attempts)})`
+      : `Could not connect to Stripe: ${scrub(failure.message)} (${tries(attempts)})`;
+  return new StripeConnectionError({ message, cause: scrubbedError(failure.cause, scrub), attempts, sent });
+}
+
+/** Attaches `lastResponse`, non-enumerable (JSON.stringify and Object.keys don't see it). */
+export function withLastResponse<T>(result: T, last: LastResponse): WithLastResponse<T> {
+  Object.defineProperty(result, 'lastResponse', { value: last, enumerable: false });
+  return result as WithLastResponse<T>;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
