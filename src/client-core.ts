@@ -6,21 +6,17 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { OperationRule } from '../generated/rules.js';
 import type { paths } from '../generated/schema.js';
 import type { RequestOptions, StripeMetersOptions } from './options.js';
-import type { SendAttempt } from './internal/attempt.js';
+import type { Transport } from './internal/attempt.js';
 import { runCall, type Call, type CallExtra, type CallInput, type Outcome } from './internal/call.js';
 import { checkApiKey } from './internal/check-options.js';
 import { resolveClientOptions, type ClientConfig } from './internal/client-config.js';
-import { fetchAttempt } from './internal/fetch-attempt.js';
+import { fetchTransport } from './internal/fetch-transport.js';
 import { toFormString } from './internal/form.js';
 import { scrubberOf, type Scrub } from './internal/secrets.js';
-import { WireRequest } from './internal/wire.js';
-import type { WithLastResponse } from './options.js';
+import type { FetchLike, WithLastResponse } from './options.js';
 
 /** Session tokens kept for scrubbing; older ones have long expired. */
 const HELD_TOKENS = 8;
-
-// The runtime's own fetch, called through globalThis: some runtimes reject a detached fetch.
-const runtimeFetch = fetchAttempt((url, init) => globalThis.fetch(url, init));
 
 /**
  * The core of a Stripe Billing Meters client: key, options and transport, and no resource. Pass it
@@ -33,14 +29,14 @@ export class StripeMetersCore {
   /** @internal openapi-fetch, typed by path; every call goes through send(). */
   readonly openapi: Client<paths>;
   /** @internal */
-  readonly sendAttempt: SendAttempt;
+  readonly transport: Transport;
   readonly #key: string;
   readonly #tokens: string[] = [];
   readonly #scrub: Scrub;
 
-  /** How attempts go out when no `fetch` option is given (Node's entry point overrides it). @internal */
-  protected static defaultAttempt(): SendAttempt {
-    return runtimeFetch;
+  /** How requests travel: through `fetch`, or by default (Node's entry point overrides it). @internal */
+  protected static transportFor(fetch: FetchLike | undefined): Transport {
+    return fetchTransport(fetch);
   }
 
   /**
@@ -50,10 +46,10 @@ export class StripeMetersCore {
   constructor(apiKey: string, options: StripeMetersOptions = {}) {
     this.#key = checkApiKey(apiKey, 'apiKey');
     this.config = resolveClientOptions(options);
-    this.sendAttempt = this.config.fetch === undefined ? new.target.defaultAttempt() : fetchAttempt(this.config.fetch);
+    this.transport = new.target.transportFor(this.config.fetch);
     this.#scrub = scrubberOf(() => [this.#key, ...this.#tokens]);
     // Stripe's form encoding for queries; bodies choose theirs per operation (src/internal/call.ts).
-    this.openapi = createClient<paths>({ baseUrl: this.config.baseUrl, Request: WireRequest, querySerializer: toFormString });
+    this.openapi = createClient<paths>({ baseUrl: this.config.baseUrl, Request: this.transport.Request, querySerializer: toFormString });
   }
 
   /** @internal Whether requests with these options use a live-mode key. */

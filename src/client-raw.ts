@@ -4,10 +4,11 @@
 import createClient, { type Client, type ClientPathsWithMethod, type MaybeOptionalInit, type MethodResponse } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import type { StripeMetersCore } from './client-core.js';
+import { StripeInvalidParameterError } from './errors.js';
 import type { AttemptInit, CallInput } from './internal/call.js';
+import { checkHeaderValue } from './internal/check-options.js';
 import { toFormString } from './internal/form.js';
 import { operationFor, STREAM_OPERATION } from './internal/operations.js';
-import { WireRequest } from './internal/wire.js';
 import type { RequestOptions, WithLastResponse } from './options.js';
 
 type Lower<M extends 'GET' | 'POST'> = M extends 'GET' ? 'get' : 'post';
@@ -41,11 +42,37 @@ interface AnyInit {
   options?: RequestOptions;
 }
 
-/** A raw call's headers as a record (openapi-fetch also takes a Headers or a list of pairs). */
-function headerRecord(headers: unknown): Record<string, unknown> | undefined {
-  if (headers === undefined || headers === null) return undefined;
-  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(new Headers(headers as HeadersInit));
-  return typeof headers === 'object' ? { ...headers } : undefined;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A raw call's own headers, checked: `Authorization: Bearer <key>` and `Idempotency-Key` become the
+ * request's apiKey and idempotencyKey (so that they are masked and reported like those); the others
+ * replace the client's of the same name, whatever its case.
+ */
+function rawHeaders(given: unknown, options: RequestOptions | undefined): { options: RequestOptions | undefined; edit: ((headers: Record<string, string>) => void) | undefined } {
+  if (given === undefined || given === null) return { options, edit: undefined };
+  // openapi-fetch also takes a Headers or a list of pairs.
+  const entries: Array<[string, unknown]> = given instanceof Headers || Array.isArray(given) ? [...new Headers(given as HeadersInit)] : Object.entries(given);
+  const own: RequestOptions = { ...options };
+  const other: Array<[string, string]> = [];
+  for (const [name, value] of entries) {
+    if (!HEADER_NAME.test(name)) throw new StripeInvalidParameterError('headers', `headers has an invalid header name ${JSON.stringify(name)}`);
+    const lower = name.toLowerCase();
+    const text = checkHeaderValue(value, `headers[${name}]`, lower === 'authorization', 4096);
+    if (lower === 'authorization') {
+      const key = /^Bearer +(\S+)$/i.exec(text)?.[1];
+      if (key === undefined) throw new StripeInvalidParameterError(`headers[${name}]`, `headers[${name}] must be "Bearer " and a key or session token`);
+      own.apiKey = key;
+    } else if (lower === 'idempotency-key') own.idempotencyKey = text;
+    else other.push([lower, text]);
+  }
+  const edit = (headers: Record<string, string>) => {
+    for (const [lower, value] of other) {
+      for (const ours of Object.keys(headers)) if (ours.toLowerCase() === lower) delete headers[ours];
+      headers[lower] = value;
+    }
+  };
+  return { options: own, edit: other.length === 0 ? undefined : edit };
 }
 
 class Raw implements RawClient {
@@ -54,7 +81,7 @@ class Raw implements RawClient {
 
   constructor(core: StripeMetersCore) {
     this.#core = core;
-    this.#client = createClient<AnyPaths>({ baseUrl: core.config.baseUrl, Request: WireRequest, querySerializer: toFormString });
+    this.#client = createClient<AnyPaths>({ baseUrl: core.config.baseUrl, Request: core.transport.Request, querySerializer: toFormString });
   }
 
   async GET<P extends PathOf<'GET'>>(path: P, ...init: RawArgs<'GET', P>): Promise<{ data: WithLastResponse<ResultOf<'GET', P>> }> {
@@ -67,13 +94,13 @@ class Raw implements RawClient {
     return { data: data as WithLastResponse<ResultOf<'POST', P>> };
   }
 
-  #send(method: 'GET' | 'POST', path: string, init: AnyInit = {}): Promise<WithLastResponse<unknown>> {
-    const { options, params, body, headers } = init;
+  async #send(method: 'GET' | 'POST', path: string, init: AnyInit = {}): Promise<WithLastResponse<unknown>> {
     const op = operationFor(method, path);
-    const input: CallInput = { params, body: body as object | undefined, headers: headerRecord(headers) };
+    const { options, edit } = rawHeaders(init.headers, init.options);
+    const input: CallInput = { params: init.params, body: init.body as object | undefined };
     const client = this.#client;
     const call = (_: unknown, each: CallInput & AttemptInit) => client.request(method === 'GET' ? 'get' : 'post', path, { ...each, params: each.params ?? {} });
-    return this.#core.request(op, input, options, call, { sessionToken: op === STREAM_OPERATION });
+    return this.#core.request(op, input, options, call, { sessionToken: op === STREAM_OPERATION, headers: edit });
   }
 }
 

@@ -18,9 +18,9 @@ function errorsOf(code: string): string[] {
 }
 
 const prelude = `import { StripeMeters, type Meter, type V2MeterEventSession, type WithLastResponse } from '../../src/index.js';
-import type { Core } from '../../src/internal/core.js';
+import { GetBillingMetersId } from '../../generated/rules.js';
 const stripe = new StripeMeters('sk_test_x');
-declare const core: Core;
+declare const core: StripeMeters;
 export {};
 `;
 
@@ -37,7 +37,7 @@ describe('named types in compiler errors', () => {
   });
 
   it('a declaration that contradicts the path does not compile', () => {
-    const errors = errorsOf(`${prelude}const f = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'x' } } }, undefined);`);
+    const errors = errorsOf(`${prelude}const f = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request(GetBillingMetersId, { params: { path: { id: 'x' } } }, undefined, (c, init) => c.GET('/v1/billing/meters/{id}', init));`);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/is not assignable to type 'Promise<WithLastResponse<V2MeterEventSession>>'/);
   });

@@ -7,7 +7,6 @@
 import type { RequestEvent, ResponseEvent } from '../options.js';
 import { isRetryable, type Retries } from './retry.js';
 import type { Scrub } from './secrets.js';
-import { WireRequest, WireResponse } from './wire.js';
 
 /** What goes on the wire for one attempt. */
 export interface Outgoing {
@@ -39,6 +38,21 @@ export interface Answer {
  * the body is read or discarded.
  */
 export type SendAttempt = (out: Outgoing, timeoutMs: number, signal: AbortSignal | undefined) => Promise<Answer>;
+
+/**
+ * How a client's requests travel: how an attempt is sent, the Request class openapi-fetch builds
+ * and the Response it reads. Node's entry point uses small classes over strings (src/internal/
+ * wire.ts); every other runtime its own WHATWG classes.
+ */
+export interface Transport {
+  send: SendAttempt;
+  /** The Request class openapi-fetch builds. */
+  Request: typeof Request;
+  /** The body of a request it built, when it can be had without reading a stream. */
+  bodyOf: (request: Request) => string | undefined | null;
+  /** The Response openapi-fetch reads: a complete answer. */
+  respond: (status: number, headers: Record<string, string>, url: string, text: string) => Response;
+}
 
 /** Why an attempt got no (complete) answer. */
 export class AttemptFailure extends Error {
@@ -72,7 +86,7 @@ export class AttemptEnded extends Error {
 
 /** One logical request's settings and state, shared by its attempts. */
 export interface CallState {
-  send: SendAttempt;
+  transport: Transport;
   /** @unit milliseconds */
   timeout: number;
   signal: AbortSignal | undefined;
@@ -140,7 +154,8 @@ export function attemptFetch(call: CallState): (request: Request) => Promise<Res
     call.answer = undefined;
     call.event = undefined;
     if (signal?.aborted) throw signal.reason;
-    const body = request instanceof WireRequest ? request.bodyText : request.body === null ? undefined : await request.text();
+    const known = call.transport.bodyOf(request);
+    const body = known !== null ? known : request.body === null ? undefined : await request.text();
     const out = outgoing(request, body);
     if (call.hooks !== undefined) {
       call.event = { method: out.method, url: out.url, attempt: retries.attempt, idempotencyKey: out.headers['idempotency-key'] };
@@ -149,7 +164,7 @@ export function attemptFetch(call: CallState): (request: Request) => Promise<Res
     }
     let answer: Answer;
     try {
-      answer = await call.send(out, call.timeout, signal);
+      answer = await call.transport.send(out, call.timeout, signal);
     } catch (error) {
       throw failed(error, false, undefined);
     }
@@ -181,7 +196,7 @@ export function attemptFetch(call: CallState): (request: Request) => Promise<Res
       } else if (!looksLikeObject(text)) throw end(undefined, 'a body that is not a JSON object', answer);
     } else text = call.scrub(text);
     call.answer = { status, headers };
-    return new WireResponse(status, new Headers(forParser), out.url, text);
+    return call.transport.respond(status, forParser, out.url, text);
   };
 }
 

@@ -12,11 +12,11 @@ import type { StripeMetersCore } from '../client-core.js';
 import { StripeAPIError, StripeConnectionError, StripeError, TemporarySessionExpiredError, type SentIdentifiers } from '../errors.js';
 import type { LastResponse, RequestOptions, ResponseEvent, WithLastResponse } from '../options.js';
 import { AttemptEnded, attemptFetch, callHook, reasonOf, type CallState } from './attempt.js';
+import { checkRequestOptions } from './check-options.js';
 import { baseUrlFor } from './client-config.js';
 import { toFormString } from './form.js';
 import { newIdempotencyKey } from './ids.js';
-import { checkRequestOptions } from './check-options.js';
-import { headerOf, mergeRawHeaders, prepareInput, type CallInput } from './prepare.js';
+import { prepareInput, type CallInput } from './prepare.js';
 import { Retries, type RetryPolicy } from './retry.js';
 import { scrubbedError, scrubberOf, type Scrub } from './secrets.js';
 
@@ -61,8 +61,10 @@ export interface CallExtra {
   policy?: RetryPolicy | undefined;
   /** Where the stream's session tokens come from (and go when they expire). */
   sessions?: SessionHook | undefined;
-  /** Told how every attempt ended, with what went wrong (the batching sender's stats). */
-  observe?: ((event: ResponseEvent, problem: string | undefined) => void) | undefined;
+  /** A raw call's own headers, applied last (src/client-raw.ts checked them). */
+  headers?: ((headers: Record<string, string>) => void) | undefined;
+  /** Told how every attempt ended, and with what error if it failed (the batching sender's stats). */
+  observe?: ((event: ResponseEvent, failure: StripeError | undefined) => void) | undefined;
 }
 
 /** What runCall needs of the client. */
@@ -73,7 +75,6 @@ export interface CallContext {
   secrets: () => string[];
 }
 
-const FORM = 'application/x-www-form-urlencoded';
 const json = (body: unknown): string => JSON.stringify(body);
 const tries = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
 
@@ -82,27 +83,24 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
   const { config } = core;
   let prepared: I;
   let opts: RequestOptions;
-  const rawAuthorization = headerOf(input.headers, 'authorization');
   try {
-    // The stream takes a session token: from the options, a raw call's own Authorization, or the sessions.
-    opts = checkRequestOptions(options, extra.sessionToken === true && rawAuthorization === undefined && extra.sessions === undefined);
+    // The stream takes a session token: from the options, or from the sessions.
+    opts = checkRequestOptions(options, extra.sessionToken === true && extra.sessions === undefined);
     prepared = extra.prepared === true ? input : prepareInput(op, input);
-    if (input.headers !== undefined) mergeRawHeaders({}, input.headers);
   } catch (error) {
     if (error instanceof StripeError) return { ok: false, error, retryable: false };
     throw error;
   }
   const { signal } = opts;
-  const rawKey = headerOf(input.headers, 'idempotency-key');
-  let idempotencyKey = op.method === 'POST' ? (rawKey ?? opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
-  // This request's own key or token, if it is not the client's, must be masked in its errors too.
-  const own = [opts.apiKey, rawAuthorization?.replace(/^Bearer\s+/i, '')].filter((secret): secret is string => secret !== undefined);
-  const scrub = own.length === 0 ? ctx.scrub : scrubberOf(() => [...own, ...ctx.secrets()]);
-  const retries = new Retries(extra.policy ?? { maxAttempts: 1 + (opts.maxNetworkRetries ?? config.maxNetworkRetries), deadline: Number.POSITIVE_INFINITY, delays: config.delays, now: config.now });
+  let idempotencyKey = op.method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
+  // This request's own key, if it is not the client's, must be masked in its errors too.
+  const own = opts.apiKey;
+  const scrub = own === undefined ? ctx.scrub : scrubberOf(() => [own, ...ctx.secrets()]);
+  const retries = new Retries(extra.policy ?? { maxAttempts: 1 + (opts.maxNetworkRetries ?? config.maxNetworkRetries), deadline: Number.POSITIVE_INFINITY, delays: config.delays, now: Date.now });
   const { onRequest, onResponse } = config;
   const { observe } = extra;
   const state: CallState = {
-    send: core.sendAttempt,
+    transport: core.transport,
     timeout: opts.timeout ?? config.timeout,
     signal,
     emptyResult: op.emptyResult,
@@ -115,13 +113,13 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
     started: 0,
   };
   const attempt: AttemptInit = { baseUrl: baseUrlFor(config, op.server), headers: {}, fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
-  const sentWith = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
-  /** Tells the hooks how the attempt ended, then waits before the next one or says none follows. */
-  const settle = async (status: number | undefined, headers: Record<string, string>, error: string | undefined, problem: string | undefined, retryInMs: number | undefined): Promise<boolean> => {
+  const sent = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
+  /** Tells the hooks how the attempt ended; waits before the next attempt, or says none follows. */
+  const settle = async (status: number | undefined, headers: Record<string, string>, retryInMs: number | undefined, failure?: StripeError, why?: string): Promise<boolean> => {
     if (state.event !== undefined) {
-      const event: ResponseEvent = { ...state.event, status, requestId: headers['request-id'], error, elapsedMs: Date.now() - state.started, retryInMs };
+      const event: ResponseEvent = { ...state.event, status, requestId: headers['request-id'], error: why, elapsedMs: Date.now() - state.started, retryInMs };
       callHook(onResponse, event);
-      if (observe !== undefined) callHook((e: ResponseEvent) => observe(e, problem), event);
+      if (observe !== undefined) callHook((e: ResponseEvent) => observe(e, failure), event);
     }
     if (retryInMs === undefined) return false;
     await sleep(retryInMs, signal);
@@ -139,75 +137,70 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
         await sleep(retryInMs, signal);
         continue;
       }
-      // A new token makes it another request: a replay of an old key would answer for the old token.
-      if (token !== undefined && got.value !== token && rawKey === undefined && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
+      // A new token makes it another request: a replay of the old key would answer for the old token.
+      if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
       token = got.value;
     }
-    attempt.headers = headersFor(ctx, op, opts, token, idempotencyKey, input.headers);
+    attempt.headers = headersFor(ctx, op, opts, token, idempotencyKey, extra.headers);
     let answered: Answered<T>;
     try {
       answered = await call(core.openapi, { ...prepared, ...attempt });
     } catch (error) {
       if (signal?.aborted === true && error === signal.reason) throw error;
       if (error instanceof AttemptEnded) {
-        const { failure, broken } = error;
-        const why = failure === undefined ? broken : scrub(failure.message);
-        if (await settle(failure === undefined ? error.status : undefined, error.headers, why, problemOf(error, why, state.timeout), error.retryInMs)) continue;
-        return { ok: false, error: endedError(error, retries.attempt, state.timeout, scrub, sentWith()), retryable: true };
+        const failure = endedError(error, retries.attempt, state.timeout, scrub, sent());
+        const why = error.failure === undefined ? error.broken : scrub(error.failure.message);
+        if (await settle(error.failure === undefined ? error.status : undefined, error.headers, error.retryInMs, failure, why)) continue;
+        return { ok: false, error: failure, retryable: true };
       }
       if (error instanceof StripeError) return { ok: false, error, retryable: false };
       const answer = state.answer;
-      if (answer !== undefined && answer.status >= 200 && answer.status < 300) {
-        // A body that looked like a JSON object and was not: the request landed, the answer is lost.
-        await settle(answer.status, answer.headers, 'a body that is not JSON', 'a body that is not JSON', undefined);
-        const { status, headers } = answer;
-        return { ok: false, error: new StripeAPIError({ message: `Stripe answered HTTP ${status} with a body that is not JSON (${tries(retries.attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: retries.attempt, sent: sentWith() }), retryable: false };
+      if (answer === undefined || answer.status < 200 || answer.status >= 300) {
+        // The transport maps every network failure; what is left is a runtime that misbehaved.
+        return { ok: false, error: new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: sent() }), retryable: false };
       }
-      // The transport maps every network failure; what is left is a runtime that misbehaved.
-      return { ok: false, error: new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: sentWith() }), retryable: false };
+      // A body that looked like a JSON object and was not: the request landed, the answer is lost.
+      const { status, headers } = answer;
+      const failure = new StripeAPIError({ message: `Stripe answered HTTP ${status} with a body that is not JSON (${tries(retries.attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: retries.attempt, sent: sent() });
+      await settle(status, headers, undefined, failure, 'a body that is not JSON');
+      return { ok: false, error: failure, retryable: false };
     }
     const { status, headers } = state.answer ?? { status: answered.response.status, headers: {} };
     if (answered.response.ok && answered.data !== undefined) {
-      await settle(status, headers, undefined, undefined, undefined);
+      await settle(status, headers, undefined);
       const last: LastResponse = { requestId: headers['request-id'], statusCode: status, headers, idempotencyKey, attempts: retries.attempt };
       return { ok: true, value: withLastResponse(answered.data, last) };
     }
-    const error = StripeError.fromResponse(status, headers, answered.error, { attempts: retries.attempt, sent: sentWith() });
+    const error = StripeError.fromResponse(status, headers, answered.error, { attempts: retries.attempt, sent: sent() });
     if (error instanceof TemporarySessionExpiredError && extra.sessions !== undefined && token !== undefined) {
       extra.sessions.expired(token);
-      if (await settle(status, headers, undefined, `HTTP ${status}: ${error.message}`, retries.nextAfterExpiredToken())) continue;
+      if (await settle(status, headers, retries.nextAfterExpiredToken(), error)) continue;
       return { ok: false, error, retryable: true };
     }
-    await settle(status, headers, undefined, `HTTP ${status}: ${error.message}`, undefined);
+    await settle(status, headers, undefined, error);
     return { ok: false, error, retryable: state.exhausted };
   }
 }
 
-/** What went wrong in an attempt that got no usable answer, in a few words (the batching sender's lastError). */
-function problemOf(ended: AttemptEnded, why: string | undefined, timeout: number): string {
-  const { failure } = ended;
-  if (failure === undefined) return `HTTP ${String(ended.status)}${why === undefined ? '' : ` with ${why}`}`;
-  if (failure.timedOut) return `timed out after ${timeout} ms${failure.whileReading ? ' while reading the answer' : ''}`;
-  return `${failure.whileReading ? 'the answer broke off' : 'could not connect'}: ${why ?? ''}`;
-}
-
 /** Every header of one attempt. */
-function headersFor(ctx: CallContext, op: OperationRule, opts: RequestOptions, token: string | undefined, idempotencyKey: string | undefined, raw: Record<string, unknown> | undefined): Record<string, string> {
+function headersFor(ctx: CallContext, op: OperationRule, opts: RequestOptions, token: string | undefined, idempotencyKey: string | undefined, raw: CallExtra['headers']): Record<string, string> {
   const { config } = ctx.core;
   const headers: Record<string, string> = { Authorization: `Bearer ${token ?? ctx.key}`, 'Stripe-Version': opts.apiVersion ?? config.apiVersion };
   const account = opts.stripeAccount ?? config.stripeAccount;
   if (account !== undefined) headers['Stripe-Account'] = account;
   if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
   // JSON bodies get openapi-fetch's own Content-Type.
-  if (op.encoding === 'form') headers['Content-Type'] = FORM;
-  if (raw !== undefined) mergeRawHeaders(headers, raw);
+  if (op.encoding === 'form') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  raw?.(headers);
   return headers;
 }
 
+/** The error of an attempt that got no usable answer (or, retried, an answer whose body was dropped). */
 function endedError(ended: AttemptEnded, attempts: number, timeout: number, scrub: Scrub, sent: SentIdentifiers): StripeError {
   const { failure, status, headers } = ended;
   if (failure === undefined) {
-    return new StripeAPIError({ message: `Stripe answered HTTP ${String(status)} with ${ended.broken ?? 'an unusable body'} (${tries(attempts)})`, statusCode: status, headers, requestId: headers['request-id'], attempts, sent });
+    const what = ended.broken === undefined ? '' : ` with ${ended.broken}`;
+    return new StripeAPIError({ message: `Stripe answered HTTP ${String(status)}${what} (${tries(attempts)})`, statusCode: status, headers, requestId: headers['request-id'], attempts, sent });
   }
   const when = failure.whileReading ? ' while reading the answer' : '';
   const message = failure.timedOut

@@ -39,8 +39,8 @@ export interface DeliveryOptions {
   concurrency?: number | undefined;
   /** Called as each range of events settles (a batch, a part of a split batch, a v1 event). */
   onSettled?: ((first: number, count: number, outcome: DeliveryOutcome) => void) | undefined;
-  /** Told how every attempt ended (stats, a stall notice); `events` is how many it carried. */
-  observe?: ((event: ResponseEvent, problem: string | undefined, events: number) => void) | undefined;
+  /** Told how every attempt ended, with its error if it failed (stats); `events` is how many it carried. */
+  observe?: ((event: ResponseEvent, failure: StripeError | undefined, events: number) => void) | undefined;
 }
 
 const MAX_BATCH = PostV2BillingMeterEventStream.params.properties.events.maxItems;
@@ -105,7 +105,7 @@ async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEve
       sent: { identifiers: batch.map((e) => e.identifier) },
       policy,
       sessions,
-      observe: observe === undefined ? undefined : (event, problem) => observe(event, problem, count),
+      observe: observe === undefined ? undefined : (event, failure) => observe(event, failure, count),
     });
   } catch (error) {
     settle(first, count, aborted(error, options));
@@ -133,7 +133,7 @@ async function deliverV1(core: StripeMetersCore, events: readonly DeliveryEvent[
       prepared: true,
       sent: { identifier: event.identifier, timestamp },
       policy,
-      observe: observe === undefined ? undefined : (e, problem) => observe(e, problem, 1),
+      observe: observe === undefined ? undefined : (event, failure) => observe(event, failure, 1),
     });
   } catch (error) {
     settle(i, 1, aborted(error, options));

@@ -1,9 +1,8 @@
 // What a request sends, checked before anything is sent: path ids, and params read once into a
 // plain copy (src/internal/params.ts) that is checked against the operation's generated rules and
-// is what goes on the wire, on every attempt. A raw call's own headers are checked here too.
+// is what goes on the wire, on every attempt.
 import type { OperationRule, Rule } from '../../generated/rules.js';
 import { StripeInvalidParameterError } from '../errors.js';
-import { checkHeaderValue } from './check-options.js';
 import { snapshot } from './params.js';
 import { findObjectProblem, findProblem } from './rule-check.js';
 
@@ -11,11 +10,8 @@ import { findObjectProblem, findProblem } from './rule-check.js';
 export interface CallInput {
   params?: { path?: Record<string, unknown> | undefined; query?: object | undefined } | undefined;
   body?: object | undefined;
-  /** A raw call's own headers. */
-  headers?: Record<string, unknown> | undefined;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Half of a UTF-16 pair: no URL and no form can carry it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -47,23 +43,4 @@ function checkId(rule: Rule | undefined, id: unknown, param: string): string {
   const problem = rule === undefined ? undefined : findProblem(rule, id, param);
   if (problem !== undefined) throw new StripeInvalidParameterError(param, problem.message);
   return id;
-}
-
-/** The value of a raw call's header `name` (lower case), if it gave one as a string. */
-export function headerOf(raw: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (raw === undefined) return undefined;
-  for (const key of Object.keys(raw)) {
-    const value = raw[key];
-    if (key.toLowerCase() === name && typeof value === 'string') return value;
-  }
-  return undefined;
-}
-
-/** A raw call's own headers replace ours of the same name, whatever its case. */
-export function mergeRawHeaders(headers: Record<string, string>, raw: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(raw)) {
-    if (!HEADER_NAME.test(name)) throw new StripeInvalidParameterError('headers', `headers has an invalid header name ${JSON.stringify(name)}`);
-    for (const ours of Object.keys(headers)) if (ours.toLowerCase() === name.toLowerCase()) delete headers[ours];
-    headers[name] = checkHeaderValue(value, `headers[${name}]`, /^authorization$/i.test(name));
-  }
 }

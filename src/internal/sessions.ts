@@ -4,8 +4,7 @@
 // (its time budget); requests that arrive while it runs share its outcome.
 import { PostV2BillingMeterEventSession } from '../../generated/rules.js';
 import type { StripeMetersCore } from '../client-core.js';
-import { StripeAPIError } from '../errors.js';
-import type { ResponseEvent } from '../options.js';
+import { StripeAPIError, type StripeError } from '../errors.js';
 import type { Outcome, SessionHook } from './call.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -24,16 +23,16 @@ export class SessionTokens implements SessionHook {
   #failures = 0;
   readonly #core: StripeMetersCore;
   readonly #refreshMarginMs: number;
-  readonly #observe: ((event: ResponseEvent, problem: string | undefined) => void) | undefined;
+  readonly #onFailure: ((failure: StripeError) => void) | undefined;
 
   /**
    * @param refreshMarginMs refresh a token this long before it expires @unit milliseconds
-   * @param observe told how every attempt to create a session ended (stats)
+   * @param onFailure told of every failed attempt to create a session, as it happens (stats)
    */
-  constructor(core: StripeMetersCore, refreshMarginMs = 60_000, observe?: (event: ResponseEvent, problem: string | undefined) => void) {
+  constructor(core: StripeMetersCore, refreshMarginMs = 60_000, onFailure?: (failure: StripeError) => void) {
     this.#core = core;
     this.#refreshMarginMs = refreshMarginMs;
-    this.#observe = observe;
+    this.#onFailure = onFailure;
   }
 
   /** Session tokens created. */
@@ -61,11 +60,15 @@ export class SessionTokens implements SessionHook {
     if (this.#current?.token === token) this.#current = undefined;
   }
 
+  #failed(failure: StripeError): void {
+    this.#failures++;
+    this.#onFailure?.(failure);
+  }
+
   async #create(policy: RetryPolicy, signal: AbortSignal | undefined): Promise<Outcome<string>> {
     const requestedAt = Date.now();
-    const observe = (event: ResponseEvent, problem: string | undefined) => {
-      if (problem !== undefined) this.#failures++;
-      this.#observe?.(event, problem);
+    const observe = (_: unknown, failure: StripeError | undefined) => {
+      if (failure !== undefined) this.#failed(failure);
     };
     const made = await this.#core.send(PostV2BillingMeterEventSession, {}, { signal }, (c, init) => c.POST('/v2/billing/meter_event_session', init), { policy, observe });
     if (!made.ok) return made;
@@ -73,9 +76,10 @@ export class SessionTokens implements SessionHook {
     const token: unknown = session.authentication_token;
     if (typeof token !== 'string' || token === '') {
       // A broken answer: the waiting request retries it like one, within its budget.
-      this.#failures++;
       const { statusCode, headers, requestId, attempts } = session.lastResponse;
-      return { ok: false, retryable: true, error: new StripeAPIError({ message: `Stripe answered HTTP ${statusCode} to a session request without an authentication_token`, statusCode, headers, requestId, attempts }) };
+      const error = new StripeAPIError({ message: `Stripe answered HTTP ${statusCode} to a session request without an authentication_token`, statusCode, headers, requestId, attempts });
+      this.#failed(error);
+      return { ok: false, retryable: true, error };
     }
     this.#core.holdToken(token);
     this.#created++;

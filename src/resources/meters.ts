@@ -85,8 +85,10 @@ export class Meters {
 
   /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-    const page = (cursor?: Cursor): Promise<Page<Meter>> =>
-      this.#core.request(GetBillingMeters, { params: { query: { ...params, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
+    const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
+      const query = snapshot(params) as MeterListParams;
+      return this.#core.request(GetBillingMeters, { params: { query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
+    };
     return ListPromise.of(page, params);
   }
 

@@ -5,9 +5,11 @@
 // caller resending what an aborted close() handed back) is deduplicated by Stripe. No event leaves
 // without an outcome: accepted, failed (to onError, or surfaced on the next call, or printed), or
 // handed back by an aborted close().
+import { PostV2BillingMeterEventStream } from '../../generated/rules.js';
 import type { StripeMetersCore } from '../client-core.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { checkShutdownOptions } from '../internal/check-options.js';
+import { baseUrlFor } from '../internal/client-config.js';
 import { deliver, type DeliveryOutcome } from '../internal/delivery.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
 import { SessionTokens } from '../internal/sessions.js';
@@ -84,8 +86,11 @@ export class MeterEventSender {
     this.#failures = new Failures(this.#settings.onError);
     this.#core = core;
     // A sender nobody listens to says so when it cannot deliver (src/sender/progress.ts).
-    this.#progress = new Progress(this.#settings.onError === undefined && core.config.onResponse === undefined, () => this.#buffered);
-    this.#sessions = new SessionTokens(core, this.#settings.refreshMarginMs, (event, problem) => this.#progress.attempt(event.url, problem, 0, undefined));
+    const { onResponse, baseUrl } = core.config;
+    const stream = baseUrlFor(core.config, PostV2BillingMeterEventStream.server);
+    const where = stream === baseUrl ? baseUrl : `${baseUrl} and ${stream}`;
+    this.#progress = new Progress(this.#settings.onError === undefined && onResponse === undefined, () => this.#buffered, where);
+    this.#sessions = new SessionTokens(core, this.#settings.refreshMarginMs, (failure) => this.#progress.attempt(failure, 0, undefined));
   }
 
   get stats(): MeterEventSenderStats {
@@ -283,7 +288,7 @@ export class MeterEventSender {
         sessions: this.#sessions,
         concurrency: 1,
         onSettled: (first, count, outcome) => this.#settle(sent, first, count, outcome),
-        observe: (event, problem, events) => this.#progress.attempt(event.url, problem, events, event.retryInMs),
+        observe: (event, failure, events) => this.#progress.attempt(failure, events, event.retryInMs),
       }).finally(() => {
         this.#inFlight.delete(sent);
         this.#pump();

@@ -9,17 +9,19 @@ export class Progress {
   readonly stats = { sent: 0, accepted: 0, failed: 0, returned: 0, attempts: 0, retried: 0, batches: 0, peakBuffered: 0, lastError: undefined as string | undefined };
   readonly #print: boolean;
   readonly #waiting: () => number;
-  #url = '';
+  readonly #where: string;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #noticed = false;
 
   /**
    * @param print whether to print the stall notice (nobody listens otherwise)
    * @param waiting how many events are waiting to be delivered
+   * @param where the hosts the sender talks to, for the notice
    */
-  constructor(print: boolean, waiting: () => number) {
+  constructor(print: boolean, waiting: () => number, where: string) {
     this.#print = print;
     this.#waiting = waiting;
+    this.#where = where;
   }
 
   buffered(n: number): void {
@@ -27,11 +29,10 @@ export class Progress {
   }
 
   /** An attempt ended: a batch request (carrying `events`), or a session creation (0 events). */
-  attempt(url: string, problem: string | undefined, events: number, retryInMs: number | undefined): void {
+  attempt(failure: { message: string } | undefined, events: number, retryInMs: number | undefined): void {
     if (events > 0) this.stats.attempts++;
-    if (problem === undefined) return;
-    this.stats.lastError = problem;
-    this.#url = url;
+    if (failure === undefined) return;
+    this.stats.lastError = failure.message;
     if (retryInMs !== undefined) this.stats.retried += events;
     if (this.#print && this.#timer === undefined && !this.#noticed) this.#timer = setTimeout(() => this.#notice(), STALL_NOTICE_MS);
   }
@@ -56,7 +57,7 @@ export class Progress {
     this.#noticed = true;
     globalThis.console.error(
       `stripe-meters: the meter event sender has delivered nothing for ${STALL_NOTICE_MS / 1000} s and keeps retrying ` +
-        `(${waiting} event(s) waiting; last error: ${this.stats.lastError ?? 'none'}, at ${this.#url}). ` +
+        `(${waiting} event(s) waiting; last error: ${this.stats.lastError ?? 'none'}; sending to ${this.#where}). ` +
         'Is Stripe, or your emulator, reachable? Pass onError, or the client\'s onResponse, to handle this yourself. (Printed once until something is delivered.)',
     );
   }
