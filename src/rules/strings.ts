@@ -6,8 +6,13 @@ import { problem, type RuleProblem } from './problem.js';
 // With the u flag a well-formed pair is one code point, so \p{Cs} matches only lone halves.
 const LONE_SURROGATE = /\p{Cs}/u;
 
+// ES2024's String.prototype.isWellFormed where the runtime has it (it runs on every string of
+// every event): native and several times faster than the regular expression.
+const isWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
 /** The index of the first lone surrogate in `text`, or -1 when it is well-formed. */
 export function loneSurrogateAt(text: string): number {
+  if (isWellFormed !== undefined && isWellFormed.call(text)) return -1;
   const m = LONE_SURROGATE.exec(text);
   return m === null ? -1 : m.index;
 }
