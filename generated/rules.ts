@@ -388,7 +388,8 @@ export const PostBillingMeterEvents = {
         "properties": {},
         "required": [],
         "additionalProperties": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 100
         }
       },
       "timestamp": {
@@ -505,7 +506,8 @@ export const PostV2BillingMeterEventStream = {
               "properties": {},
               "required": [],
               "additionalProperties": {
-                "type": "string"
+                "type": "string",
+                "maxLength": 100
               }
             },
             "timestamp": {
@@ -553,7 +555,8 @@ export const PostV2BillingMeterEvents = {
         "properties": {},
         "required": [],
         "additionalProperties": {
-          "type": "string"
+          "type": "string",
+          "maxLength": 100
         }
       },
       "timestamp": {

@@ -27,5 +27,5 @@ export {
   type SentIdentifiers,
   type StripeRawError,
 } from './errors.js';
-export { isDuplicateMeterEvent } from './internal/meter-events.js'; // moves to src/rules with the rules branch
+export { isDuplicateMeterEvent } from './rules/duplicates.js';
 export type * from './types.js';

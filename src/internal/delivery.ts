@@ -10,7 +10,8 @@ import type { StripeMetersCore } from '../client-core.js';
 import { StripeInvalidRequestError, type StripeError } from '../errors.js';
 import type { ResponseEvent } from '../options.js';
 import type { Outcome } from './call.js';
-import { isDuplicateMeterEvent, type StreamWireEvent } from './meter-events.js';
+import { isDuplicateMeterEvent } from '../rules/duplicates.js';
+import type { StreamWireEvent } from './meter-events.js';
 import type { RetryPolicy } from './retry.js';
 import { SessionTokens } from './sessions.js';
 

@@ -4,7 +4,7 @@
 import type { OperationRule, Rule } from '../../generated/rules.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { snapshot } from './params.js';
-import { findObjectProblem, findProblem } from './rule-check.js';
+import { findObjectProblem, findProblem } from '../rules/params.js';
 
 /** What a resource gives for one request, as openapi-fetch takes it. */
 export interface CallInput {

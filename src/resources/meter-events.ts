@@ -4,7 +4,8 @@ import { PostBillingMeterEventAdjustments, PostBillingMeterEvents, type Operatio
 import type { StripeMetersCore } from '../client-core.js';
 import { StripeError } from '../errors.js';
 import { withLastResponse, type Call } from '../internal/call.js';
-import { defaultsFor, isDuplicateMeterEvent, prepareMeterEvent } from '../internal/meter-events.js';
+import { defaultsFor, prepareMeterEvent } from '../internal/meter-events.js';
+import { isDuplicateMeterEvent } from '../rules/duplicates.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
 import type { MeterEvent, MeterEventAdjustment, MeterEventAdjustmentCreateParams, MeterEventCreateInput, MeterEventCreateParams, V2MeterEvent } from '../types.js';
 
