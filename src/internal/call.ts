@@ -61,6 +61,8 @@ export interface CallExtra {
   policy?: RetryPolicy | undefined;
   /** Where the stream's session tokens come from (and go when they expire). */
   sessions?: SessionHook | undefined;
+  /** What makes a 2xx answer unusable beyond its shape (a session without a token): retried like a broken answer. */
+  unusable?: ((data: unknown) => string | undefined) | undefined;
   /** A raw call's own headers, applied last (src/client-raw.ts checked them). */
   headers?: ((headers: Record<string, string>) => void) | undefined;
   /** Told how every attempt ended, and with what error if it failed (the batching sender's stats). */
@@ -130,13 +132,10 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
   let token = opts.apiKey;
   for (;;) {
     if (extra.sessions !== undefined) {
+      // The token's creation retried under this request's own policy (or shared one already under
+      // way): when it failed, this request's budget is spent too.
       const got = await extra.sessions.token(retries.policy, signal);
-      if (!got.ok) {
-        const retryInMs = got.retryable ? retries.next(got.error.headers['retry-after']) : undefined;
-        if (retryInMs === undefined) return { ok: false, error: got.error, retryable: got.retryable };
-        await sleep(retryInMs, signal);
-        continue;
-      }
+      if (!got.ok) return got;
       // A new token makes it another request: a replay of the old key would answer for the old token.
       if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
       token = got.value;
@@ -167,6 +166,13 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
     }
     const { status, headers } = state.answer ?? { status: answered.response.status, headers: {} };
     if (answered.response.ok && answered.data !== undefined) {
+      const broken = extra.unusable?.(answered.data);
+      if (broken !== undefined) {
+        const failure = endedError(new AttemptEnded(undefined, undefined, broken, status, headers), retries.attempt, state.timeout, scrub, sent());
+        const retryInMs = retries.next();
+        if (await settle(status, headers, retryInMs, failure, broken)) continue;
+        return { ok: false, error: failure, retryable: true };
+      }
       await settle(status, headers, undefined);
       const last: LastResponse = { requestId: headers['request-id'], statusCode: status, headers, idempotencyKey, attempts: retries.attempt };
       return { ok: true, value: withLastResponse(answered.data, last) };

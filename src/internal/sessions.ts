@@ -1,14 +1,20 @@
 // The meter event session token shared by every request of a batching sender (or an outbox
 // relay): created on first use, refreshed shortly before it expires, one creation at a time.
 // A creation runs through the retry engine under the policy of the request that needs the token
-// (its time budget); requests that arrive while it runs share its outcome.
+// (its time budget); requests that arrive while it runs share its outcome, and its hook reports.
 import { PostV2BillingMeterEventSession } from '../../generated/rules.js';
 import type { StripeMetersCore } from '../client-core.js';
-import { StripeAPIError, type StripeError } from '../errors.js';
+import type { StripeError } from '../errors.js';
 import type { Outcome, SessionHook } from './call.js';
 import type { RetryPolicy } from './retry.js';
 
 const FALLBACK_LIFETIME_MS = 15 * 60_000;
+
+/** A session answer without a token is a broken answer, retried like one. */
+const withoutToken = (session: unknown): string | undefined => {
+  const token = (session as { authentication_token?: unknown }).authentication_token;
+  return typeof token === 'string' && token !== '' ? undefined : 'a session without an authentication_token';
+};
 
 interface Current {
   token: string;
@@ -60,27 +66,17 @@ export class SessionTokens implements SessionHook {
     if (this.#current?.token === token) this.#current = undefined;
   }
 
-  #failed(failure: StripeError): void {
-    this.#failures++;
-    this.#onFailure?.(failure);
-  }
-
   async #create(policy: RetryPolicy, signal: AbortSignal | undefined): Promise<Outcome<string>> {
     const requestedAt = Date.now();
     const observe = (_: unknown, failure: StripeError | undefined) => {
-      if (failure !== undefined) this.#failed(failure);
+      if (failure === undefined) return;
+      this.#failures++;
+      this.#onFailure?.(failure);
     };
-    const made = await this.#core.send(PostV2BillingMeterEventSession, {}, { signal }, (c, init) => c.POST('/v2/billing/meter_event_session', init), { policy, observe });
+    const made = await this.#core.send(PostV2BillingMeterEventSession, {}, { signal }, (c, init) => c.POST('/v2/billing/meter_event_session', init), { policy, observe, unusable: withoutToken });
     if (!made.ok) return made;
     const session = made.value;
-    const token: unknown = session.authentication_token;
-    if (typeof token !== 'string' || token === '') {
-      // A broken answer: the waiting request retries it like one, within its budget.
-      const { statusCode, headers, requestId, attempts } = session.lastResponse;
-      const error = new StripeAPIError({ message: `Stripe answered HTTP ${statusCode} to a session request without an authentication_token`, statusCode, headers, requestId, attempts });
-      this.#failed(error);
-      return { ok: false, retryable: true, error };
-    }
+    const token = session.authentication_token;
     this.#core.holdToken(token);
     this.#created++;
     // The lifetime comes from Stripe's own two timestamps, then runs on the local clock from when
