@@ -1,5 +1,5 @@
 // npm run bench [-- --quick]: stripe-meters against the official `stripe` package and two floors,
-// printed as markdown tables with the targets of issue 10 marked met or missed.
+// printed as markdown tables with the targets of issue 16 marked met or missed.
 // Every scenario runs in its own fresh `node` process that loads only the client it measures
 // (scripts/bench-<client>.ts, bundled by esbuild with scripts/bench-harness.ts), against a fresh
 // sink (scripts/sink.ts) in its own child process on loopback. Scenarios interleave in rounds, the
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     imports: { ours: [], official: [], openapiFetch: [] },
     bundles: {
       ours: await bundleSize(BUNDLE_ENTRIES.ours, root),
+      oursFull: await bundleSize(BUNDLE_ENTRIES.oursFull, root),
       official: await bundleSize(BUNDLE_ENTRIES.official, root),
       openapiFetch: await bundleSize(BUNDLE_ENTRIES.openapiFetch, root),
     },

@@ -12,7 +12,6 @@ import type { Scrub } from './secrets.js';
 export interface Outgoing {
   url: string;
   method: string;
-  /** Lower-case names, as the WHATWG Headers openapi-fetch merged them give them. */
   headers: Record<string, string>;
   body: string | undefined;
 }
@@ -94,6 +93,8 @@ export interface CallState {
   emptyResult: boolean;
   retries: Retries;
   scrub: Scrub;
+  /** Every header of the attempt under way (src/internal/call.ts builds them). */
+  headers: Record<string, string>;
   /** The answer last handed to openapi-fetch. */
   answer: { status: number; headers: Record<string, string> } | undefined;
   /** A failure that may pass on another attempt ended the request (attempts or budget ran out). */
@@ -125,12 +126,6 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-function outgoing(request: Request, body: string | undefined): Outgoing {
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, name) => (headers[name] = value));
-  return { url: request.url, method: request.method, headers, body };
-}
-
 /** A complete body that is a JSON object, as far as a glance can tell (openapi-fetch parses it). */
 function looksLikeObject(text: string): boolean {
   const end = text.trimEnd();
@@ -156,9 +151,9 @@ export function attemptFetch(call: CallState): (request: Request) => Promise<Res
     if (signal?.aborted) throw signal.reason;
     const known = call.transport.bodyOf(request);
     const body = known !== null ? known : request.body === null ? undefined : await request.text();
-    const out = outgoing(request, body);
+    const out: Outgoing = { url: request.url, method: request.method, headers: call.headers, body };
     if (call.hooks !== undefined) {
-      call.event = { method: out.method, url: out.url, attempt: retries.attempt, idempotencyKey: out.headers['idempotency-key'] };
+      call.event = { method: out.method, url: out.url, attempt: retries.attempt, idempotencyKey: out.headers['Idempotency-Key'] };
       call.started = Date.now();
       callHook(call.hooks.onRequest, call.event);
     }

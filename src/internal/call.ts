@@ -1,10 +1,13 @@
 // One logical request, in one direction: check the options and params (src/internal/prepare.ts),
-// then attempts until one answers or the retry policy says stop. Each attempt builds the headers
-// (the one place that sets them) and calls openapi-fetch, typed by path, with the request's own
-// `fetch` (src/internal/attempt.ts), `bodySerializer` and `baseUrl`; openapi-fetch builds the URL
-// and the Request, and parses the answer once; an error answer becomes a StripeError here. This
-// loop is the one retry engine: calls stop after their attempts, the batching sender and the
-// outbox at a deadline, and a stream attempt refused for an expired session token gets a fresh one.
+// then attempts until one answers or the retry policy says stop. Each attempt calls openapi-fetch,
+// typed by path, with the request's own `fetch` (src/internal/attempt.ts), `bodySerializer` and
+// `baseUrl`: openapi-fetch builds the URL and the Request (body serialized once per attempt, the
+// same bytes each time), and parses the answer once; an error answer becomes a StripeError here.
+// The headers are built here too, the one place that sets them, and travel with the attempt's own
+// fetch rather than through openapi-fetch's `headers`, which it would copy into WHATWG Headers:
+// measured at about 4 µs of the 23 µs of JavaScript a create costs. This loop is the one retry
+// engine: calls stop after their attempts, the batching sender and the outbox at a deadline, and a
+// stream attempt refused for an expired session token gets a fresh token.
 import type { Client } from 'openapi-fetch';
 import type { OperationRule } from '../../generated/rules.js';
 import type { paths } from '../../generated/schema.js';
@@ -25,7 +28,6 @@ export type { CallInput };
 /** What each attempt adds to the call's init: openapi-fetch's own per-request options. */
 export type AttemptInit = {
   baseUrl: string;
-  headers: Record<string, string>;
   fetch: (request: Request) => Promise<Response>;
   bodySerializer: (body: unknown) => string;
 };
@@ -108,13 +110,14 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
     emptyResult: op.emptyResult,
     retries,
     scrub,
+    headers: {},
     answer: undefined,
     exhausted: false,
     hooks: onRequest !== undefined || onResponse !== undefined || observe !== undefined ? { onRequest, onResponse } : undefined,
     event: undefined,
     started: 0,
   };
-  const attempt: AttemptInit = { baseUrl: baseUrlFor(config, op.server), headers: {}, fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
+  const attempt: AttemptInit = { baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
   const sent = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
   /** Tells the hooks how the attempt ended; waits before the next attempt, or says none follows. */
   const settle = async (status: number | undefined, headers: Record<string, string>, retryInMs: number | undefined, failure?: StripeError, why?: string): Promise<boolean> => {
@@ -140,7 +143,7 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
       if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
       token = got.value;
     }
-    attempt.headers = headersFor(ctx, op, opts, token, idempotencyKey, extra.headers);
+    state.headers = headersFor(ctx, op, opts, token, idempotencyKey, extra.headers);
     let answered: Answered<T>;
     try {
       answered = await call(core.openapi, { ...prepared, ...attempt });
@@ -195,8 +198,7 @@ function headersFor(ctx: CallContext, op: OperationRule, opts: RequestOptions, t
   const account = opts.stripeAccount ?? config.stripeAccount;
   if (account !== undefined) headers['Stripe-Account'] = account;
   if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
-  // JSON bodies get openapi-fetch's own Content-Type.
-  if (op.encoding === 'form') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  if (op.encoding !== 'none') headers['Content-Type'] = op.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
   raw?.(headers);
   return headers;
 }

@@ -75,6 +75,52 @@ export class WireRequest extends TextBody implements Request {
   }
 }
 
+/** The headers of a WireResponse: read-only, over the record the transport read (lower-case names). */
+export class WireHeaders implements Headers {
+  readonly #record: Record<string, string>;
+
+  constructor(record: Record<string, string>) {
+    this.#record = record;
+  }
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    return Object.hasOwn(this.#record, key) ? (this.#record[key] ?? null) : null;
+  }
+  has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+  getSetCookie(): string[] {
+    const cookie = this.get('set-cookie');
+    return cookie === null ? [] : [cookie];
+  }
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+  entries(): HeadersIterator<[string, string]> {
+    return Object.entries(this.#record).sort(([a], [b]) => (a < b ? -1 : 1))[Symbol.iterator]();
+  }
+  keys(): HeadersIterator<string> {
+    return Object.keys(this.#record).sort()[Symbol.iterator]();
+  }
+  values(): HeadersIterator<string> {
+    return [...this.entries()].map(([, value]) => value)[Symbol.iterator]();
+  }
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
+    return this.entries();
+  }
+  // An answer's headers are immutable, as a WHATWG Response's are.
+  append(): void {
+    throw new TypeError('immutable');
+  }
+  set(): void {
+    throw new TypeError('immutable');
+  }
+  delete(): void {
+    throw new TypeError('immutable');
+  }
+}
+
 /** A complete answer: status, headers and the whole body as text. */
 export class WireResponse extends TextBody implements Response {
   readonly ok: boolean;
@@ -93,7 +139,7 @@ export class WireResponse extends TextBody implements Response {
   }
 
   clone(): WireResponse {
-    return new WireResponse(this.status, new Headers(this.headers), this.url, this.bodyText);
+    return new WireResponse(this.status, this.headers, this.url, this.bodyText);
   }
 }
 
@@ -103,6 +149,6 @@ export function wireTransport(send: SendAttempt): Transport {
     send,
     Request: WireRequest,
     bodyOf: (request) => (request instanceof WireRequest ? request.bodyText : null),
-    respond: (status, headers, url, text) => new WireResponse(status, new Headers(headers), url, text),
+    respond: (status, headers, url, text) => new WireResponse(status, new WireHeaders(headers), url, text),
   };
 }
