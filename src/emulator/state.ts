@@ -4,7 +4,7 @@
 import type { components } from '../../generated/schema.js';
 import { ErrorReports } from './error-reports.js';
 import { IdempotencyStore } from './idempotency.js';
-import { eventRef, refPosition, refSeries, Series } from './series.js';
+import { eventRef, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
 
 export type MeterObject = components['schemas']['billing.meter'];
 
@@ -28,6 +28,8 @@ export class Account {
   /** identifier -> event reference, in the order received. */
   readonly identifiers = new Map<string, number>();
   readonly idempotency = new IdempotencyStore();
+  /** The endpoint ingesting now (set by its handler before it ingests). */
+  readonly intake: Intake = { via: 0 };
   #sinceSweep = 0;
 
   constructor(readonly id: string | undefined) {}
@@ -35,7 +37,7 @@ export class Account {
   seriesFor(record: MeterRecord, customer: string): Series {
     let series = record.series.get(customer);
     if (series === undefined) {
-      series = new Series(this.series.length, record.meter.id, customer);
+      series = new Series(this.series.length, record.meter.id, customer, this.intake);
       this.series.push(series);
       record.series.set(customer, series);
     }
@@ -51,8 +53,16 @@ export class Account {
     return { series, position, received: series.received[position] ?? 0 };
   }
 
+  /** Marks the endpoint the next events come through. */
+  receiving(via: Via): this {
+    this.intake.via = VIAS.indexOf(via);
+    return this;
+  }
+
   remember(identifier: string, series: Series, position: number, keepSeconds: number): void {
-    this.identifiers.delete(identifier);
+    series.identifiers[position] = identifier;
+    // Delete first (a repeat past the window), so that the map stays in order of receipt for the sweep.
+    if (this.identifiers.has(identifier)) this.identifiers.delete(identifier);
     this.identifiers.set(identifier, eventRef(series.index, position));
     if (++this.#sinceSweep < 4096) return;
     this.#sinceSweep = 0;
@@ -75,10 +85,13 @@ export class State {
   readonly accounts = new Map<string, Account>();
   readonly sessions = new Map<string, Session>();
   readonly reports = new ErrorReports();
+  /** Sessions created since the start (or reset). */
+  sessionsCreated = 0;
 
   clear(): void {
     this.accounts.clear();
     this.sessions.clear();
+    this.sessionsCreated = 0;
     this.reports.clear();
   }
 

@@ -40,12 +40,12 @@ export const createMeterEvent: Handler = (context) => {
   const checked = checkEvent(context.account, event, context.now, rules);
   if (isProblem(checked)) {
     // Stripe sends no code for a duplicate, and tells clients not to retry.
-    if (checked.kind === 'duplicate') return v1Error(400, { message: `An event already exists with identifier ${identifier}.` }, { 'Stripe-Should-Retry': 'false' });
+    if (checked.kind === 'duplicate') return v1Error(400, { message: `An event already exists with identifier ${identifier}.` }, { 'stripe-should-retry': 'false' });
     const refused = refusal(checked, event);
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
   } else {
-    ingest(context.account, checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v1'), checked, identifier, context.now, rules);
   }
   const created = Math.floor(context.now);
   return {

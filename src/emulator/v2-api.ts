@@ -37,6 +37,7 @@ export const createSession: Handler = (context) => {
     for (const [t, s] of sessions) if (s.expiresAtMs <= context.nowMs) sessions.delete(t);
   }
   sessions.set(token, { account: context.account.id, expiresAtMs });
+  context.state.sessionsCreated++;
   return {
     status: 200,
     body: { id: `mtr_sess_${randomId(24)}`, object: 'v2.billing.meter_event_session', authentication_token: token, created: iso(context.nowMs), expires_at: iso(expiresAtMs), livemode: false },
@@ -54,7 +55,7 @@ export const streamEvents: Handler = (context) => {
   const rules = eventRules(context);
   for (const event of decoded) {
     const checked = checkEvent(context.account, event, context.now, rules);
-    if (!isProblem(checked)) ingest(context.account, checked, event.identifier, context.now, rules);
+    if (!isProblem(checked)) ingest(context.account.receiving('stream'), checked, event.identifier, context.now, rules);
     // A resent event (same identifier) counts once; Stripe has no error code for it.
     else if (checked.kind !== 'duplicate') reportFailure(context, checked, event);
   }
@@ -98,7 +99,7 @@ export const createV2MeterEvent: Handler = (context) => {
     if (refused !== undefined) return refused;
     if (checked.kind === 'customer_not_found') reportFailure(context, checked, event);
   } else {
-    ingest(context.account, checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v2'), checked, identifier, context.now, rules);
   }
   return {
     status: 200,
