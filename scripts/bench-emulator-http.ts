@@ -28,7 +28,7 @@ interface Server {
 }
 
 async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(here, 'emulator-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', process.env['BENCH_SERVER_SCRIPT'] ?? join(here, 'emulator-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: Array<(line: string) => void> = [];
   lines.on('line', (line) => waiting.shift()?.(line));

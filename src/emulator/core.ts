@@ -91,7 +91,7 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
 
   const serialize = (reply: Reply, requestId: string): EmulatorAnswer => {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': requestId };
-    if (reply.headers !== undefined) Object.assign(headers, reply.headers);
+    if (reply.headers !== undefined) for (const name in reply.headers) headers[name.toLowerCase()] = reply.headers[name] as string;
     return { status: reply.status, headers, body: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body) };
   };
 

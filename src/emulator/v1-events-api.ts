@@ -40,7 +40,7 @@ export const createMeterEvent: Handler = (context) => {
   const checked = checkEvent(context.account, event, context.now, rules);
   if (isProblem(checked)) {
     // Stripe sends no code for a duplicate, and tells clients not to retry.
-    if (checked.kind === 'duplicate') return v1Error(400, { message: `An event already exists with identifier ${identifier}.` }, { 'stripe-should-retry': 'false' });
+    if (checked.kind === 'duplicate') return v1Error(400, { message: `An event already exists with identifier ${identifier}.` }, { 'Stripe-Should-Retry': 'false' });
     const refused = refusal(checked, event);
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
