@@ -27,8 +27,9 @@ interface Server {
   stop(): void;
 }
 
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', process.env['BENCH_SERVER_SCRIPT'] ?? join(here, 'emulator-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function startServer(floor: boolean): Promise<Server> {
+  const args = [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(here, 'emulator-process.ts'), ...(floor ? ['--floor'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: Array<(line: string) => void> = [];
   lines.on('line', (line) => waiting.shift()?.(line));
@@ -69,8 +70,9 @@ async function pool(total: number, concurrency: number, job: (i: number) => Prom
   );
 }
 
-export async function benchHttp(v1Requests = 60_000, streamBatches = 3_000): Promise<HttpResult> {
-  const server = await startServer();
+/** Measures the emulator, or with `floor` a bare node:http server (scripts/emulator-process.ts --floor). */
+export async function benchHttp(v1Requests = 60_000, streamBatches = 3_000, floor = false): Promise<HttpResult> {
+  const server = await startServer(floor);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   try {
     const auth = { authorization: `Bearer ${KEY}` };
@@ -127,6 +129,6 @@ export async function benchHttp(v1Requests = 60_000, streamBatches = 3_000): Pro
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await benchHttp(Number(process.env['BENCH_V1'] ?? 60_000), Number(process.env['BENCH_BATCHES'] ?? 3_000));
+  const r = await benchHttp(Number(process.env['BENCH_V1'] ?? 60_000), Number(process.env['BENCH_BATCHES'] ?? 3_000), process.argv[2] === '--floor');
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }

@@ -4,6 +4,7 @@ import { checkApiKey, checkSessionToken, expireSession } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Settings } from './context.js';
 import type { Faults, RateLimiter } from './faults.js';
+import { fingerprint } from './idempotency.js';
 import { requestIds } from './ids.js';
 import { applies, deliveryOf, injectedReply, retryHeader, type Delivery } from './injected.js';
 import type { FaultRule } from './options.js';
@@ -179,9 +180,9 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
 
     let answer: EmulatorAnswer;
     const saved = idempotencyKey === undefined ? undefined : account.idempotency.get(idempotencyKey, now);
-    const fingerprint = idempotencyKey === undefined ? '' : `${method} ${pathname}\n${request.body}`;
+    const print = idempotencyKey === undefined ? 0 : fingerprint(method, pathname, request.body);
     if (saved !== undefined) {
-      if (saved.fingerprint !== fingerprint) return serialize(idempotencyMismatch(api), requestId);
+      if (saved.fingerprint !== print) return serialize(idempotencyMismatch(api), requestId);
       outcome.replayed = true;
       answer = { status: saved.status, headers: { 'content-type': 'application/json', 'request-id': requestId, 'idempotent-replayed': 'true', 'original-request': saved.requestId }, body: saved.body };
     } else {
@@ -190,7 +191,7 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
       const reply = route.handler({ state, account, settings, params: read.params, path, nowMs, now, idempotencyKey, apiVersion: request.header('stripe-version') });
       answer = serialize(reply, requestId);
       if (idempotencyKey !== undefined && reply.status === 200) {
-        account.idempotency.save(idempotencyKey, { fingerprint, status: 200, body: answer.body, requestId, at: now });
+        account.idempotency.save(idempotencyKey, { fingerprint: print, status: 200, body: answer.body, requestId, at: now });
       }
     }
     if (fault === undefined) return answer;

@@ -31,6 +31,8 @@ export class Account {
   /** The endpoint ingesting now (set by its handler before it ingests). */
   readonly intake: Intake = { via: 0 };
   #sinceSweep = 0;
+  /** The identifier locate() last found unknown: remember() need not look it up again. */
+  #lastMiss: string | undefined;
 
   constructor(readonly id: string | undefined) {}
 
@@ -47,7 +49,10 @@ export class Account {
   /** The event last received with `identifier` (whenever that was). */
   locate(identifier: string): { series: Series; position: number; received: number } | undefined {
     const ref = this.identifiers.get(identifier);
-    if (ref === undefined) return undefined;
+    if (ref === undefined) {
+      this.#lastMiss = identifier;
+      return undefined;
+    }
     const series = this.series[refSeries(ref)] as Series;
     const position = refPosition(ref);
     return { series, position, received: series.received[position] ?? 0 };
@@ -62,7 +67,8 @@ export class Account {
   remember(identifier: string, series: Series, position: number, keepSeconds: number): void {
     series.identifiers[position] = identifier;
     // Delete first (a repeat past the window), so that the map stays in order of receipt for the sweep.
-    if (this.identifiers.has(identifier)) this.identifiers.delete(identifier);
+    if (identifier !== this.#lastMiss && this.identifiers.has(identifier)) this.identifiers.delete(identifier);
+    this.#lastMiss = undefined;
     this.identifiers.set(identifier, eventRef(series.index, position));
     if (++this.#sinceSweep < 4096) return;
     this.#sinceSweep = 0;
