@@ -28,7 +28,7 @@ interface Server {
 }
 
 async function startServer(floor: boolean): Promise<Server> {
-  const args = [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(here, 'emulator-process.ts'), ...(floor ? ['--floor'] : [])];
+  const args = [...(process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean), '--import', 'tsx', process.env['BENCH_SERVER_SCRIPT'] ?? join(here, 'emulator-process.ts'), ...(floor ? ['--floor'] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: Array<(line: string) => void> = [];

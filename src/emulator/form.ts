@@ -30,7 +30,10 @@ function decode(part: string): string {
 function keyPath(key: string): string[] {
   const open = key.indexOf('[');
   if (open <= 0 || key.charCodeAt(key.length - 1) !== 93 /* ] */) return [key];
-  const path = key.slice(open + 1, -1).split('][');
+  const inner = key.slice(open + 1, -1);
+  // One level (`payload[value]`), the common case, without split().
+  if (inner.indexOf('][') < 0) return [key.slice(0, open), inner];
+  const path = inner.split('][');
   path.unshift(key.slice(0, open));
   return path;
 }

@@ -12,11 +12,13 @@ export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 export function fingerprint(method: string, path: string, body: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  const text = `${method} ${path}\n${body}`;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
+  // Part by part, each followed by a newline, without building the concatenation.
+  for (const part of [method, path, body]) {
+    for (let i = 0; i <= part.length; i++) {
+      const code = i < part.length ? part.charCodeAt(i) : 0x0a;
+      h1 = Math.imul(h1 ^ code, 2654435761);
+      h2 = Math.imul(h2 ^ code, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
