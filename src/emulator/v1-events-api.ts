@@ -35,7 +35,8 @@ export const createMeterEvent: Handler = (context) => {
     }
   }
   const identifier = p.identifier ?? crypto.randomUUID();
-  const event: IncomingEvent = { event_name: p.event_name, payload: p.payload, identifier, timestamp: p.timestamp };
+  // Stored as answered: an event without a timestamp takes the whole second it was received in.
+  const event: IncomingEvent = { event_name: p.event_name, payload: p.payload, identifier, timestamp: p.timestamp ?? Math.floor(context.now) };
   const rules = eventRules(context);
   const checked = checkEvent(context.account, event, context.now, rules);
   if (isProblem(checked)) {
