@@ -1,6 +1,6 @@
 // What a handler answers, and Stripe's two error shapes: v1 `{error: {type, message, code?, param?,
 // doc_url?}}` and v2 `{error: {code, message, type?, doc_url?}}`.
-import type { Problem } from '../internal/rule-check.js';
+import type { Problem } from '../rules/params.js';
 
 /** A handler's answer before serialization. */
 export interface Reply {
