@@ -86,7 +86,7 @@ export function report(r: Results, commit: string): string {
   const lines: string[] = [];
   lines.push(
     `stripe-meters benchmark${plan.quick ? ' (--quick)' : ''}, ${new Date().toISOString().slice(0, 10)}, commit ${commit}, Node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'cpu'}).`,
-    `Each scenario runs in a fresh \`node\` process that loads only its own client, against a fresh sink in its own process on loopback; ${plan.rounds} rounds, order rotated each round. v1: ${fmt(plan.durationMs)} ms measured after ${fmt(plan.warmupMs)} ms of warm-up. Figures are medians over rounds; (0.00x) is the median of the per-round ratios to the official package. CPU is the client process's (user + system).`,
+    `Each scenario runs in a fresh \`node\` process that loads only its own client, against a fresh emulator in its own process on loopback (it stores every event, and each scenario checks that it stored as many as were sent); ${plan.rounds} rounds, order rotated each round. v1: ${fmt(plan.durationMs)} ms measured after ${fmt(plan.warmupMs)} ms of warm-up. Figures are medians over rounds; (0.00x) is the median of the per-round ratios to the official package. CPU is the client process's (user + system).`,
     '',
   );
   lines.push(row(['', ...CLIENTS.map((c) => c.label)]), row(['---', ...CLIENTS.map(() => '---:')]));

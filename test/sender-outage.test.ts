@@ -1,53 +1,60 @@
-// The batching stream rides out an outage of the session endpoint (503s, then connections
-// refused) at the start and again mid-run, over both transports at once (about 25 s each).
-import { describe, expect, it } from 'vitest';
-import type { MeterEventStreamFailure } from '../src/index.js';
-import { startMeterEventsServer } from '../scripts/meter-events-server.js';
-import { TRANSPORTS } from './helpers.js';
+// The batching sender rides out an outage of the session endpoint (503s, then connections refused)
+// at the start and again mid-run, over both transports, on fake timers: the session endpoint is
+// the emulator on one port, the stream endpoint the same emulator on another.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
+import type { MeterEventSenderFailure } from '../src/index.js';
+import { drive, KEY, servedEmulator, settled, TRANSPORTS } from './helpers.js';
 
-const event = (i: number) => ({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i % 7}`, value: 1 } });
+const servers: RunningEmulator[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
 
-describe('meter event stream: the session endpoint down for 10 s, twice', () => {
-  it.concurrent.each(TRANSPORTS)('over $transport: nothing failed, nothing lost', async ({ client }) => {
-    const tokens = new Map<string, number>();
-    let down = false;
-    // The session endpoint on a server of its own, so that refusing its connections leaves the stream up.
-    const sessions = await startMeterEventsServer({ tokens, sessionLifetimeMs: 3000, sessionFault: () => (down ? { status: 503 } : 'none') });
-    const events = await startMeterEventsServer({ tokens });
-    try {
-      const outage = async () => {
-        down = true;
-        await new Promise((r) => setTimeout(r, 5000));
-        await sessions.refuse(5000);
-        down = false;
-      };
-      const stripe = client('sk_test_outage', { baseUrl: sessions.url, meterEventsBaseUrl: events.url, retryDelay: { initialMs: 100, maxMs: 1000 }, timeout: 1000 });
-      const failures: MeterEventStreamFailure[] = [];
-      const stream = stripe.meterEventStream({ refreshMarginMs: 1000, onError: (f) => failures.push(f) });
-      const produce = async (from: number, ms: number) => {
-        const until = Date.now() + ms;
-        let i = from;
-        while (Date.now() < until) {
-          for (let k = 0; k < 100; k++) await stream.send({ ...event(i), identifier: `o_${i++}` });
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        return i;
-      };
-      const first = outage();
-      let sent = await produce(0, 11_000);
-      await first;
-      sent = await produce(sent, 2500);
-      const second = outage();
-      sent = await produce(sent, 10_500);
-      await second;
-      await stream.close();
-      expect(failures).toEqual([]);
-      expect(stream.stats).toMatchObject({ sent, accepted: sent, failed: 0 });
-      expect(events.state.events.size).toBe(sent);
-      expect(sessions.state.faults['503'] ?? 0).toBeGreaterThan(0);
-    } finally {
-      // Closed here, not in an afterEach: the two transports run at once.
-      await Promise.all([sessions.close(), events.close()]);
-    }
+const event = (i: number) => ({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i % 7}`, value: 1 }, identifier: `o_${i}` });
+
+describe('MeterEventSender: the session endpoint down for 10 s, twice', () => {
+  it.each(TRANSPORTS)('over $transport: nothing failed, nothing lost', async ({ client }) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const sessions = await servedEmulator({ sessionLifetimeSeconds: 3 });
+    const stream = await serveEmulator({ emulator: sessions.emulator, port: 0, host: '127.0.0.1' });
+    servers.push(stream, sessions);
+    const { emulator } = sessions;
+    const stripe = client(KEY, { baseUrl: sessions.url, meterEventsBaseUrl: stream.url, retryDelay: { initialMs: 100, maxMs: 1000 }, timeout: 1000 });
+    const failures: MeterEventSenderFailure[] = [];
+    const sender = stripe.meterEventSender({ refreshMarginMs: 1000, onError: (f) => failures.push(f) });
+
+    const started = Date.now();
+    const at = (ms: number) => Date.now() - started >= ms;
+    let sent = 0;
+    // 10 events every 20 ms for 36 s, awaiting each send as the README shows.
+    const producing = (async () => {
+      while (!at(36_000)) {
+        for (let k = 0; k < 10; k++) await sender.send(event(sent++));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const outage = async (from: number) => {
+      await drive(() => at(from), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 5000);
+      emulator.setFaults([{ path: 'PostV2BillingMeterEventSession', fault: 'server_error', status: 503 }]);
+      await drive(() => at(from + 5000), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 5000);
+      await sessions.pause();
+      await drive(() => at(from + 10_000), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 5000);
+      await sessions.resume();
+      emulator.setFaults([]);
+    };
+    await outage(0);
+    await outage(15_500);
+    await drive(() => settled(producing), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 5000);
+    const closing = sender.close();
+    await drive(() => settled(closing), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 5000);
+    await closing;
+
+    expect(failures).toEqual([]);
+    expect(sender.stats).toMatchObject({ sent, accepted: sent, failed: 0 });
+    expect(sender.stats.sessionFailures).toBeGreaterThan(0);
+    expect(emulator.stats().events.stored).toBe(sent);
+    expect(emulator.stats().faults['server_error'] ?? 0).toBeGreaterThan(0);
   }, 60_000);
 });
