@@ -40,7 +40,7 @@ const mix = (path: string, rate: number): FaultRule[] => [
   { path, fault: 'rate_limit', rate },
 ];
 /** Timers the client and the emulator run on; sockets and undici keep the real ones. */
-const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'Date'] as const };
+const FAKE = { toFake: ['setTimeout' as const, 'clearTimeout' as const, 'Date' as const] };
 
 describe.each(TRANSPORTS)('over $transport', ({ client }) => {
   async function setup(faults: FaultRule[], options: StripeMetersOptions = {}) {

@@ -16,7 +16,7 @@ afterEach(async () => {
 const STREAM = 'PostV2BillingMeterEventStream';
 const SESSION = 'PostV2BillingMeterEventSession';
 const event = (i: number, identifier?: string) => ({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i % 7}`, value: 1 }, ...(identifier === undefined ? {} : { identifier }) });
-const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'Date'] as const };
+const FAKE = { toFake: ['setTimeout' as const, 'clearTimeout' as const, 'Date' as const] };
 
 function addsUp(stats: MeterEventSenderStats): void {
   expect(stats.sent).toBe(stats.accepted + stats.failed + stats.returned + stats.buffered);
