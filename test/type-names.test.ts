@@ -24,7 +24,8 @@ declare const core: StripeMeters;
 export {};
 `;
 
-describe('named types in compiler errors', () => {
+// Each case compiles a program with the whole package's types: slow on a busy machine.
+describe('named types in compiler errors', { timeout: 90_000 }, () => {
   it('a result assigned to the wrong type names both types', () => {
     expect(errorsOf(`${prelude}const n: number = await stripe.billing.meters.retrieve('mtr_1');`)).toEqual(["Type 'WithLastResponse<Meter>' is not assignable to type 'number'."]);
     expect(errorsOf(`${prelude}const p: string = await stripe.billing.meters.list();`)).toEqual(["Type 'Page<Meter>' is not assignable to type 'string'."]);
