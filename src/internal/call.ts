@@ -100,7 +100,7 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
   // This request's own key, if it is not the client's, must be masked in its errors too.
   const own = opts.apiKey;
   const scrub = own === undefined ? ctx.scrub : scrubberOf(() => [own, ...ctx.secrets()]);
-  const retries = new Retries(extra.policy ?? { maxAttempts: 1 + (opts.maxNetworkRetries ?? config.maxNetworkRetries), deadline: Number.POSITIVE_INFINITY, delays: config.delays, now: Date.now });
+  const retries = new Retries(extra.policy ?? (opts.maxNetworkRetries === undefined ? config.policy : { ...config.policy, maxAttempts: 1 + opts.maxNetworkRetries }));
   const { onRequest, onResponse } = config;
   const { observe } = extra;
   const state: CallState = {
@@ -117,7 +117,8 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
     event: undefined,
     started: 0,
   };
-  const attempt: AttemptInit = { baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
+  // What openapi-fetch gets on every attempt: the params, and its per-request options.
+  const init: I & AttemptInit = { ...prepared, baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
   const sent = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
   /** Tells the hooks how the attempt ended; waits before the next attempt, or says none follows. */
   const settle = async (status: number | undefined, headers: Record<string, string>, retryInMs: number | undefined, failure?: StripeError, why?: string): Promise<boolean> => {
@@ -146,7 +147,7 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
     state.headers = headersFor(ctx, op, opts, token, idempotencyKey, extra.headers);
     let answered: Answered<T>;
     try {
-      answered = await call(core.openapi, { ...prepared, ...attempt });
+      answered = await call(core.openapi, init);
     } catch (error) {
       if (signal?.aborted === true && error === signal.reason) throw error;
       if (error instanceof AttemptEnded) {

@@ -3,7 +3,7 @@ import { DEFAULT_SERVER } from '../../generated/rules.js';
 import { API_VERSION } from '../../generated/schema.js';
 import { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS, type FetchLike, type StripeMetersOptions } from '../options.js';
 import { checkBaseUrl, checkClientOptions } from './check-options.js';
-import { DEFAULT_RETRY_DELAYS, type RetryDelays } from './retry.js';
+import { DEFAULT_RETRY_DELAYS, type RetryDelays, type RetryPolicy } from './retry.js';
 
 export interface ClientConfig {
   apiVersion: string;
@@ -16,6 +16,8 @@ export interface ClientConfig {
   /** Where operations of any other server (the v2 stream's) go; undefined: their own server. */
   meterEventsBaseUrl: string | undefined;
   delays: RetryDelays;
+  /** A request's retry policy: 1 + maxNetworkRetries attempts, no deadline. */
+  policy: RetryPolicy;
   fetch: FetchLike | undefined;
   onRequest: StripeMetersOptions['onRequest'];
   onResponse: StripeMetersOptions['onResponse'];
@@ -25,14 +27,17 @@ export interface ClientConfig {
 
 export function resolveClientOptions(options: unknown): ClientConfig {
   const o = checkClientOptions(options);
+  const maxNetworkRetries = o.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES;
+  const delays = { ...DEFAULT_RETRY_DELAYS, ...o.retryDelay };
   return {
     apiVersion: o.apiVersion ?? API_VERSION,
     stripeAccount: o.stripeAccount,
-    maxNetworkRetries: o.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
+    maxNetworkRetries,
     timeout: o.timeout ?? DEFAULT_TIMEOUT_MS,
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_SERVER, 'baseUrl'),
     meterEventsBaseUrl: o.meterEventsBaseUrl === undefined ? undefined : checkBaseUrl(o.meterEventsBaseUrl, 'meterEventsBaseUrl'),
-    delays: { ...DEFAULT_RETRY_DELAYS, ...o.retryDelay },
+    delays,
+    policy: { maxAttempts: 1 + maxNetworkRetries, deadline: Number.POSITIVE_INFINITY, delays, now: () => Date.now() },
     fetch: o.fetch,
     onRequest: o.onRequest,
     onResponse: o.onResponse,

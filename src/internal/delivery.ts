@@ -54,7 +54,7 @@ export async function deliver(core: StripeMetersCore, events: readonly DeliveryE
     for (let i = first; i < first + count; i++) outcomes[i] = outcome;
     options.onSettled?.(first, count, outcome);
   };
-  const policy: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, deadline: options.deadline, delays: core.config.delays, now: Date.now };
+  const policy: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, deadline: options.deadline, delays: core.config.delays, now: () => Date.now() };
   const v1 = options.via === 'v1';
   const size = v1 ? 1 : MAX_BATCH;
   const ranges: Array<[number, number]> = [];

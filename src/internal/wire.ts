@@ -8,13 +8,15 @@ let never: AbortSignal | undefined;
 
 /** A body held as a string: read any number of times. */
 abstract class TextBody {
-  readonly bodyUsed = false;
   readonly #text: string;
 
   constructor(text: string) {
     this.#text = text;
   }
 
+  get bodyUsed(): boolean {
+    return false;
+  }
   get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     return this.#text === '' ? null : new Blob([this.#text]).stream();
   }
@@ -46,16 +48,35 @@ export class WireRequest extends TextBody implements Request {
   readonly signal: AbortSignal;
   /** The body as sent (undefined: none). */
   readonly bodyText: string | undefined;
-  readonly cache: RequestCache = 'no-store';
-  readonly credentials: RequestCredentials = 'omit';
-  readonly destination: RequestDestination = '';
-  readonly integrity = '';
-  readonly keepalive = false;
-  readonly mode: RequestMode = 'cors';
+  // The same for every request: on the prototype, not stored per request.
+  get cache(): RequestCache {
+    return 'no-store';
+  }
+  get credentials(): RequestCredentials {
+    return 'omit';
+  }
+  get destination(): RequestDestination {
+    return '';
+  }
+  get integrity(): string {
+    return '';
+  }
+  get keepalive(): boolean {
+    return false;
+  }
+  get mode(): RequestMode {
+    return 'cors';
+  }
   // Redirects are answers: following one would turn a POST into a GET.
-  readonly redirect: RequestRedirect = 'manual';
-  readonly referrer = '';
-  readonly referrerPolicy: ReferrerPolicy = 'no-referrer';
+  get redirect(): RequestRedirect {
+    return 'manual';
+  }
+  get referrer(): string {
+    return '';
+  }
+  get referrerPolicy(): ReferrerPolicy {
+    return 'no-referrer';
+  }
 
   constructor(input: RequestInfo | URL, init: RequestInit = {}) {
     const body = init.body ?? undefined;
@@ -124,9 +145,15 @@ export class WireHeaders implements Headers {
 /** A complete answer: status, headers and the whole body as text. */
 export class WireResponse extends TextBody implements Response {
   readonly ok: boolean;
-  readonly redirected = false;
-  readonly statusText = '';
-  readonly type: ResponseType = 'basic';
+  get redirected(): boolean {
+    return false;
+  }
+  get statusText(): string {
+    return '';
+  }
+  get type(): ResponseType {
+    return 'basic';
+  }
 
   constructor(
     readonly status: number,
