@@ -50,7 +50,9 @@ const SINK_OPTIONS = JSON.stringify({ requestLog: { size: 0 } });
 
 /** A fresh emulator in its own process, with the meter the scenarios report to. */
 async function startSink(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(work, 'emulator-process.mjs'), SINK_OPTIONS], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  // Bundled into the cache directory, the script finds the built package through EMULATOR_DIST.
+  const env = { ...process.env, EMULATOR_DIST: join(root, 'dist') };
+  const child = spawn(process.execPath, [join(work, 'emulator-process.mjs'), SINK_OPTIONS], { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the emulator exited with ${String(code)}`)));
     createInterface({ input: child.stdout }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
