@@ -16,6 +16,7 @@ import { SessionTokens } from '../internal/sessions.js';
 import { MeterEventSenderAbortedError, MeterEventSenderClosedError, MeterEventSenderError, type UndeliveredEvent } from './errors.js';
 import { Failures } from './failures.js';
 import { Progress } from './progress.js';
+import { Flushes, Room } from './waiting.js';
 import { senderSettings, type MeterEventSenderEvent, type MeterEventSenderOptions, type MeterEventSenderStats, type SenderSettings } from './settings.js';
 
 export type { MeterEventSenderEvent, MeterEventSenderOptions, MeterEventSenderStats };
@@ -28,13 +29,6 @@ export interface ShutdownOptions {
    * stops every request in flight.
    */
   signal?: AbortSignal;
-}
-
-interface FlushWaiter {
-  target: number;
-  remaining: number;
-  resolve: () => void;
-  reject: (error: MeterEventSenderAbortedError) => void;
 }
 
 /** Events with consecutive sequence numbers from `first` (flush() waits on sequence numbers). */
@@ -72,10 +66,8 @@ export class MeterEventSender {
   #urgent = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
-  /** send() calls waiting for room, first come first served: `#room[#roomHead]` is next. */
-  #room: Array<() => void> = [];
-  #roomHead = 0;
-  #flushes: FlushWaiter[] = [];
+  readonly #room = new Room();
+  readonly #flushes = new Flushes();
 
   /**
    * @param core the client (a StripeMeters or a StripeMetersCore) whose key, retries and transport it uses
@@ -156,7 +148,7 @@ export class MeterEventSender {
   async close(options?: ShutdownOptions): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
-      this.#wake(Number.POSITIVE_INFINITY);
+      this.#room.wake(Number.POSITIVE_INFINITY);
     }
     try {
       await this.#drain(options, 'close');
@@ -181,18 +173,8 @@ export class MeterEventSender {
   }
 
   async #sendWhenRoom(wire: UndeliveredEvent): Promise<void> {
-    while (this.#buffered >= this.#settings.maxBuffered && !this.#closing) await new Promise<void>((resolve) => this.#room.push(resolve));
+    while (this.#buffered >= this.#settings.maxBuffered && !this.#closing) await this.#room.wait();
     this.#enqueue(wire);
-  }
-
-  /** Wakes up to `n` waiting send() calls (all of them when closing). */
-  #wake(n: number): void {
-    for (let left = n; left > 0 && this.#roomHead < this.#room.length; left--) this.#room[this.#roomHead++]?.();
-    // Drop the woken ones from the front now and then, not on every wake (a shift is O(n)).
-    if (this.#roomHead > 1024 && this.#roomHead * 2 > this.#room.length) {
-      this.#room = this.#room.slice(this.#roomHead);
-      this.#roomHead = 0;
-    }
   }
 
   #drain(options: ShutdownOptions | undefined, operation: 'flush' | 'close'): Promise<void> {
@@ -201,26 +183,7 @@ export class MeterEventSender {
     if (this.#buffered === 0) return DONE;
     this.#urgent = true;
     this.#pump();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.#flushes = this.#flushes.filter((w) => w !== waiter);
-        reject(this.#aborted(operation, signal?.reason));
-      };
-      const waiter: FlushWaiter = {
-        target: this.#seq,
-        remaining: this.#buffered,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      this.#flushes.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#flushes.wait(this.#seq, this.#buffered, signal, (reason) => this.#aborted(operation, reason));
   }
 
   /** Every event not yet known to be accepted, in send order, and the failures nobody took. */
@@ -245,7 +208,7 @@ export class MeterEventSender {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#progress.stop();
-    for (const waiter of this.#flushes.splice(0)) waiter.reject(error);
+    this.#flushes.rejectAll(error);
   }
 
   #enqueue(event: UndeliveredEvent): void {
@@ -314,14 +277,8 @@ export class MeterEventSender {
       const error = outcome.error ?? new MeterEventSenderClosedError();
       for (const event of events) this.#failures.report({ event, error });
     }
-    const first = batch.first + offset;
-    for (const waiter of this.#flushes) {
-      // Only this range's events sent before the flush() call count for it.
-      waiter.remaining -= Math.max(0, Math.min(n, waiter.target - first));
-      if (waiter.remaining === 0) waiter.resolve();
-    }
-    if (this.#flushes.length > 0) this.#flushes = this.#flushes.filter((w) => w.remaining > 0);
+    this.#flushes.settled(batch.first + offset, n);
     // Only as many as there is room for: waking every waiter on every settle is quadratic.
-    this.#wake(this.#settings.maxBuffered - this.#buffered);
+    this.#room.wake(this.#settings.maxBuffered - this.#buffered);
   }
 }
