@@ -24,9 +24,14 @@ export class MeterEvents {
    * `idempotencyKey` and no identifier, the identifier is derived from the key and the timestamp
    * left to Stripe, so that repeating the call with that key repeats the very same request.
    */
-  async create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
+  create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
     const now = this.#core.config.now();
-    const body = prepareMeterEvent(params, 'v1', '', now, defaultsFor(options)) as MeterEventCreateParams & PreparedEvent;
+    let body: MeterEventCreateParams & PreparedEvent;
+    try {
+      body = prepareMeterEvent(params, 'v1', '', now, defaultsFor(options)) as MeterEventCreateParams & PreparedEvent;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return createMeterEvent(this.#core, PostBillingMeterEvents, body, now, options, (c, init) => c.POST('/v1/billing/meter_events', init));
   }
 }
