@@ -128,7 +128,8 @@ function respond(emulator: Emulator, limit: number, req: IncomingMessage, res: S
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: `stripe-meters emulator failed: ${String(error)}` } }));
       return;
     }
-    deliver(answer, req, res);
+    if (answer.later === undefined) deliver(answer, req, res);
+    else answer.later.then((settled) => deliver(settled, req, res), () => res.destroy());
   });
 }
 
