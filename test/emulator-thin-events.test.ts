@@ -71,25 +71,29 @@ describe('thin events', () => {
       expect(() => stripe.parseEventNotification(body.replace('"livemode":false', '"livemode":true'), headers['stripe-signature'] as string, SECRET)).toThrow(Stripe.errors.StripeSignatureVerificationError);
     }
 
-    const report = byType.get('v1.billing.meter.error_report_triggered');
+    const reportNotification = byType.get('v1.billing.meter.error_report_triggered');
+    if (reportNotification?.type !== 'v1.billing.meter.error_report_triggered') throw new Error('no error_report_triggered notification');
+    const report = reportNotification;
     expect(report).toMatchObject({ object: 'v2.core.event', livemode: false, context: null, related_object: { id: meter.id, type: 'billing.meter', url: `/v1/billing/meters/${meter.id}` } });
-    const full = (await report?.fetchEvent()) as unknown as { data: Record<string, unknown>; id: string };
+    const full = (await report.fetchEvent()) as unknown as { data: Record<string, unknown>; id: string };
     expect(full).toMatchObject({
-      id: report?.id,
+      id: report.id,
       data: {
         reason: { error_count: 1, error_types: [{ code: 'meter_event_no_customer_defined', error_count: 1, sample_errors: [{ error_message: 'Customer mapping key stripe_customer_id not found in payload.' }] }] },
         validation_start: new Date(T0 * 1000).toISOString(),
         validation_end: new Date((T0 + 60) * 1000).toISOString(),
       },
     });
-    expect(await report?.fetchRelatedObject()).toMatchObject({ id: meter.id, object: 'billing.meter' });
-    const retrieved = await stripe.v2.core.events.retrieve(report?.id as string);
-    expect(retrieved).toMatchObject({ id: report?.id, type: 'v1.billing.meter.error_report_triggered' });
+    expect(await report.fetchRelatedObject()).toMatchObject({ id: meter.id, object: 'billing.meter' });
+    const retrieved = await stripe.v2.core.events.retrieve(report.id as string);
+    expect(retrieved).toMatchObject({ id: report.id, type: 'v1.billing.meter.error_report_triggered' });
 
-    const noMeter = byType.get('v1.billing.meter.no_meter_found');
+    const noMeterNotification = byType.get('v1.billing.meter.no_meter_found');
+    if (noMeterNotification?.type !== 'v1.billing.meter.no_meter_found') throw new Error('no no_meter_found notification');
+    const noMeter = noMeterNotification;
     expect(noMeter).not.toHaveProperty('related_object');
-    expect(await noMeter?.fetchRelatedObject()).toBeNull();
-    expect(await noMeter?.fetchEvent()).toMatchObject({ data: { reason: { error_types: [{ code: 'no_meter', sample_errors: [{ error_message: 'No meter was found matching event_name api_cal.' }] }] } } });
+    expect('fetchRelatedObject' in noMeter ? await (noMeter as unknown as { fetchRelatedObject(): Promise<unknown> }).fetchRelatedObject() : null).toBeNull();
+    expect(await noMeter.fetchEvent()).toMatchObject({ data: { reason: { error_types: [{ code: 'no_meter', sample_errors: [{ error_message: 'No meter was found matching event_name api_cal.' }] }] } } });
     await expect(stripe.v2.core.events.retrieve('evt_test_nope')).rejects.toMatchObject({ statusCode: 404 });
     expect(running.emulator.countAccepted('fine')).toBe(1);
   });

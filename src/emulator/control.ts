@@ -20,6 +20,7 @@ import type { FeedItem } from './feed.js';
 import type { EmulatorState } from './persist.js';
 import type { RequestRecord } from './request-log.js';
 import type { ThinEvent, ThinEventDelivery } from './thin-events.js';
+import type { Usage, UsageQuery } from './usage.js';
 import type { Reply } from './wire.js';
 
 export interface Controls {
@@ -37,6 +38,8 @@ export interface Controls {
   feed(): FeedItem[];
   exportState(): EmulatorState;
   importState(state: unknown): void;
+  usage(query: UsageQuery): Usage | string;
+  overview(): unknown;
 }
 
 /** The latest time the clock may show: 9999-12-31T23:59:59Z (Date and RFC 3339 both end there). @unit unix seconds */
@@ -121,6 +124,20 @@ function eventsRequest(controls: Controls, query: URLSearchParams): Reply {
   return ok({ object: 'list', data: controls.events(filter) });
 }
 
+function usageRequest(controls: Controls, query: URLSearchParams): Reply {
+  const q: UsageQuery = { meter: '' };
+  for (const [name, value] of query) {
+    if (name === 'meter') q.meter = value;
+    else if (name === 'account') q.account = value === '' ? null : value;
+    else if (name === 'window' && (value === 'hour' || value === 'day')) q.window = value;
+    else if ((name === 'start' || name === 'end') && /^\d{1,12}$/.test(value)) q[name] = Number(value);
+    else return fail(400, `Unknown or invalid query parameter ${JSON.stringify(name)}: send meter, and optionally account, window (hour or day), start and end (unix seconds).`);
+  }
+  if (q.meter === '') return fail(400, 'meter is required: the id of the meter whose usage to show.');
+  const found = controls.usage(q);
+  return typeof found === 'string' ? fail(400, found) : ok(found);
+}
+
 function importRequest(controls: Controls, body: Record<string, unknown>): Reply {
   try {
     controls.importState(body);
@@ -159,6 +176,10 @@ export function control(controls: Controls, method: string, pathname: string, qu
       return eventsRequest(controls, new URLSearchParams(query));
     case 'GET /_emulator/stats':
       return ok(controls.stats());
+    case 'GET /_emulator/usage':
+      return usageRequest(controls, new URLSearchParams(query));
+    case 'GET /_emulator/overview':
+      return ok(controls.overview());
     case 'GET /_emulator/feed':
       return ok({ object: 'list', data: controls.feed() });
     case 'GET /_emulator/thin_events':

@@ -12,7 +12,8 @@ import type { EmulatorOptions, FaultRule } from './options.js';
 import { Feed, type FeedItem } from './feed.js';
 import { exportState, importState, transplant, type EmulatorState } from './persist.js';
 import { RequestLog, type RequestListener, type RequestRecord } from './request-log.js';
-import { State } from './state.js';
+import { State, type MeterObject } from './state.js';
+import { usage, type Usage, type UsageQuery } from './usage.js';
 import { checkDestinations, ThinEvents, type ThinEvent, type ThinEventDelivery } from './thin-events.js';
 import { coreEvents } from './core-events.js';
 
@@ -74,6 +75,17 @@ export interface Emulator {
   exportState(): EmulatorState;
   /** Replaces everything with an exported state; throws a TypeError naming what is wrong, and then changes nothing. */
   importState(state: unknown): void;
+  /** One meter's usage per customer, by hour or day, computed as event summaries are; a string says what is wrong with the query. */
+  usage(query: UsageQuery): Usage | string;
+  /** The accounts and their meters, for the dashboard. */
+  overview(): Overview;
+}
+
+/** The accounts and their meters. */
+export interface Overview {
+  /** @unit unix seconds */
+  now: number;
+  accounts: Array<{ id: string | null; meters: MeterObject[] }>;
 }
 
 function positive(options: EmulatorOptions, name: 'sessionLifetimeSeconds' | 'identifierWindowSeconds' | 'summaryLagSeconds' | 'rateLimitPerSecond', fallback: number, allowZero: boolean): number {
@@ -190,6 +202,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     feed: () => feed.list(),
     onFeed: (listener) => feed.subscribe(listener),
     exportState: () => exportState(state, clock.snapshot(), thin.snapshot()),
+    usage: (query) => usage(state, settings, clock.nowMs() / 1000, query),
+    overview: () => ({
+      now: clock.now(),
+      accounts: [...state.accounts.values()].map((account) => ({ id: account.id ?? null, meters: account.ordered.map((record) => structuredClone(record.meter)) })),
+    }),
     importState: (doc) => {
       const watching = state.intake.watching;
       state.intake.watching = false;
@@ -219,6 +236,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     feed: emulator.feed,
     exportState: emulator.exportState,
     importState: emulator.importState,
+    usage: emulator.usage,
+    overview: emulator.overview,
   };
   const core = createCore({
     state,
