@@ -135,7 +135,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const limiter = options.rateLimitPerSecond === undefined ? undefined : new RateLimiter(positive(options, 'rateLimitPerSecond', 0, false));
   const log = requestLogOf(options);
   const counts: RequestCounts = {};
-  const feedSize = options.feedSize ?? 200;
+  const feedSize = options.feedSize ?? 50;
   if (!Number.isInteger(feedSize) || feedSize < 0 || feedSize > 100_000) throw new RangeError(`feedSize must be a whole number from 0 to 100000, got ${String(feedSize)}`);
   const feed = new Feed(feedSize, state);
   const thin = new ThinEvents(checkDestinations(options.webhooks ?? []), options.webhookFetch ?? ((input, init) => globalThis.fetch(input, init)));

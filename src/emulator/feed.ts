@@ -62,7 +62,9 @@ export class Feed {
     const via = VIA_OF[record.operationId ?? ''] ?? 'v1';
     const base = { at: record.at, account: record.account, requestId: record.requestId };
     const eventName = (series: Series) => this.state.accounts.get(record.account ?? '')?.meters.get(series.meterId)?.meter.event_name ?? '';
-    for (let i = 0; i < intake.appended.length; i += 2) {
+    // Nobody listening: only the items the ring keeps are worth making.
+    const from = this.#listeners.size > 0 ? 0 : Math.max(0, intake.appended.length - 2 * this.size);
+    for (let i = from; i < intake.appended.length; i += 2) {
       const series = intake.appended[i] as Series;
       const p = intake.appended[i + 1] as number;
       const identifier = series.identifiers[p];

@@ -164,7 +164,7 @@ export interface EmulatorOptions {
   webhooks?: WebhookDestination[];
   /** The fetch thin events are posted with. @default globalThis.fetch */
   webhookFetch?: typeof fetch;
-  /** How many live-feed items (the dashboard's) to keep. @default 200 */
+  /** How many live-feed items (the dashboard's) to keep. @default 50 */
   feedSize?: number;
   /** Where the emulator's clock starts and whether it follows the host clock. @default the host's time, following it */
   clock?: ClockSettings;
