@@ -9,7 +9,8 @@ import { requestIds } from './ids.js';
 import { applies, deliveryOf, injectedReply, retryHeader, type Delivery } from './injected.js';
 import type { FaultRule } from './options.js';
 import { readParams } from './params.js';
-import type { Feed } from './feed.js';
+import { duplicateOf, type Feed } from './feed.js';
+import { count } from './introspect.js';
 import type { RequestLog, RequestRecord } from './request-log.js';
 import { match, type Route } from './routes.js';
 import type { State } from './state.js';
@@ -86,25 +87,6 @@ function idempotencyMismatch(api: Api): Reply {
 }
 
 const encoder = new TextEncoder();
-
-const EVENT_CREATES = new Set(['PostBillingMeterEvents', 'PostV2BillingMeterEvents']);
-
-/** The feed item of a meter event refused as a duplicate. */
-function duplicateOf(operationId: string | undefined, answer: EmulatorAnswer): { identifier: string; event_name: string; code: string; message: string } | undefined {
-  if (answer.status !== 400 || operationId === undefined || !EVENT_CREATES.has(operationId)) return undefined;
-  const error = (JSON.parse(answer.body) as { error?: { code?: string; message?: string } }).error;
-  const message = error?.message ?? '';
-  const v1 = /^An event already exists with identifier (.+)\.$/s.exec(message);
-  if (error?.code !== 'duplicate_meter_event' && v1 === null) return undefined;
-  return { identifier: v1?.[1] ?? '', event_name: '', code: error?.code ?? 'duplicate', message };
-}
-
-function count(counts: RequestCounts, operation: string, status: number): void {
-  let entry = counts[operation];
-  if (entry === undefined) counts[operation] = entry = { total: 0, byStatus: {} };
-  entry.total++;
-  entry.byStatus[status] = (entry.byStatus[status] ?? 0) + 1;
-}
 
 export function createCore(parts: CoreParts): (request: EmulatorRequest) => EmulatorAnswer {
   const nextRequestId = requestIds();

@@ -2,6 +2,7 @@
 // cancelled, or invalid with Stripe's code), built at the end of the request from what the
 // endpoints ingested, cancelled and reported, and kept in a small ring for the dashboard.
 import type { FailedEvent } from './error-reports.js';
+import type { EmulatorAnswer } from './core.js';
 import type { RequestRecord } from './request-log.js';
 import { VIAS, type Intake, type Series, type Via } from './series.js';
 import type { State } from './state.js';
@@ -111,4 +112,16 @@ export class Feed {
     this.intake.appended.length = 0;
     this.intake.cancelled.length = 0;
   }
+}
+
+const EVENT_CREATES = new Set(['PostBillingMeterEvents', 'PostV2BillingMeterEvents']);
+
+/** The feed item of a meter event refused as a duplicate. */
+export function duplicateOf(operationId: string | undefined, answer: EmulatorAnswer): { identifier: string; event_name: string; code: string; message: string } | undefined {
+  if (answer.status !== 400 || operationId === undefined || !EVENT_CREATES.has(operationId)) return undefined;
+  const error = (JSON.parse(answer.body) as { error?: { code?: string; message?: string } }).error;
+  const message = error?.message ?? '';
+  const v1 = /^An event already exists with identifier (.+)\.$/s.exec(message);
+  if (error?.code !== 'duplicate_meter_event' && v1 === null) return undefined;
+  return { identifier: v1?.[1] ?? '', event_name: '', code: error?.code ?? 'duplicate', message };
 }

@@ -7,7 +7,7 @@ import type { EmulatorAnswer, EmulatorRequest } from './core.js';
 import { serveDashboard } from './dashboard.node.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import type { EmulatorOptions } from './options.js';
-import { loadStateFile, saveStateFile, STATE_FILE } from './state-file.node.js';
+import { loadStateFile, persistence, STATE_FILE } from './state-file.node.js';
 
 export interface ServeEmulatorOptions extends EmulatorOptions {
   /** Port to listen on; 0 picks a free one. @default 0 */
@@ -153,33 +153,6 @@ function respond(emulator: Emulator, limits: { body: number; state: number }, re
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/** Keeps the state in `dir`: saves within `intervalMs` of a change, one save at a time. */
-function persistence(emulator: Emulator, dir: string, intervalMs: number) {
-  let dirty = false;
-  let saving: Promise<void> = Promise.resolve();
-  const save = (): Promise<void> => {
-    dirty = false;
-    const state = emulator.exportState();
-    saving = saving.then(() => saveStateFile(dir, state));
-    return saving;
-  };
-  const stopWatching = emulator.onRequest((record) => {
-    if (record.method === 'POST' && record.status !== 0) dirty = true;
-  });
-  const timer = setInterval(() => {
-    if (dirty) save().catch((error: unknown) => console.error(`stripe-meters emulator could not save its state in ${dir}: ${String(error)}`));
-  }, intervalMs);
-  timer.unref();
-  return {
-    save,
-    stop: async () => {
-      clearInterval(timer);
-      stopWatching();
-      await save();
-    },
-  };
 }
 
 /** Serves an emulator over HTTP until close() is called. */

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Emulator } from './emulator.js';
 import type { EmulatorState } from './persist.js';
 
 export const STATE_FILE = 'state.json';
@@ -51,4 +52,31 @@ export async function saveStateFile(dir: string, state: EmulatorState): Promise<
   }
   await rename(temp, join(dir, STATE_FILE));
   fsyncDir(dir);
+}
+
+/** Keeps the state in `dir`: saves within `intervalMs` of a change, one save at a time. */
+export function persistence(emulator: Emulator, dir: string, intervalMs: number) {
+  let dirty = false;
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    dirty = false;
+    const state = emulator.exportState();
+    saving = saving.then(() => saveStateFile(dir, state));
+    return saving;
+  };
+  const stopWatching = emulator.onRequest((record) => {
+    if (record.method === 'POST' && record.status !== 0) dirty = true;
+  });
+  const timer = setInterval(() => {
+    if (dirty) save().catch((error: unknown) => console.error(`stripe-meters emulator could not save its state in ${dir}: ${String(error)}`));
+  }, intervalMs);
+  timer.unref();
+  return {
+    save,
+    stop: async () => {
+      clearInterval(timer);
+      stopWatching();
+      await save();
+    },
+  };
 }
