@@ -30,58 +30,81 @@ function post(path: string, body: string, contentType = 'application/x-www-form-
   return fetch(`${running.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
 }
 
+/**
+ * Runs a scenario up to three times; it passes when one run serves the other client in time. The
+ * whole suite shares two cores, so one slow run can be the machine's; a server that blocks on the
+ * bad request is slow every time (a quadratic decoder took 3 to 74 seconds here).
+ */
+async function servedMeanwhile(scenario: () => Promise<number>): Promise<void> {
+  const waits: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    waits.push(await scenario());
+    if ((waits.at(-1) ?? Infinity) < 100) return;
+  }
+  expect(Math.min(...waits)).toBeLessThan(100);
+}
+
 const stripeShaped = (body: Record<string, unknown>) => expect(body).toMatchObject({ error: { type: expect.any(String), message: expect.any(String) } });
 
 describe('a server no request brings down', () => {
   it('a 600 MB chunked body: 413 once past the limit, the rest never read', async () => {
-    let sent = 0;
-    const answer = new Promise<{ status: number; body: string }>((resolve) => {
-      const req = request(`${running.url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    await servedMeanwhile(async () => {
+      let sent = 0;
+      const answer = new Promise<{ status: number; body: string }>((resolve) => {
+        const req = request(`${running.url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', () => undefined);
+        const block = Buffer.alloc(64 * 1024, 'x');
+        const pump = () => {
+          while (sent < 600 * 1024 * 1024 && !req.destroyed) {
+            sent += block.length;
+            if (!req.write(block)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
       });
-      req.on('error', () => undefined);
-      const block = Buffer.alloc(64 * 1024, 'x');
-      const pump = () => {
-        while (sent < 600 * 1024 * 1024 && !req.destroyed) {
-          sent += block.length;
-          if (!req.write(block)) return void req.once('drain', pump);
-        }
-        req.end();
-      };
-      pump();
+      const wait = await otherClient();
+      const refused = await answer;
+      expect(refused.status).toBe(413);
+      stripeShaped(JSON.parse(refused.body) as Record<string, unknown>);
+      expect(sent).toBeLessThan(100 * 1024 * 1024);
+      expect(process.memoryUsage().rss).toBeLessThan(2 * 1024 ** 3);
+      return wait;
     });
-    expect(await otherClient()).toBeLessThan(100);
-    const refused = await answer;
-    expect(refused.status).toBe(413);
-    stripeShaped(JSON.parse(refused.body) as Record<string, unknown>);
-    expect(sent).toBeLessThan(100 * 1024 * 1024);
-    expect(process.memoryUsage().rss).toBeLessThan(2 * 1024 ** 3);
   });
 
   it('a declared 100 MB Content-Length: 413 before any of it is read', async () => {
-    const reply = new Promise<string>((resolve) => {
-      const socket = connect(running.port, '127.0.0.1', () => socket.write(`POST /v1/billing/meter_events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 104857600\r\n\r\n`));
-      let text = '';
-      socket.on('data', (c) => (text += c.toString()));
-      socket.on('close', () => resolve(text));
+    await servedMeanwhile(async () => {
+      const reply = new Promise<string>((resolve) => {
+        const socket = connect(running.port, '127.0.0.1', () => socket.write(`POST /v1/billing/meter_events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 104857600\r\n\r\n`));
+        let text = '';
+        socket.on('data', (c) => (text += c.toString()));
+        socket.on('close', () => resolve(text));
+      });
+      const wait = await otherClient();
+      expect(await reply).toMatch(/^HTTP\/1\.1 413 [\s\S]*"code":"request_too_large"/);
+      return wait;
     });
-    expect(await otherClient()).toBeLessThan(100);
-    expect(await reply).toMatch(/^HTTP\/1\.1 413 [\s\S]*"code":"request_too_large"/);
   });
 
   it.each([16_000, 32_000, 100_000])('%i repeated name[] form keys: a 4xx at once, in time linear in the body', async (n) => {
     const body = n === 100_000 ? 'expand[]=x&'.repeat(n) : 'x[]=1&'.repeat(n);
-    const t = performance.now();
-    const bad = post('/v1/billing/meter_events', body);
-    const other = otherClient();
-    const refused = await bad;
-    expect(refused.status).toBeGreaterThanOrEqual(400);
-    expect(refused.status).toBeLessThan(500);
-    stripeShaped(refused.body);
-    expect(await other).toBeLessThan(100);
-    expect(performance.now() - t).toBeLessThan(1000);
+    await servedMeanwhile(async () => {
+      const t = performance.now();
+      const bad = post('/v1/billing/meter_events', body);
+      const other = otherClient();
+      const refused = await bad;
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.status).toBeLessThan(500);
+      stripeShaped(refused.body);
+      const wait = await other;
+      expect(performance.now() - t).toBeLessThan(1000);
+      return wait;
+    });
   });
 
   it('absurd clock inputs are 400 with a reason; a session created afterwards is fine', async () => {
