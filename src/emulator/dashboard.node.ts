@@ -37,20 +37,28 @@ export function serveDashboard(emulator: Emulator) {
   let feed: FeedItem[] = [];
   let requests: Array<Omit<RequestRecord, 'headers' | 'body'>> = [];
   let changed = false;
-  const unsubscribe = [
-    emulator.onFeed((items) => {
-      if (clients.size === 0) return;
-      feed.push(...items);
-      if (feed.length > MAX_PUSH) feed = feed.slice(-MAX_PUSH);
-      changed = true;
-    }),
-    emulator.onRequest((record) => {
-      if (clients.size === 0) return;
-      requests.push(strip(record));
-      if (requests.length > MAX_PUSH) requests = requests.slice(-MAX_PUSH);
-      if (record.method === 'POST') changed = true;
-    }),
-  ];
+  // Subscribed only while a page is open: with nobody watching, the feed and the log cost nothing more.
+  let unsubscribe: Array<() => void> = [];
+  const watch = () => {
+    unsubscribe = [
+      emulator.onFeed((items) => {
+        feed.push(...items);
+        if (feed.length > MAX_PUSH) feed = feed.slice(-MAX_PUSH);
+        changed = true;
+      }),
+      emulator.onRequest((record) => {
+        requests.push(strip(record));
+        if (requests.length > MAX_PUSH) requests = requests.slice(-MAX_PUSH);
+        if (record.method === 'POST') changed = true;
+      }),
+    ];
+  };
+  const unwatch = () => {
+    for (const stop of unsubscribe) stop();
+    unsubscribe = [];
+    feed = [];
+    requests = [];
+  };
   const send = (event: string, data: unknown) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const client of clients) client.write(frame);
@@ -77,8 +85,12 @@ export function serveDashboard(emulator: Emulator) {
       if (path === '/_emulator/live') {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
         res.write(`retry: 1000\nevent: change\ndata: ${JSON.stringify({ now: emulator.clock.now() })}\n\n`);
+        if (clients.size === 0) watch();
         clients.add(res);
-        req.on('close', () => clients.delete(res));
+        req.on('close', () => {
+          clients.delete(res);
+          if (clients.size === 0) unwatch();
+        });
         return true;
       }
       const asset = ASSETS[path];
@@ -93,7 +105,7 @@ export function serveDashboard(emulator: Emulator) {
     },
     close(): void {
       clearInterval(timer);
-      for (const stop of unsubscribe) stop();
+      unwatch();
       for (const client of clients) client.end();
       clients.clear();
     },
