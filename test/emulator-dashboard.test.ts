@@ -1,7 +1,8 @@
 // The dashboard in a real browser (playwright-core driving Debian's Chromium, no download): usage
 // reported with the SDK shows in the feed and agrees with the summaries in the chart's table; the
 // clock advances from the page; an invalid stream event shows as an error report, not as delivered;
-// keyboard use and a phone's width. The screenshots are kept under test/screenshots/.
+// keyboard use and a phone's width. Each run keeps its screenshots in test/screenshots/ (not in
+// git); test/dashboard.png, the README's picture, is one of them, committed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
