@@ -96,7 +96,7 @@ export interface CallState {
   /** Every header of the attempt under way (src/internal/call.ts builds them). */
   headers: Record<string, string>;
   /** The answer last handed to openapi-fetch. */
-  answer: { status: number; headers: Record<string, string> } | undefined;
+  answer: Answer | undefined;
   /** A failure that may pass on another attempt ended the request (attempts or budget ran out). */
   exhausted: boolean;
   hooks: Hooks | undefined;
@@ -126,73 +126,88 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-/** A complete body that is a JSON object, as far as a glance can tell (openapi-fetch parses it). */
-function looksLikeObject(text: string): boolean {
-  const end = text.trimEnd();
-  return end.endsWith('}') && end.trimStart().startsWith('{');
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * What a 2xx body is at a glance (openapi-fetch parses it): empty, a JSON object (its first and
+ * last characters are braces), or something else. Scans for them without copying the body.
+ */
+function shapeOf(text: string): 'empty' | 'object' | 'other' {
+  let first = 0;
+  let last = text.length - 1;
+  while (first <= last && isSpace(text.charCodeAt(first))) first++;
+  if (first > last) return 'empty';
+  while (isSpace(text.charCodeAt(last))) last--;
+  return text.charCodeAt(first) === 123 && text.charCodeAt(last) === 125 ? 'object' : 'other';
+}
+
+/** A failure that may pass on another attempt: the retry engine says whether one follows. */
+function ended(call: CallState, failure: AttemptFailure | undefined, broken: string | undefined, answer: Answer | undefined): AttemptEnded {
+  const retryInMs = call.retries.next();
+  call.exhausted = retryInMs === undefined;
+  return new AttemptEnded(retryInMs, failure, broken, answer?.status, answer?.headers ?? {});
+}
+
+/** What an attempt that got no (complete) answer throws: the caller's abort reason, or how it ended. */
+function failed(call: CallState, error: unknown, whileReading: boolean, answer: Answer | undefined): unknown {
+  if (call.signal?.aborted) return call.signal.reason;
+  return ended(call, error instanceof AttemptFailure ? error : new AttemptFailure(false, whileReading, error), undefined, answer);
 }
 
 /** The fetch for openapi-fetch, bound to one logical request: one attempt per call. */
 export function attemptFetch(call: CallState): (request: Request) => Promise<Response> {
+  return (request) => attempt(call, request);
+}
+
+async function attempt(call: CallState, request: Request): Promise<Response> {
   const { signal, retries } = call;
-  // A failure that may pass on another attempt: the retry engine says whether one follows.
-  const end = (failure: AttemptFailure | undefined, broken: string | undefined, answer: Answer | undefined): AttemptEnded => {
-    const retryInMs = retries.next();
-    call.exhausted = retryInMs === undefined;
-    return new AttemptEnded(retryInMs, failure, broken, answer?.status, answer?.headers ?? {});
-  };
-  const failed = (error: unknown, whileReading: boolean, answer: Answer | undefined): unknown => {
-    if (signal?.aborted) return signal.reason;
-    return end(error instanceof AttemptFailure ? error : new AttemptFailure(false, whileReading, error), undefined, answer);
-  };
-  return async (request) => {
-    call.answer = undefined;
-    call.event = undefined;
-    if (signal?.aborted) throw signal.reason;
-    const known = call.transport.bodyOf(request);
-    const body = known !== null ? known : request.body === null ? undefined : await request.text();
-    const out: Outgoing = { url: request.url, method: request.method, headers: call.headers, body };
-    if (call.hooks !== undefined) {
-      call.event = { method: out.method, url: out.url, attempt: retries.attempt, idempotencyKey: out.headers['Idempotency-Key'] };
-      call.started = Date.now();
-      callHook(call.hooks.onRequest, call.event);
+  call.answer = undefined;
+  call.event = undefined;
+  if (signal?.aborted) throw signal.reason;
+  const known = call.transport.bodyOf(request);
+  const body = known !== null ? known : request.body === null ? undefined : await request.text();
+  const out: Outgoing = { url: request.url, method: request.method, headers: call.headers, body };
+  if (call.hooks !== undefined) {
+    call.event = { method: out.method, url: out.url, attempt: retries.attempt, idempotencyKey: out.headers['Idempotency-Key'] };
+    call.started = Date.now();
+    callHook(call.hooks.onRequest, call.event);
+  }
+  let answer: Answer;
+  try {
+    answer = await call.transport.send(out, call.timeout, signal);
+  } catch (error) {
+    throw failed(call, error, false, undefined);
+  }
+  const { status, headers } = answer;
+  const ok = status >= 200 && status < 300;
+  if (!ok && isRetryable(status, headers['stripe-should-retry'])) {
+    const retryInMs = retries.next(headers['retry-after']);
+    // The body of an answer that will be retried is never needed: drop it, don't wait for it.
+    if (retryInMs !== undefined) {
+      answer.discard();
+      throw new AttemptEnded(retryInMs, undefined, undefined, status, headers);
     }
-    let answer: Answer;
-    try {
-      answer = await call.transport.send(out, call.timeout, signal);
-    } catch (error) {
-      throw failed(error, false, undefined);
-    }
-    const { status, headers } = answer;
-    const ok = status >= 200 && status < 300;
-    if (!ok && isRetryable(status, headers['stripe-should-retry'])) {
-      const retryInMs = retries.next(headers['retry-after']);
-      // The body of an answer that will be retried is never needed: drop it, don't wait for it.
-      if (retryInMs !== undefined) {
-        answer.discard();
-        throw new AttemptEnded(retryInMs, undefined, undefined, status, headers);
-      }
-      call.exhausted = true;
-    }
-    let text: string;
-    try {
-      text = answer.text ?? (await answer.read());
-    } catch (error) {
-      throw failed(error, true, answer);
-    }
-    let forParser = headers;
-    if (ok) {
-      // An answer that breaks off was caught above; these may have landed too: retried like it.
-      if (text.trim() === '') {
-        if (!call.emptyResult) throw end(undefined, 'an empty body', answer);
-        // The stream answers an empty body for its empty result object.
-        text = '{}';
-        forParser = { ...headers, 'content-length': '2' };
-      } else if (!looksLikeObject(text)) throw end(undefined, 'a body that is not a JSON object', answer);
-    } else text = call.scrub(text);
-    call.answer = { status, headers };
-    return call.transport.respond(status, forParser, out.url, text);
-  };
+    call.exhausted = true;
+  }
+  let text: string;
+  try {
+    text = answer.text ?? (await answer.read());
+  } catch (error) {
+    throw failed(call, error, true, answer);
+  }
+  let forParser = headers;
+  if (ok) {
+    // An answer that breaks off was caught above; these may have landed too: retried like it.
+    const shape = shapeOf(text);
+    if (shape === 'empty') {
+      if (!call.emptyResult) throw ended(call, undefined, 'an empty body', answer);
+      // The stream answers an empty body for its empty result object.
+      text = '{}';
+      forParser = { ...headers, 'content-length': '2' };
+    } else if (shape === 'other') throw ended(call, undefined, 'a body that is not a JSON object', answer);
+  } else text = call.scrub(text);
+  call.answer = answer;
+  return call.transport.respond(status, forParser, out.url, text);
 }
 
 /** A short reason: the system error code when there is one, else the message. */

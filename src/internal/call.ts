@@ -168,7 +168,8 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
       await settle(status, headers, undefined, failure, 'a body that is not JSON');
       return { ok: false, error: failure, retryable: false };
     }
-    const { status, headers } = state.answer ?? { status: answered.response.status, headers: {} };
+    const status = state.answer?.status ?? answered.response.status;
+    const headers: Record<string, string> = state.answer?.headers ?? {};
     if (answered.response.ok && answered.data !== undefined) {
       const broken = extra.unusable?.(answered.data);
       if (broken !== undefined) {
