@@ -26,18 +26,20 @@ export const usage = (i: number) => ({ event_name: EVENT, payload: { stripe_cust
 /** An in-process emulator and a client on it (retries fast, so fault tests stay short). */
 export async function inProcess(options: EmulatorOptions = {}, client: StripeMetersOptions = {}) {
   const emulator = createEmulator({ onWarning: () => undefined, ...options });
-  const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, retryDelay: { initialMs: 5, maxMs: 20, maxRetryAfterMs: 20 }, ...client });
+  // On a frozen emulator clock, the client stamps and checks events on that clock.
+  const now = options.clock?.frozen === true ? { now: () => emulator.clock.now() * 1000 } : {};
+  const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, retryDelay: { initialMs: 5, maxMs: 20, maxRetryAfterMs: 20 }, ...now, ...client });
   const meterId = await createMeter(stripe);
   return { emulator, stripe, meterId };
 }
 
 /** Copies the emulator counted, per customer, over the two days around now. */
-export async function countedAt(stripe: StripeMeters, meterId: string): Promise<number[]> {
+export async function countedAt(stripe: StripeMeters, meterId: string, nowMs = Date.now()): Promise<number[]> {
   const hour = 3600;
-  const start = Math.floor(Date.now() / 1000 / hour) * hour - 24 * hour;
+  const start = Math.floor(nowMs / 1000 / hour) * hour - 40 * 24 * hour;
   const counts: number[] = [];
   for (let c = 0; c < CUSTOMERS; c++) {
-    const list = await stripe.billing.meters.listEventSummaries(meterId, { customer: `cus_${c}`, start_time: start, end_time: start + 48 * hour }).autoPagingToArray({ limit: 1000 });
+    const list = await stripe.billing.meters.listEventSummaries(meterId, { customer: `cus_${c}`, start_time: start, end_time: start + 42 * 24 * hour }).autoPagingToArray({ limit: 1000 });
     counts.push(list.reduce((sum, s) => sum + s.aggregated_value, 0));
   }
   return counts;
@@ -51,3 +53,14 @@ export function expectedCounts(indices: Iterable<number>): number[] {
 }
 
 export type { Emulator };
+
+/** Polls `check` until it is true (the relay runs on real timers); fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);

@@ -105,9 +105,10 @@ function streamSender(stripe: StripeMeters, settings: SenderSettings): Sender {
 
 /** v1: one create per event (the client's retries, with the event's own identifier on each). */
 function v1Sender(stripe: StripeMeters, settings: SenderSettings): Sender {
-  const abort = new AbortController();
-  const inFlight = new Set<Promise<unknown>>();
-  const createOne = (event: RecordedEvent) =>
+  // One controller per create (not one signal shared by every create): close() aborts them all.
+  const inFlight = new Set<AbortController>();
+  let aborted = false;
+  const createOne = (event: RecordedEvent, abort: AbortController) =>
     stripe.billing.meterEvents.create({ event_name: event.event_name, payload: event.payload, identifier: event.identifier, timestamp: Math.floor(Date.parse(event.timestamp) / 1000) }, { signal: abort.signal });
   return {
     async send(events) {
@@ -116,25 +117,27 @@ function v1Sender(stripe: StripeMeters, settings: SenderSettings): Sender {
       const worker = async () => {
         while (next < events.length) {
           const event = events[next++] as RecordedEvent;
-          const sent = createOne(event);
-          inFlight.add(sent);
+          const abort = new AbortController();
+          inFlight.add(abort);
           try {
-            await sent;
+            await createOne(event, abort);
           } catch (error) {
             if (abort.signal.aborted) throw error;
             results.set(event.identifier, error);
           } finally {
-            inFlight.delete(sent);
+            inFlight.delete(abort);
           }
         }
       };
+      if (aborted) throw new Error('The outbox relay is closed');
       await Promise.all(Array.from({ length: Math.min(settings.concurrency, events.length) }, worker));
       return results;
     },
     async close(signal) {
-      if (signal?.aborted) abort.abort(signal.reason);
-      else signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
-      await Promise.allSettled([...inFlight]);
+      if (signal?.aborted) {
+        aborted = true;
+        for (const abort of inFlight) abort.abort(signal.reason);
+      }
     },
   };
 }
