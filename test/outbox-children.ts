@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('./outbox-fixtures/outbox-process.ts', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./outbox-fixtures/outbox-process.mjs', import.meta.url));
 
 export interface Child {
   process: ChildProcess;
@@ -14,7 +14,7 @@ export interface Child {
 }
 
 export function startChild(args: string[], acked: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let pending = '';
   let err = '';
   let ready: () => void = () => undefined;

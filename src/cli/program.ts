@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createClient, type ClientFlags } from './client.js';
 import type { CommandContext } from './context.js';
 import { CliError, describeError } from './errors.js';
+import { addOutboxCommands } from './outbox-command.js';
 import { meterAction, metersCreate, metersList, metersUpdate, type MeterAction } from './meters-command.js';
 import { summariesCommand, type SummariesFlags } from './summaries-command.js';
 import { uploadCommand, type UploadFlags } from './upload/upload-command.js';
@@ -116,6 +117,8 @@ are never counted twice. Exit codes: 0 every row accepted, 2 some refused (see t
     .option('--json', 'print the summaries as JSON')
     .addHelpText('after', examples(['stripe-meters summaries api_call --customer cus_123 --from -24h --to now --window hour', 'stripe-meters summaries mtr_123 --customer cus_123 --from 2026-11-01 --to 2026-11-08 --window day --json']))
     .action(async (meter: string, flags: SummariesFlags & ClientFlags) => setCode(await summariesCommand(client(flags), meter, flags, ctx)));
+
+  addOutboxCommands(program, ctx, setCode);
 
   program
     .command('emulator')

@@ -20,7 +20,8 @@ const outsideWindow = { type: 'OutboxWindowError', message: "The event's timesta
 
 export class Relay {
   readonly #s: OutboxSettings;
-  readonly #sender: Sender;
+  /** One sender per worker: a worker waits for its own sends only. */
+  readonly #senders: Sender[] = [];
   readonly #owner = `relay-${globalThis.crypto.randomUUID()}`;
   readonly #workers: Array<Promise<void>> = [];
   /** Claims being worked on: given back if close() is aborted. */
@@ -31,7 +32,8 @@ export class Relay {
 
   constructor(stripe: StripeMeters, settings: OutboxSettings) {
     this.#s = settings;
-    this.#sender = createSender(stripe, { via: settings.via, budgetMs: settings.retryBudgetMs, concurrency: settings.maxRequests });
+    const perWorker = Math.max(1, Math.ceil(settings.maxRequests / settings.concurrency));
+    for (let i = 0; i < settings.concurrency; i++) this.#senders.push(createSender(stripe, { via: settings.via, budgetMs: settings.retryBudgetMs, concurrency: perWorker }));
   }
 
   get running(): boolean {
@@ -40,7 +42,7 @@ export class Relay {
 
   start(): void {
     if (this.#workers.length > 0) return;
-    for (let i = 0; i < this.#s.concurrency; i++) this.#workers.push(this.#work());
+    for (const sender of this.#senders) this.#workers.push(this.#work(sender));
   }
 
   /** New events were recorded in this process: an idle worker looks at once. */
@@ -64,7 +66,7 @@ export class Relay {
       });
       aborted = await Promise.race([done.then(() => false), onAbort.then(() => true)]);
     } else await done;
-    await this.#sender.close(aborted ? signal : undefined);
+    await Promise.all(this.#senders.map((sender) => sender.close(aborted ? signal : undefined)));
     let released = 0;
     if (aborted) {
       for (const claim of this.#claimed) released += claim.events.length;
@@ -73,7 +75,7 @@ export class Relay {
     return released;
   }
 
-  async #work(): Promise<void> {
+  async #work(sender: Sender): Promise<void> {
     const s = this.#s;
     while (!this.#stopping) {
       let claim: Claim;
@@ -92,7 +94,7 @@ export class Relay {
       this.#claimed.add(claim);
       let outcome: Outcome;
       try {
-        outcome = await this.#deliver(claim);
+        outcome = await this.#deliver(claim, sender);
       } catch {
         // Stopped by an aborted close(): the claims go back to the store as they are.
         await s.store.release(this.#owner, claim.events.map((e) => e.id)).catch((error: unknown) => s.onNotice({ type: 'store_error', operation: 'release', error: error as Error }));
@@ -111,7 +113,7 @@ export class Relay {
     }
   }
 
-  async #deliver(claim: Claim): Promise<Outcome> {
+  async #deliver(claim: Claim, sender: Sender): Promise<Outcome> {
     const s = this.#s;
     const { now } = claim;
     const outcome: Outcome = { delivered: [], retry: [], dead: [], held: [] };
@@ -132,7 +134,7 @@ export class Relay {
       }
     }
     if (sending.length === 0) return outcome;
-    const results = await this.#sender.send(sending);
+    const results = await sender.send(sending);
     let blocked: unknown;
     for (const event of sending) {
       if (!results.has(event.identifier)) {

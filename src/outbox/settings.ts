@@ -30,9 +30,9 @@ export interface OutboxOptions {
   via?: 'stream' | 'v1';
   /** Events per claim. @default 500 */
   batchSize?: number;
-  /** Claims a relay works on at once. @default 2 */
+  /** Claims a relay works on at once (each with its own sender). @default 4 */
   concurrency?: number;
-  /** Requests in flight at once (stream batches or v1 creates). @default 8 (stream), 16 (v1) */
+  /** Requests in flight at once, shared by the claims (stream batches or v1 creates). @default 16 */
   maxRequests?: number;
   /**
    * How long an event may be retried within one claim before it goes back to the store for a
@@ -105,8 +105,8 @@ export function outboxSettings(options: unknown): OutboxSettings {
     store: o.store,
     via,
     batchSize: integer(o.batchSize, 'batchSize', 1, 10_000, 500),
-    concurrency: integer(o.concurrency, 'concurrency', 1, 64, 2),
-    maxRequests: integer(o.maxRequests, 'maxRequests', 1, 256, via === 'v1' ? 16 : 8),
+    concurrency: integer(o.concurrency, 'concurrency', 1, 64, 4),
+    maxRequests: integer(o.maxRequests, 'maxRequests', 1, 256, 16),
     retryBudgetMs,
     leaseMs,
     pollIntervalMs: integer(o.pollIntervalMs, 'pollIntervalMs', 1, HOUR, 200),
