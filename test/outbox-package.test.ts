@@ -1,0 +1,70 @@
+// The outbox's place in the package: Node only (its exports have no browser or default
+// condition), each store the only importer of its own optional peer dependency, and the main entry
+// reaching none of it. Runs on dist/ (npm test builds first).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './cli-helpers.js';
+
+const root = join(import.meta.dirname, '..');
+
+/** Every module a built entry reaches, and the packages it imports (kept external). */
+async function reach(entry: string): Promise<{ inputs: string[]; packages: string[] }> {
+  const result = await build({ entryPoints: [join(root, 'dist', 'src', entry)], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, packages: 'external', logLevel: 'silent' });
+  const inputs = Object.keys(result.metafile.inputs);
+  const packages = new Set<string>();
+  for (const input of Object.values(result.metafile.inputs)) for (const i of input.imports) if (i.external && !i.path.startsWith('node:')) packages.add(i.path);
+  return { inputs, packages: [...packages].sort() };
+}
+
+describe('the outbox in the package', () => {
+  it('the main entry (browser and Node) reaches no outbox code, no better-sqlite3 and no pg', async () => {
+    for (const entry of ['index.js', 'index.node.js']) {
+      const { inputs, packages } = await reach(entry);
+      expect(inputs.filter((i) => i.includes('/outbox/') || i.includes('outbox-command'))).toEqual([]);
+      expect(packages).toEqual(['openapi-fetch']);
+    }
+  });
+
+  it('each store entry imports only its own database package; the outbox entry neither', async () => {
+    expect((await reach('outbox/index.js')).packages).toEqual(['openapi-fetch']);
+    expect((await reach('outbox/sqlite.node.js')).packages).toEqual(['better-sqlite3']);
+    // The PostgreSQL store takes your pool: it imports no pg of its own.
+    expect((await reach('outbox/postgres.node.js')).packages).toEqual([]);
+  });
+
+  it('exports the outbox for Node only, with optional peer dependencies', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>>; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }> };
+    for (const entry of ['./outbox', './outbox/sqlite', './outbox/postgres']) expect(Object.keys(pkg.exports[entry] ?? {})).toEqual(['types', 'node']);
+    expect(pkg.peerDependencies['better-sqlite3']).toMatch(/^\^12\./);
+    expect(pkg.peerDependenciesMeta).toEqual({ 'better-sqlite3': { optional: true }, pg: { optional: true } });
+  });
+
+  it('stripe-meters outbox status, dead-letters and retry work on a SQLite file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'usage.db');
+    const { createOutbox } = await import('../src/outbox/index.js');
+    const { sqliteStore } = await import('../src/outbox/sqlite.node.js');
+    const { StripeMeters } = await import('../src/index.js');
+    const { createEmulator } = await import('../src/emulator/index.js');
+    const emulator = createEmulator({ onWarning: () => undefined });
+    const stripe = new StripeMeters('sk_test_outbox', { fetch: emulator.fetch });
+    const outbox = createOutbox(stripe, { store: sqliteStore(path), via: 'v1', pollIntervalMs: 5 });
+    const refused = await outbox.record({ event_name: 'no_meter_yet', payload: { stripe_customer_id: 'cus_1', value: 1 } });
+    outbox.start();
+    for (let i = 0; i < 500 && (await outbox.stats()).dead === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await outbox.close();
+
+    const status = await runCli(['outbox', 'status', '--sqlite', path]);
+    expect(status.code).toBe(2);
+    expect(status.stdout).toMatch(/dead letters\s+1/);
+    const letters = await runCli(['outbox', 'dead-letters', '--sqlite', path, '--json']);
+    expect(JSON.parse(letters.stdout)).toEqual([expect.objectContaining({ identifier: refused.identifier, state: 'dead', error: expect.objectContaining({ statusCode: 400 }) as object })]);
+    expect((await runCli(['outbox', 'retry', '--sqlite', path])).stderr).toMatch(/--id <id\.\.\.> .* or --all/);
+    const retried = await runCli(['outbox', 'retry', '--sqlite', path, '--id', '1']);
+    expect(retried.stdout).toMatch(/^1 dead letter/);
+    expect(JSON.parse((await runCli(['outbox', 'status', '--sqlite', path, '--json'])).stdout)).toMatchObject({ pending: 1, dead: 0 });
+    expect((await runCli(['outbox', 'status'])).stderr).toMatch(/--sqlite <file> or --postgres <url>/);
+  });
+});
