@@ -16,6 +16,16 @@ function backoffMs(attempts: number): number {
   return Math.round(base * (0.5 + Math.random() / 2));
 }
 
+/**
+ * Waits for the event loop's next turn. Node's setImmediate, not a zero timeout: timers that come
+ * due while timers run are run in the same phase, so a relay yielding with timeouts could still
+ * keep setImmediate work (the SQLite store's group commit) waiting.
+ */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate === undefined ? setTimeout(resolve, 0) : immediate(resolve)));
+}
+
 const outsideWindow = { type: 'OutboxWindowError', message: "The event's timestamp is at the end of Stripe's 35-day window (or past it): Stripe would refuse it, or drop it after accepting it" };
 
 export class Relay {
@@ -78,6 +88,9 @@ export class Relay {
   async #work(sender: Sender): Promise<void> {
     const s = this.#s;
     while (!this.#stopping) {
+      // Let the app's own work (and its record() calls) run between claims: a backlog sent to a
+      // fetch that answers from memory would otherwise hold the event loop until it drained.
+      await yieldToEventLoop();
       let claim: Claim;
       try {
         await this.#prune();
