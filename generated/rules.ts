@@ -379,7 +379,8 @@ export const OPERATIONS = {
           "properties": {},
           "required": [],
           "additionalProperties": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 100
           }
         },
         "timestamp": {
@@ -493,7 +494,8 @@ export const OPERATIONS = {
                 "properties": {},
                 "required": [],
                 "additionalProperties": {
-                  "type": "string"
+                  "type": "string",
+                  "maxLength": 100
                 }
               },
               "timestamp": {
@@ -540,7 +542,8 @@ export const OPERATIONS = {
           "properties": {},
           "required": [],
           "additionalProperties": {
-            "type": "string"
+            "type": "string",
+            "maxLength": 100
           }
         },
         "timestamp": {

@@ -18,7 +18,7 @@ export {
   type SentIdentifiers,
   type StripeRawError,
 } from './errors.js';
-export { isDuplicateMeterEvent } from './internal/meter-events.js';
+export { isDuplicateMeterEvent } from './rules/duplicates.js';
 export type { Meters } from './resources/meters.js';
 export type { MeterEvents, MeterEventAdjustments } from './resources/meter-events.js';
 export type { MeterEventSessions, MeterEventStreamRequests, V2MeterEvents, V2MeterEventAdjustments } from './resources/v2-billing.js';

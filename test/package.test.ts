@@ -89,11 +89,11 @@ listMeters(location.origin).then((ids) => { document.getElementById('out').textC
 }
 
 describe('the package', () => {
-  it('npm pack ships only dist/, the README and package.json', async () => {
+  it('npm pack ships only dist/, the README, the LICENSE and package.json', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: root });
     const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
     const files = (pack?.files ?? []).map((f) => f.path).sort();
-    expect(files.filter((f) => !f.startsWith('dist/'))).toEqual(['README.md', 'package.json']);
+    expect(files.filter((f) => !f.startsWith('dist/'))).toEqual(['LICENSE', 'README.md', 'package.json']);
     expect(files).toContain('dist/src/index.js');
     expect(files).toContain('dist/src/index.d.ts');
     expect(files).toContain('dist/src/index.js.map');

@@ -13,6 +13,8 @@ export interface ClientDeps {
   env: Record<string, string | undefined>;
   /** A fetch for tests; by default the client's own Node transport (node:http, keep-alive). */
   fetch?: FetchLike;
+  /** The clock event times are checked with (the command's). @unit milliseconds @default Date.now */
+  now?: () => number;
 }
 
 export function createClient(flags: ClientFlags, deps: ClientDeps, options: { maxNetworkRetries?: number } = {}): StripeMeters {
@@ -24,11 +26,12 @@ export function createClient(flags: ClientFlags, deps: ClientDeps, options: { ma
     if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new CliError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
     baseUrl = baseUrl.replace(/\/+$/, '');
   }
-  const { fetch } = deps;
+  const { fetch, now } = deps;
   try {
     return new StripeMeters(key, {
       ...(baseUrl === undefined ? {} : { baseUrl, meterEventsBaseUrl: baseUrl }),
       ...(fetch === undefined ? {} : { fetch }),
+      ...(now === undefined ? {} : { now }),
       ...options,
     });
   } catch (error) {

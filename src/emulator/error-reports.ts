@@ -2,18 +2,10 @@
 // customer or value is wrong) do not count; Stripe reports them later as thin events
 // `v1.billing.meter.error_report_triggered` (per meter) and `v1.billing.meter.no_meter_found`.
 // Here they are batched per meter (or unknown event name) per minute of receipt.
+import type { ReportCode } from '../rules/codes.js';
 
-/** The error codes of Stripe's meter error reports. */
-export type MeterErrorCode =
-  | 'archived_meter'
-  | 'meter_event_customer_not_found'
-  | 'meter_event_invalid_value'
-  | 'meter_event_no_customer_defined'
-  | 'meter_event_value_not_found'
-  | 'meter_event_value_too_many_digits'
-  | 'no_meter'
-  | 'timestamp_in_future'
-  | 'timestamp_too_far_in_past';
+/** The error codes of Stripe's meter error reports (src/rules/codes.ts). */
+export type MeterErrorCode = ReportCode;
 
 /** One failed event, as Stripe samples it. */
 export interface MeterErrorSample {

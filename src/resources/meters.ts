@@ -2,6 +2,7 @@ import type { Core } from '../internal/core.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { snapshot } from '../internal/params.js';
 import { ListPromise, type Cursor } from '../list-promise.js';
+import { summaryRangeProblem } from '../rules/summaries.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   Meter,
@@ -16,28 +17,17 @@ import type {
   Page,
 } from '../types.js';
 
-const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
-
-/** Event summaries: minute-aligned bounds (hour- or UTC-day-aligned with those windows), end after start. */
+/** Event summaries: Stripe's alignment rule, on the bounds as sent (a Date goes as its unix seconds). */
 function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   const window = params.value_grouping_window;
-  // An unknown window is the generated rules' to refuse (core checks them next).
-  if (window !== undefined && !Object.hasOwn(WINDOW_SECONDS, window)) return;
-  const unit = window ?? 'minute';
-  // A Date is sent as its unix seconds, so it is checked as those.
   const seconds = (t: unknown) => (t instanceof Date ? Math.floor(t.getTime() / 1000) : t);
   const start = seconds(params.start_time);
   const end = seconds(params.end_time);
-  for (const [key, t] of [['start_time', start], ['end_time', end]] as const) {
-    // Types and presence are the generated rules' job (core checks them); alignment is Stripe's rule.
-    if (typeof t === 'number' && Number.isSafeInteger(t) && t % WINDOW_SECONDS[unit] !== 0) {
-      const boundary = unit === 'day' ? '00:00 UTC' : unit === 'hour' ? 'an hour boundary' : 'a minute boundary';
-      throw new StripeInvalidParameterError(key, `${key} (${t}) must fall on ${boundary}${window === undefined ? '' : ` with value_grouping_window=${window}`}`);
-    }
-  }
-  if (typeof end === 'number' && typeof start === 'number' && end <= start) {
-    throw new StripeInvalidParameterError('end_time', `end_time (${end}) must be after start_time (${start})`);
-  }
+  // Types, presence and an unknown window are the generated rules' to refuse (core checks them next).
+  if (window !== undefined && window !== 'hour' && window !== 'day') return;
+  if (typeof start !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return;
+  const problem = summaryRangeProblem(start, end, window);
+  if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
 }
 
 /** `stripe.billing.meters` */

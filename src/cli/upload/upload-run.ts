@@ -6,14 +6,15 @@ import type { Ledger, Settled } from './ledger.js';
 import type { Pacer } from './pacer.js';
 import type { ProgressView } from './progress.js';
 import type { RejectsFile } from './rejects-file.js';
-import { checkRow, type MeterRules } from './row-check.js';
+import type { MeterKeys } from '../../rules/meter.js';
+import { checkRow } from './row-check.js';
 import type { RowSource } from './rows.js';
 import type { Sender } from './senders.js';
 import { saveState, type UploadState } from './state-file.js';
 
 export interface RunSetup {
   source: RowSource;
-  meters: Map<string, MeterRules>;
+  meters: Map<string, MeterKeys>;
   ledger: Ledger;
   /** undefined for --dry-run: rows are checked, nothing is sent. */
   sender: Sender | undefined;
