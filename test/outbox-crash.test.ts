@@ -10,7 +10,7 @@ import { StripeMeters } from '../src/index.js';
 import { createOutbox } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
 import { kill, seeded, sleep, startChild, type Child } from './outbox-children.js';
-import { countedAt, createMeter, CUSTOMERS, KEY, tempDir, until } from './outbox-kit.js';
+import { copiesAt, countedAt, createMeter, CUSTOMERS, KEY, tempDir, until } from './outbox-kit.js';
 
 let server: RunningEmulator;
 let stripe: StripeMeters;
@@ -86,5 +86,6 @@ describe('outbox on SQLite, killed', () => {
     const expected = new Array<number>(CUSTOMERS).fill(0);
     for (const row of rows) expected[Number((JSON.parse(row.payload) as { stripe_customer_id: string }).stripe_customer_id.slice(4))]! += 1;
     expect(await countedAt(stripe, meterId)).toEqual(expected);
+    expect(copiesAt(server.emulator, stored)).toEqual({ missing: [], twice: [], unexpected: 0 });
   }, 90_000);
 });

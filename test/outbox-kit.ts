@@ -64,3 +64,21 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
 }
 
 export const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+
+/**
+ * Copies the emulator stored of each identifier (it stores every accepted copy): those expected
+ * but never stored, those stored more than once, and stored events that were not expected.
+ */
+export function copiesAt(emulator: Emulator, identifiers: Iterable<string>): { missing: string[]; twice: string[]; unexpected: number } {
+  const stored = new Map<string, number>();
+  for (const event of emulator.events({})) if (event.identifier !== null) stored.set(event.identifier, (stored.get(event.identifier) ?? 0) + 1);
+  const missing: string[] = [];
+  const twice: string[] = [];
+  for (const id of identifiers) {
+    const n = stored.get(id) ?? 0;
+    if (n === 0) missing.push(id);
+    else if (n > 1) twice.push(id);
+    stored.delete(id);
+  }
+  return { missing, twice, unexpected: [...stored.values()].reduce((a, b) => a + b, 0) };
+}

@@ -10,7 +10,7 @@ import { createOutbox, OutboxStoreError } from '../src/outbox/index.js';
 import { migrate, migrationScript, postgresStore } from '../src/outbox/postgres.node.js';
 import { runCli } from './cli-helpers.js';
 import { kill, seeded, sleep, startChild, type Child } from './outbox-children.js';
-import { countedAt, createMeter, expectedCounts, KEY, total, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, createMeter, expectedCounts, KEY, total, until, usage } from './outbox-kit.js';
 import { startCluster, type Cluster } from './outbox-postgres-cluster.js';
 
 let cluster: Cluster;
@@ -158,7 +158,12 @@ describe('outbox on PostgreSQL', () => {
     const { url, pool } = await database();
     const store = postgresStore(pool);
     const now = Date.now();
-    for (let from = 0; from < 100_000; from += 10_000) await store.insert(range(10_000).map((i) => prepareEvent(usage(from + i), now)));
+    const identifiers: string[] = [];
+    for (let from = 0; from < 100_000; from += 10_000) {
+      const events = range(10_000).map((i) => prepareEvent(usage(from + i), now));
+      identifiers.push(...events.map((e) => e.identifier));
+      await store.insert(events);
+    }
     const random = seeded(17);
     const relay = () => startChild(['relay', 'postgres', url, server.url]);
     const relays: Child[] = [relay(), relay(), relay()];
@@ -182,5 +187,6 @@ describe('outbox on PostgreSQL', () => {
     const counted = await countedAt(stripe, meterId);
     expect(total(counted)).toBe(100_000);
     expect(counted).toEqual(expectedCounts(range(100_000)));
+    expect(copiesAt(server.emulator, identifiers)).toEqual({ missing: [], twice: [], unexpected: 0 });
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StripeInvalidParameterError } from '../src/index.js';
 import { createOutbox, OutboxCloseAbortedError, OutboxClosedError, OutboxStoreError, type OutboxNotice } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
-import { countedAt, EVENT, expectedCounts, inProcess, tempDir, total, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, tempDir, total, until, usage } from './outbox-kit.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -58,7 +58,7 @@ describe('outbox on SQLite', () => {
     const { stripe } = await inProcess();
     // Full: the file may not grow past 64 KiB.
     const full = createOutbox(stripe, { store: sqliteStore(dbPath(), { maxBytes: 64 * 1024 }) });
-    const big = { event_name: EVENT, payload: { stripe_customer_id: 'cus_1', value: 1, note: 'x'.repeat(500) } };
+    const big = { event_name: EVENT, payload: { stripe_customer_id: 'cus_1', value: 1, ...Object.fromEntries(range(5).map((k) => [`note_${k}`, 'x'.repeat(100)])) } };
     const outcomes = await Promise.allSettled(range(400).map(() => full.record(big)));
     const stored = outcomes.filter((o) => o.status === 'fulfilled').length;
     const rejected = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as OutboxStoreError);
@@ -98,7 +98,7 @@ describe('outbox on SQLite', () => {
       ],
     });
     const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), pollIntervalMs: 5, batchSize: 200, retryBudgetMs: 200, leaseMs: 2000 });
-    await Promise.all(range(3000).map((i) => outbox.record(usage(i))));
+    const recorded = await Promise.all(range(3000).map((i) => outbox.record(usage(i))));
     outbox.start();
     // Every answer lost first (the events land; the relay cannot know), past the retry budget.
     emulator.setFaults([{ path: '/v2/billing/meter_event_stream', fault: 'reset_after' }]);
@@ -109,13 +109,19 @@ describe('outbox on SQLite', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await outbox.stats()).delivered).toBe(0);
     emulator.setFaults([
-      { path: '/v2/billing/meter_event_stream', fault: 'reset_after', rate: 0.2 },
-      { path: '/v2/billing/meter_event_stream', fault: 'rate_limit', rate: 0.15, retryAfterSeconds: 0 },
-      { path: '/v2/billing/meter_event_stream', fault: 'server_error', rate: 0.15 },
+      { path: '/v2/billing/meter_event_stream', fault: 'reset_after', rate: 0.15 },
+      { path: '/v2/billing/meter_event_stream', fault: 'cut_body', rate: 0.15 },
+      { path: '/v2/billing/meter_event_stream', fault: 'session_expired', rate: 0.1 },
+      { path: '/v2/billing/meter_event_stream', fault: 'rate_limit', rate: 0.1 },
+      { path: '/v2/billing/meter_event_stream', fault: 'rate_limit', rate: 0.1, retryAfterSeconds: 0 },
+      { path: '/v2/billing/meter_event_stream', fault: 'server_error', rate: 0.1, status: 503 },
+      { path: '/v2/billing/meter_event_session', fault: 'server_error', rate: 0.2 },
     ]);
     await until(async () => (await outbox.stats()).delivered === 3000, 20_000, 'delivery through faults');
     await outbox.close();
     expect(await countedAt(stripe, meterId)).toEqual(expectedCounts(range(3000)));
+    expect(copiesAt(emulator, recorded.map((e) => e.identifier))).toEqual({ missing: [], twice: [], unexpected: 0 });
+    expect(emulator.stats().faults).toMatchObject({ reset_after: expect.any(Number), cut_body: expect.any(Number), session_expired: expect.any(Number), rate_limit: expect.any(Number) });
   });
 
   it('delivers with v1 creates, and takes "already exists" for an identifier it sent as delivered', async () => {
@@ -129,6 +135,21 @@ describe('outbox on SQLite', () => {
     expect((await outbox.stats()).dead).toBe(0);
     await outbox.close();
     expect(await countedAt(stripe, meterId)).toEqual(expectedCounts(range(300)));
+  });
+
+  it('dead-letters a stream batch Stripe refuses, once the bad event stands alone', async () => {
+    const { emulator, stripe, meterId } = await inProcess();
+    const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), pollIntervalMs: 5, batchSize: 1 });
+    const refused = await outbox.record(usage(0));
+    emulator.setFaults([{ path: '/v2/billing/meter_event_stream', fault: 'error', status: 400, code: 'invalid_fields', message: 'A bad event', times: 1 }]);
+    outbox.start();
+    await until(async () => (await outbox.stats()).dead === 1, 5000, 'a dead letter');
+    const good = await outbox.record(usage(1));
+    await until(async () => (await outbox.stats()).delivered === 1, 5000, 'the next event');
+    expect(await outbox.letters()).toEqual([expect.objectContaining({ identifier: refused.identifier, error: expect.objectContaining({ type: 'StripeInvalidRequestError', statusCode: 400, code: 'invalid_fields' }) as object })]);
+    await outbox.close();
+    expect(copiesAt(emulator, [good.identifier])).toEqual({ missing: [], twice: [], unexpected: 0 });
+    expect(total(await countedAt(stripe, meterId))).toBe(1);
   });
 
   it('dead-letters what Stripe refuses, with the error, and retries it on request', async () => {

@@ -4,7 +4,8 @@
 // use of SDK internals is here, so that a new delivery engine changes this file only.
 import type { StripeMeters } from '../client.js';
 import { StripeAuthenticationError, StripeError, StripeInvalidRequestError, StripePermissionError } from '../errors.js';
-import { isDuplicateMeterEvent, prepareStreamEvent } from '../internal/meter-events.js';
+import { prepareStreamEvent } from '../internal/meter-events.js';
+import { isDuplicateMeterEvent } from '../rules/duplicates.js';
 import { isTransient } from '../internal/retry-policy.js';
 import { MeterEventStreamAbortedError } from '../stream/errors.js';
 import type { MeterEventStream } from '../stream/meter-event-stream.js';
