@@ -1,6 +1,7 @@
 // The outbox's place in the package: Node only (its exports have no browser or default
 // condition), each store the only importer of its own optional peer dependency, and the main entry
 // reaching none of it. Runs on dist/ (npm test builds first).
+import Database from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -66,5 +67,12 @@ describe('the outbox in the package', () => {
     expect(retried.stdout).toMatch(/^1 dead letter/);
     expect(JSON.parse((await runCli(['outbox', 'status', '--sqlite', path, '--json'])).stdout)).toMatchObject({ pending: 1, dead: 0 });
     expect((await runCli(['outbox', 'status'])).stderr).toMatch(/--sqlite <file> or --postgres <url>/);
+    // A held event (as the relay leaves one at the 24-hour horizon) that a person found at Stripe.
+    const db = new Database(path);
+    db.prepare(`UPDATE stripe_meters_outbox SET state = 'held', held_at = 1, held_reason = 'first sent long ago' WHERE id = 1`).run();
+    db.close();
+    expect((await runCli(['outbox', 'dead-letters', '--held', '--sqlite', path])).stdout).toMatch(/^1\s+held .* no_meter_yet .*\n\s+first sent long ago/);
+    expect((await runCli(['outbox', 'mark-delivered', '--sqlite', path, '--id', '1'])).stdout).toMatch(/^1 held event\(s\) marked delivered/);
+    expect(JSON.parse((await runCli(['outbox', 'status', '--sqlite', path, '--json'])).stdout)).toMatchObject({ pending: 0, held: 0, delivered: 1 });
   });
 });

@@ -190,7 +190,12 @@ describe('outbox on SQLite', () => {
     expect(total(await countedAt(stripe, meterId, now()))).toBe(1);
     expect(await outbox.letters({ state: 'held' })).toEqual([expect.objectContaining({ identifier: event.identifier, state: 'held', reason: expect.stringMatching(/24 hours/) as string })]);
     expect(notices).toContainEqual(expect.objectContaining({ type: 'held', identifier: event.identifier }));
+    // The decision: it is at Stripe, so it is delivered and never sent again.
+    const [held] = await outbox.letters({ state: 'held' });
+    expect(await outbox.markDelivered({ ids: [held!.id] })).toBe(1);
+    expect(await outbox.stats()).toMatchObject({ held: 0, delivered: 1, pending: 0 });
     await outbox.close();
+    expect(total(await countedAt(stripe, meterId, now()))).toBe(1);
   });
 
   it('resends within the 24 hours without holding, and dedupes there', async () => {

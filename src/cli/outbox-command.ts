@@ -1,4 +1,4 @@
-// stripe-meters outbox status|dead-letters|retry|migrate: look into an outbox (SQLite file or
+// stripe-meters outbox status|dead-letters|retry|mark-delivered|migrate: look into an outbox (SQLite file or
 // PostgreSQL database) and act on what needs a person. The stores (and better-sqlite3 or pg) are
 // loaded only when asked for, so the rest of the command line never needs them.
 import type { Command } from 'commander';
@@ -99,6 +99,14 @@ export async function outboxRetry(flags: OutboxFlags & { held?: boolean; id?: st
   return 0;
 }
 
+export async function outboxMarkDelivered(flags: OutboxFlags & { id: string[] }, ctx: CommandContext): Promise<number> {
+  if (flags.id.some((id) => !/^\d+$/.test(id))) throw new CliError('--id takes the row ids that stripe-meters outbox dead-letters --held prints');
+  const now = (ctx.now ?? Date.now)();
+  const n = await withStore(flags, ctx, (store) => store.markHeldDelivered(flags.id, now));
+  ctx.stdout.write(`${n} held event(s) marked delivered; they will not be sent\n`);
+  return 0;
+}
+
 export async function outboxMigrate(flags: OutboxFlags & { print?: boolean }, ctx: CommandContext): Promise<number> {
   const { migrationScript, migrate } = await import('../outbox/postgres.node.js');
   if (flags.print === true) {
@@ -136,6 +144,9 @@ export function addOutboxCommands(program: Command, ctx: CommandContext, setCode
     .option('--all', 'every dead letter (or every held event)')
     .option('--held', 'held events: only after checking at Stripe that they did not land (a resend of one that did counts twice)')
     .action(async (flags: OutboxFlags & { held?: boolean; id?: string[]; all?: boolean }) => setCode(await outboxRetry(flags, ctx)));
+  where(outbox.command('mark-delivered').description('held events you found at Stripe: mark them delivered, never send them again'))
+    .requiredOption('--id <id...>', 'row ids from dead-letters --held')
+    .action(async (flags: OutboxFlags & { id: string[] }) => setCode(await outboxMarkDelivered(flags, ctx)));
   outbox
     .command('migrate')
     .description('create or update the outbox tables in PostgreSQL (or print the SQL)')

@@ -48,6 +48,11 @@ export interface Outbox {
    * with their identifiers: all of that state, or those with the given row ids. Resolves with how many.
    */
   retry(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<number>;
+  /**
+   * The other decision for held events: you found them at Stripe (summaries, the dashboard), so
+   * they are marked delivered and never sent again. Resolves with how many.
+   */
+  markDelivered(options: { ids: string[] }): Promise<number>;
 }
 
 class OutboxImpl implements Outbox {
@@ -99,6 +104,10 @@ class OutboxImpl implements Outbox {
     const n = await this.#s.store.requeue(options, this.#s.now());
     this.#relay?.poke();
     return n;
+  }
+
+  markDelivered(options: { ids: string[] }): Promise<number> {
+    return this.#s.store.markHeldDelivered(options.ids, this.#s.now());
   }
 }
 

@@ -274,6 +274,10 @@ class PostgresStore implements OutboxStore {
     );
   }
 
+  markHeldDelivered(ids: string[]): Promise<number> {
+    return this.#use('mark held events delivered', async () => (await this.#pool.query(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, held_at = NULL WHERE id = ANY($1::bigint[]) AND state = 'held'`, [ids])).rowCount ?? 0);
+  }
+
   async close(): Promise<void> {
     while (this.#flushing || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     this.#closed = true;

@@ -21,6 +21,9 @@ export interface SqliteStoreOptions {
   maxBytes?: number;
 }
 
+/** Rows per INSERT statement in a group commit. */
+const INSERT_ROWS = 50;
+
 interface Row {
   id: number;
   identifier: string;
@@ -83,9 +86,19 @@ class SqliteStore implements OutboxStore {
 
   constructor(db: Database.Database) {
     this.#db = db;
-    this.#insert = db.prepare('INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertSql = (rows: number) => `INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+    this.#insert = db.prepare(insertSql(1));
+    // Rows go in INSERT_ROWS at a time: one statement per row cost more than the rest of record().
+    const insertMany = db.prepare(insertSql(INSERT_ROWS));
     this.#commitGroup = db.transaction((groups: RecordedEvent[][], now: number) => {
-      for (const events of groups) for (const e of events) this.#insert.run(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
+      const values: unknown[] = [];
+      for (const events of groups) {
+        for (const e of events) {
+          values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
+          if (values.length === INSERT_ROWS * 6) insertMany.run(values.splice(0));
+        }
+      }
+      for (let i = 0; i < values.length; i += 6) this.#insert.run(values.slice(i, i + 6));
     });
     const due = db.prepare(
       `SELECT id FROM stripe_meters_outbox WHERE state = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @limit`,
@@ -220,6 +233,13 @@ class SqliteStore implements OutboxStore {
         return moved;
       }).immediate(),
     );
+  }
+
+  markHeldDelivered(ids: string[], now: number): Promise<number> {
+    return this.#run('mark held events delivered', () => {
+      const stmt = this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ?, held_at = NULL WHERE id = ? AND state = 'held'`);
+      return this.#db.transaction(() => ids.reduce((n, id) => n + stmt.run(now, Number(id)).changes, 0)).immediate();
+    });
   }
 
   async close(): Promise<void> {

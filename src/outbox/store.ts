@@ -94,5 +94,7 @@ export interface OutboxStore {
   letters(options: { state?: 'dead' | 'held'; limit: number }): Promise<Letter[]>;
   /** Puts dead or held events back to pending (all of that state when `ids` is absent); returns how many. */
   requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<number>;
+  /** Marks held events delivered without sending them (a person found them at Stripe); returns how many. */
+  markHeldDelivered(ids: string[], now: number): Promise<number>;
   close(): Promise<void>;
 }
