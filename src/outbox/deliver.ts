@@ -40,11 +40,15 @@ export function failureOf(error: unknown): FailureRecord {
   return { type: 'Error', message: String(error) };
 }
 
-/** How a batch ended: per event, the error that ended it (absent: accepted). */
-export type Results = Map<string, unknown>;
+/** How a batch ended: per identifier, the verdict and the error behind it (absent: accepted). */
+export type Results = Map<string, { verdict: Verdict; error: unknown }>;
+
+function failed(results: Results, identifier: string, error: unknown): void {
+  results.set(identifier, { verdict: verdictOf(error, identifier), error });
+}
 
 export interface Sender {
-  /** Sends the events; resolves with each one's error (absent: accepted). Rejects only when aborted by close(). */
+  /** Sends the events; resolves with each one's verdict (absent: accepted). Rejects only when aborted by close(). */
   send(events: readonly RecordedEvent[]): Promise<Results>;
   /** Waits for sends in flight; with an aborted signal, stops them (their send() rejects). */
   close(signal: AbortSignal | undefined): Promise<void>;
@@ -60,14 +64,14 @@ export interface SenderSettings {
 
 /** The v2 stream: the SDK's batching sender (deliver(): batches of 100, session tokens, budget, splitting refused batches). */
 function streamSender(stripe: StripeMeters, settings: SenderSettings): Sender {
-  const failed = new Map<string, unknown>();
+  const refused = new Map<string, unknown>();
   const stream: MeterEventStream = stripe.meterEventStream({
     maxConcurrency: settings.concurrency,
     retryBudgetMs: settings.budgetMs,
     flushIntervalMs: 5,
     maxBufferedEvents: 100_000,
     onError: ({ event, error }) => {
-      failed.set(event.identifier, error);
+      refused.set(event.identifier, error);
     },
   });
   return {
@@ -78,7 +82,7 @@ function streamSender(stripe: StripeMeters, settings: SenderSettings): Sender {
           stream.send({ event_name: event.event_name, payload: event.payload, identifier: event.identifier, timestamp: event.timestamp }).then(
             () => true,
             (error: unknown) => {
-              results.set(event.identifier, error);
+              failed(results, event.identifier, error);
               return false;
             },
           ),
@@ -88,8 +92,8 @@ function streamSender(stripe: StripeMeters, settings: SenderSettings): Sender {
       await stream.flush();
       events.forEach((event, i) => {
         if (!taken[i]) return;
-        if (failed.has(event.identifier)) results.set(event.identifier, failed.get(event.identifier));
-        failed.delete(event.identifier);
+        if (refused.has(event.identifier)) failed(results, event.identifier, refused.get(event.identifier));
+        refused.delete(event.identifier);
       });
       return results;
     },
@@ -124,7 +128,7 @@ function v1Sender(stripe: StripeMeters, settings: SenderSettings): Sender {
             await createOne(event, abort);
           } catch (error) {
             if (abort.signal.aborted) throw error;
-            results.set(event.identifier, error);
+            failed(results, event.identifier, error);
           } finally {
             inFlight.delete(abort);
           }

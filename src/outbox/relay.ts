@@ -3,7 +3,7 @@
 // delivered, retried later, dead-lettered with the error, or held for a person's decision when a
 // resend could be counted twice. A relay that dies leaves its claims to expire; any relay then
 // takes them over and resends them with the same identifiers.
-import { createSender, failureOf, verdictOf, type Sender } from './deliver.js';
+import { createSender, failureOf, type Sender, type Verdict } from './deliver.js';
 import { TIMESTAMP_WINDOW_MS, WINDOW_EDGE_MS, type OutboxSettings } from './settings.js';
 import type { Claim, ClaimedEvent, Outcome } from './store.js';
 import type { StripeMeters } from '../client.js';
@@ -154,8 +154,7 @@ export class Relay {
         outcome.delivered.push(event.id);
         continue;
       }
-      const error = results.get(event.identifier);
-      const verdict = verdictOf(error, event.identifier);
+      const { verdict, error } = results.get(event.identifier) as { verdict: Verdict; error: unknown };
       if (verdict === 'delivered') outcome.delivered.push(event.id);
       else if (verdict === 'refused') {
         const failure = failureOf(error);
