@@ -1,7 +1,22 @@
-// The PostgreSQL store's migrations, in order. Each runs once, in a transaction, under an
+// The PostgreSQL store's migrations (in order), what it needs of pg, and how its errors read. Each runs once, in a transaction, under an
 // advisory lock (several processes may start at once); applied versions are kept in
 // stripe_meters_outbox_migrations. Print them with `stripe-meters outbox migrate --print` to run
 // them with your own migration tool instead.
+
+import { OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
+
+/** What the store needs of a pg client (`pg.Client`, `pg.PoolClient`). */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
+}
+
+/** What the store needs of a pg pool (`new pg.Pool(...)`). */
+export interface PgPool extends PgQueryable {
+  connect(): Promise<PgQueryable & { release(error?: Error | boolean): void }>;
+}
+
+/** The database's clock in unix milliseconds: leases and times agree across relays whatever their own clocks say. */
+export const NOW = `(extract(epoch from now()) * 1000)::bigint`;
 
 export interface Migration {
   version: number;
@@ -66,4 +81,44 @@ export function migrationScript(): string {
   return `${parts.join('\n')}\n`;
 }
 
-export { TRACK as TRACK_MIGRATIONS };
+
+const CODES: Array<[RegExp, OutboxStoreErrorCode]> = [
+  [/^53100$/, 'full'],
+  [/^25006$/, 'read_only'],
+  [/^(55P03|40P01|57014)$/, 'locked'],
+  [/^XX00[12]$/, 'corrupt'],
+  [/^58/, 'io'],
+  [/^(08|57P0|53300)|^ECONN|^ENOTFOUND|^ETIMEDOUT/, 'unavailable'],
+];
+
+export function storeError(error: unknown, what: string): OutboxStoreError {
+  if (error instanceof OutboxStoreError) return error;
+  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
+  const kind = CODES.find(([pattern]) => pattern.test(code))?.[1] ?? 'other';
+  return new OutboxStoreError(kind, `The PostgreSQL outbox could not ${what}: ${(error as Error).message}${code === '' ? '' : ` (${code})`}`, { cause: error });
+}
+
+/** Applies the migrations not applied yet; resolves with the versions it applied. */
+export async function migrate(pool: PgPool): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(TRACK);
+    const done = new Set((await client.query('SELECT version FROM stripe_meters_outbox_migrations')).rows.map((r) => Number(r['version'])));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO stripe_meters_outbox_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(true);
+    throw storeError(error, 'apply its migrations');
+  }
+  client.release();
+  return applied;
+}

@@ -4,19 +4,9 @@
 // FOR UPDATE SKIP LOCKED and a lease on the database's clock: no two relays hold one event at once,
 // and a dead relay's claims are taken over when its lease ends. Nothing here imports `pg`: you
 // pass your pool.
-import { OutboxClosedError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
-import { MIGRATION_LOCK, MIGRATIONS, TRACK_MIGRATIONS, migrationScript } from './postgres-schema.js';
+import { OutboxClosedError } from './errors.js';
+import { migrate, migrationScript, NOW, storeError, type PgPool, type PgQueryable } from './postgres-schema.js';
 import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, StoreOptions } from './store.js';
-
-/** What the store needs of a pg client (`pg.Client`, `pg.PoolClient`). */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number | null }>;
-}
-
-/** What the store needs of a pg pool (`new pg.Pool(...)`). */
-export interface PgPool extends PgQueryable {
-  connect(): Promise<PgQueryable & { release(error?: Error | boolean): void }>;
-}
 
 export interface PostgresStoreOptions {
   /**
@@ -26,50 +16,7 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
 }
 
-export { migrationScript };
-
-const NOW = `(extract(epoch from now()) * 1000)::bigint`;
-
-const CODES: Array<[RegExp, OutboxStoreErrorCode]> = [
-  [/^53100$/, 'full'],
-  [/^25006$/, 'read_only'],
-  [/^(55P03|40P01|57014)$/, 'locked'],
-  [/^XX00[12]$/, 'corrupt'],
-  [/^58/, 'io'],
-  [/^(08|57P0|53300)|^ECONN|^ENOTFOUND|^ETIMEDOUT/, 'unavailable'],
-];
-
-function storeError(error: unknown, what: string): OutboxStoreError {
-  if (error instanceof OutboxStoreError) return error;
-  const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
-  const kind = CODES.find(([pattern]) => pattern.test(code))?.[1] ?? 'other';
-  return new OutboxStoreError(kind, `The PostgreSQL outbox could not ${what}: ${(error as Error).message}${code === '' ? '' : ` (${code})`}`, { cause: error });
-}
-
-/** Applies the migrations not applied yet; resolves with the versions it applied. */
-export async function migrate(pool: PgPool): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(TRACK_MIGRATIONS);
-    const done = new Set((await client.query('SELECT version FROM stripe_meters_outbox_migrations')).rows.map((r) => Number(r['version'])));
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO stripe_meters_outbox_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-      applied.push(m.version);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(true);
-    throw storeError(error, 'apply its migrations');
-  }
-  client.release();
-  return applied;
-}
+export { migrate, migrationScript, type PgPool, type PgQueryable };
 
 const COLUMNS = 'identifier, event_name, payload, "timestamp", ts_ms';
 const num = (value: unknown) => Number(value);
@@ -176,37 +123,38 @@ class PostgresStore implements OutboxStore {
   }
 
   settle(owner: string, o: Outcome, now: number): Promise<void> {
-    return this.#use('record delivery outcomes', () =>
-      this.#transaction(async (c) => {
-        if (o.delivered.length > 0) await c.query(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND state = 'pending'`, [o.delivered]);
-        if (o.retry.length > 0) {
-          // The relay's clock says when; the database's clock keeps it (relays' clocks may differ).
-          await c.query(
-            `UPDATE stripe_meters_outbox o SET next_attempt_at = ${NOW} + r.delay, last_error = r.error, lease_owner = NULL, lease_until = NULL
-             FROM unnest($2::bigint[], $3::bigint[], $4::jsonb[]) AS r(id, delay, error) WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'pending'`,
-            [owner, o.retry.map((r) => r.id), o.retry.map((r) => Math.max(0, r.notBefore - now)), o.retry.map((r) => JSON.stringify(r.error))],
-          );
-        }
-        if (o.held.length > 0) {
-          await c.query(
-            `UPDATE stripe_meters_outbox o SET state = 'held', held_at = ${NOW}, held_reason = h.reason, lease_owner = NULL, lease_until = NULL
-             FROM unnest($2::bigint[], $3::text[]) AS h(id, reason) WHERE o.id = h.id AND o.lease_owner = $1 AND o.state = 'pending'`,
-            [owner, o.held.map((h) => h.id), o.held.map((h) => h.reason)],
-          );
-        }
-        if (o.dead.length > 0) {
-          await c.query(
-            `WITH moved AS (
-               DELETE FROM stripe_meters_outbox o USING unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[]) AS d(id, type, code, message, status)
-               WHERE o.id = d.id AND o.lease_owner = $1 AND o.state = 'pending'
-               RETURNING o.id, o.identifier, o.event_name, o.payload, o."timestamp", o.ts_ms, o.recorded_at, o.attempts, o.first_attempt_at, d.type, d.code, d.message, d.status)
-             INSERT INTO stripe_meters_outbox_dead (id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
-             SELECT id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, ${NOW}, type, code, message, status FROM moved`,
-            [owner, o.dead.map((d) => d.id), o.dead.map((d) => d.error.type), o.dead.map((d) => d.error.code ?? null), o.dead.map((d) => d.error.message), o.dead.map((d) => d.error.statusCode ?? null)],
-          );
-        }
-      }),
-    );
+    // The common case, all delivered, is one statement: no transaction (and its round trips) needed.
+    const only = o.retry.length + o.held.length + o.dead.length === 0;
+    const apply = async (c: PgQueryable): Promise<void> => {
+      if (o.delivered.length > 0) await c.query(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND state = 'pending'`, [o.delivered]);
+      if (o.retry.length > 0) {
+        // The relay's clock says when; the database's clock keeps it (relays' clocks may differ).
+        await c.query(
+          `UPDATE stripe_meters_outbox o SET next_attempt_at = ${NOW} + r.delay, last_error = r.error, lease_owner = NULL, lease_until = NULL
+           FROM unnest($2::bigint[], $3::bigint[], $4::jsonb[]) AS r(id, delay, error) WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'pending'`,
+          [owner, o.retry.map((r) => r.id), o.retry.map((r) => Math.max(0, r.notBefore - now)), o.retry.map((r) => JSON.stringify(r.error))],
+        );
+      }
+      if (o.held.length > 0) {
+        await c.query(
+          `UPDATE stripe_meters_outbox o SET state = 'held', held_at = ${NOW}, held_reason = h.reason, lease_owner = NULL, lease_until = NULL
+           FROM unnest($2::bigint[], $3::text[]) AS h(id, reason) WHERE o.id = h.id AND o.lease_owner = $1 AND o.state = 'pending'`,
+          [owner, o.held.map((h) => h.id), o.held.map((h) => h.reason)],
+        );
+      }
+      if (o.dead.length > 0) {
+        await c.query(
+          `WITH moved AS (
+             DELETE FROM stripe_meters_outbox o USING unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[]) AS d(id, type, code, message, status)
+             WHERE o.id = d.id AND o.lease_owner = $1 AND o.state = 'pending'
+             RETURNING o.id, o.identifier, o.event_name, o.payload, o."timestamp", o.ts_ms, o.recorded_at, o.attempts, o.first_attempt_at, d.type, d.code, d.message, d.status)
+           INSERT INTO stripe_meters_outbox_dead (id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
+           SELECT id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, ${NOW}, type, code, message, status FROM moved`,
+          [owner, o.dead.map((d) => d.id), o.dead.map((d) => d.error.type), o.dead.map((d) => d.error.code ?? null), o.dead.map((d) => d.error.message), o.dead.map((d) => d.error.statusCode ?? null)],
+        );
+      }
+    };
+    return this.#use('record delivery outcomes', () => (only ? apply(this.#pool) : this.#transaction(apply)));
   }
 
   release(owner: string, ids: string[]): Promise<void> {
