@@ -110,6 +110,21 @@ describe('outbox on PostgreSQL', () => {
     await pool.end();
   });
 
+  it("holds an event first sent 23.5 hours ago by the database's clock, and sends nothing", async () => {
+    await freshMeter();
+    const { pool } = await database();
+    const outbox = createOutbox(stripe, { store: postgresStore(pool), pollIntervalMs: 10 });
+    const held = await outbox.record(usage(0));
+    const fresh = await outbox.record(usage(1));
+    // Claimed once before, long ago, and never known to be delivered (a relay died mid-send).
+    await pool.query(`UPDATE stripe_meters_outbox SET attempts = 1, first_attempt_at = (extract(epoch from now()) * 1000)::bigint - 84600000 WHERE identifier = $1`, [held.identifier]);
+    outbox.start();
+    await until(async () => (await outbox.stats()).held === 1 && (await outbox.stats()).delivered === 1, 5000, 'the hold');
+    await outbox.close();
+    expect(copiesAt(server.emulator, [held.identifier, fresh.identifier])).toEqual({ missing: [held.identifier], twice: [], unexpected: 0 });
+    await pool.end();
+  });
+
   it('rejects record() with a typed error when the database is read-only or unreachable', async () => {
     const { url, pool } = await database();
     await migrate(pool);
