@@ -9,7 +9,16 @@ import { isDuplicateMeterEvent } from '../rules/duplicates.js';
 import { isTransient } from '../internal/retry-policy.js';
 import { MeterEventStreamAbortedError } from '../stream/errors.js';
 import type { MeterEventStream } from '../stream/meter-event-stream.js';
+import type { MeterEventStreamEvent } from '../stream/settings.js';
 import type { FailureRecord, RecordedEvent } from './store.js';
+
+/** An event as record() takes it: `identifier` and `timestamp` are filled in when absent. */
+export type OutboxEvent = MeterEventStreamEvent;
+
+/** Whether `value` is a client the relay can deliver through. */
+export function isClient(value: unknown): value is StripeMeters {
+  return typeof value === 'object' && value !== null && typeof (value as StripeMeters).meterEventStream === 'function';
+}
 
 /** Checks an event as every other path does and fixes its identifier and timestamp. */
 export function prepareEvent(event: unknown, now: number): RecordedEvent {

@@ -3,8 +3,7 @@
 // same event to Stripe) and resolves only once the store has the event.
 import type { StripeMeters } from '../client.js';
 import { StripeInvalidParameterError } from '../errors.js';
-import type { MeterEventStreamEvent } from '../stream/settings.js';
-import { prepareEvent } from './deliver.js';
+import { isClient, prepareEvent, type OutboxEvent } from './deliver.js';
 import { OutboxCloseAbortedError, OutboxClosedError } from './errors.js';
 import { Relay } from './relay.js';
 import { outboxSettings, TIMESTAMP_WINDOW_MS, type OutboxOptions, type OutboxSettings } from './settings.js';
@@ -34,7 +33,7 @@ export interface Outbox {
    * in your transaction). Rejects with StripeInvalidParameterError for bad input and with
    * OutboxStoreError when the store cannot write: then nothing was stored.
    */
-  record(event: MeterEventStreamEvent, options?: RecordOptions): Promise<RecordedEvent>;
+  record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent>;
   /** Starts this process's relay (idempotent). A process may record without one. */
   start(): void;
   /** Stops the relay after the deliveries in flight settle, then closes the store. */
@@ -66,7 +65,7 @@ class OutboxImpl implements Outbox {
     this.#s = settings;
   }
 
-  async record(event: MeterEventStreamEvent, options?: RecordOptions): Promise<RecordedEvent> {
+  async record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent> {
     if (this.#closing) throw new OutboxClosedError('The outbox is closed; record() stores nothing after close()');
     if (options !== undefined && (typeof options !== 'object' || options === null)) throw new StripeInvalidParameterError('options', 'record() options must be an object');
     const prepared = prepareEvent(event, this.#s.now());
@@ -116,6 +115,6 @@ class OutboxImpl implements Outbox {
  * `start()` runs a relay that delivers it through `stripe` exactly once at Stripe.
  */
 export function createOutbox(stripe: StripeMeters, options: OutboxOptions): Outbox {
-  if (typeof stripe !== 'object' || stripe === null || typeof stripe.meterEventStream !== 'function') throw new StripeInvalidParameterError('stripe', 'createOutbox needs a StripeMeters client as its first argument');
+  if (!isClient(stripe)) throw new StripeInvalidParameterError('stripe', 'createOutbox needs a StripeMeters client as its first argument');
   return new OutboxImpl(stripe, outboxSettings(options));
 }
