@@ -23,11 +23,20 @@ describe('upload progress', () => {
       expect(e.code).toBe(2); // some rows are refused
       return e;
     });
-    const frames = stdout.split('\u001b[1G').filter((f) => f.startsWith('upload '));
+    // Each frame: the cursor to column 1, the line, the rest of the line cleared.
+    const frames = stdout.split('\u001b[1G').map((f) => f.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '').split(/\r?\n/)[0] ?? '').filter((f) => /^\s*\d+% /.test(f));
     expect(frames.length).toBeGreaterThan(3);
     const last = frames.at(-1) ?? '';
-    expect(last).toMatch(/^upload [█░]+ 100% \| 6,000 rows \| [\d,]+ rows\/s \| ETA \d+s \| accepted 5,993 \| refused 7/);
-    expect(frames.some((f) => / [1-9]\d?% /.test(f))).toBe(true); // it moved while running
+    expect(last).toMatch(/^100% [█░]+ 5,993 accepted · 7 refused · [\d,]+\/s · ETA 0s$/);
+    // Right from the first frame to the last: never past the rows settled, never backwards, 100% only at the end, within 80 columns.
+    const figures = frames.map((f) => ({ pct: Number(/^\s*(\d+)%/.exec(f)?.[1]), accepted: Number(/ ([\d,]+) accepted/.exec(f)?.[1]?.replaceAll(',', '')) }));
+    for (let i = 1; i < figures.length; i++) {
+      expect(figures[i]?.pct).toBeGreaterThanOrEqual(figures[i - 1]?.pct ?? 0);
+      expect(figures[i]?.accepted).toBeGreaterThanOrEqual(figures[i - 1]?.accepted ?? 0);
+    }
+    expect(figures.slice(0, -1).every((f) => f.pct < 100 && f.accepted < 5_993)).toBe(true);
+    expect(figures.some((f) => f.pct > 0 && f.pct < 100)).toBe(true); // it moved while running
+    for (const f of frames) expect(f.length).toBeLessThan(80);
     expect(stdout).toMatch(/tty\.csv: done, 6,000 rows/);
   });
 
@@ -36,7 +45,13 @@ describe('upload progress', () => {
     const file = writeFile(suite.dir, 'plain.csv', csvOf(d.rows, PAYLOAD_KEYS));
     const result = await runCli(['upload', file, '--base-url', suite.emu.url, '--rate', '2500']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^upload: [\d,]+ rows \(\d+%\), [\d,]+ rows\/s, accepted [\d,]+, refused \d+, ETA \d+s$/m);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('upload '));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toMatch(/^upload \d+%: [\d,]+ accepted · \d+ refused · [\d,]+\/s · ETA (\d+s|\?)$/);
+      expect(line.length).toBeLessThan(80);
+      expect(Number(/^upload (\d+)%/.exec(line)?.[1])).toBeLessThan(100);
+    }
     expect(result.stderr).not.toContain('\u001b');
     expect(result.stdout).toMatch(/plain\.csv: done, 15,000 rows through the meter event stream/);
   });

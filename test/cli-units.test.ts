@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bar, table } from '../src/cli/format.js';
 import { parseTimeFlag, parseTimestamp } from '../src/cli/time.js';
-import { deriveIdentifier } from '../src/cli/upload/identifier.js';
+import { contentDigest, IdentifierDeriver } from '../src/cli/upload/identifier.js';
 import { Ledger, type Pending } from '../src/cli/upload/ledger.js';
 import { Pacer } from '../src/cli/upload/pacer.js';
 import { widenSummaryRange as alignRange } from '../src/rules/summaries.js';
 import { RejectsFile } from '../src/cli/upload/rejects-file.js';
-import { checkRow, meterIndex } from '../src/cli/upload/row-check.js';
+import { checkRow as checkWith, meterIndex, rowIdentity } from '../src/cli/upload/row-check.js';
+import type { RowFields } from '../src/cli/upload/rows.js';
 import type { RowSource, SourceRow } from '../src/cli/upload/rows.js';
 import type { Sender } from '../src/cli/upload/senders.js';
 import { unixToIso } from '../src/cli/upload/senders.js';
@@ -68,9 +69,10 @@ describe('row checks', () => {
   ]);
   const row = (over: Partial<{ identifier: string; timestamp: string; event_name: string; payload: Record<string, string> }> = {}) =>
     ({ identifier: undefined, timestamp: String(now - 60), event_name: 'tokens', payload: { account: 'cus_1', tokens: '12' }, ...over }) as const;
+  const checkRow = (fields: RowFields, _row: number, index: typeof meters, at: number) => checkWith(fields, rowIdentity(fields, new IdentifierDeriver()), index, at);
 
   it('passes a good row, deriving its identifier, or keeping the one given', () => {
-    expect(checkRow(row(), 7, meters, now)).toEqual({ identifier: deriveIdentifier(7, 'tokens', now - 60, { account: 'cus_1', tokens: '12' }), event_name: 'tokens', timestamp: now - 60, payload: { account: 'cus_1', tokens: '12' } });
+    expect(checkRow(row(), 7, meters, now)).toEqual({ identifier: `sm-${contentDigest('tokens', now - 60, { account: 'cus_1', tokens: '12' })}-0`, event_name: 'tokens', timestamp: now - 60, payload: { account: 'cus_1', tokens: '12' } });
     expect(checkRow(row({ identifier: 'mine' }), 7, meters, now)).toMatchObject({ identifier: 'mine' });
     expect(checkRow(row({ event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: '-1.5' } }), 1, meters, now)).toMatchObject({ event_name: 'calls' });
   });
@@ -103,16 +105,27 @@ describe('row checks', () => {
 });
 
 describe('derived identifiers', () => {
-  it('depend on the row number and the content only, not on the payload key order', () => {
-    const id = deriveIdentifier(12, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' });
-    expect(id).toMatch(/^sm-12-[\w-]{22}$/);
-    expect(deriveIdentifier(12, 'api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' })).toBe(id);
-    expect(deriveIdentifier(13, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' })).not.toBe(id);
-    expect(deriveIdentifier(12, 'api_call', 1714557601, { stripe_customer_id: 'cus_1', value: '3' })).not.toBe(id);
-    expect(deriveIdentifier(12, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '4' })).not.toBe(id);
+  it('depend on the content and on how many identical rows came before, never on the row number or the payload key order', () => {
+    const derive = new IdentifierDeriver();
+    const id = derive.derive('api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' });
+    expect(id).toMatch(/^sm-[\w-]{22}-0$/);
+    // The same content again is the next identical row: a second event.
+    const again = derive.derive('api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' });
+    expect(again).toBe(`${id.slice(0, -2)}-1`);
+    // Another reader of the same rows (a resumed run, the file as JSON) derives the same.
+    expect(new IdentifierDeriver().derive('api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' })).toBe(id);
+    for (const other of [
+      ['api_calls', 1714557600, { stripe_customer_id: 'cus_1', value: '3' }],
+      ['api_call', 1714557601, { stripe_customer_id: 'cus_1', value: '3' }],
+      ['api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '4' }],
+      ['api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3', extra: '' }],
+    ] as const) {
+      expect(new IdentifierDeriver().derive(other[0], other[1], other[2])).not.toBe(id);
+    }
     // Parts cannot run into each other.
-    expect(deriveIdentifier(1, 'a', 1, { b: 'c', d: '' })).not.toBe(deriveIdentifier(1, 'a', 1, { b: 'c\u001f"d":""' }));
-    expect(deriveIdentifier(123_456_789_012, 'x'.repeat(100), 1, { k: 'v'.repeat(100) }).length).toBeLessThanOrEqual(100);
+    expect(contentDigest('a', 1, { b: 'c', d: '' })).not.toBe(contentDigest('a', 1, { b: 'c|1:d=0:' }));
+    expect(contentDigest('a|1', 1, {})).not.toBe(contentDigest('a', 11, {}));
+    expect(new IdentifierDeriver().derive('x'.repeat(100), 1, { k: 'v'.repeat(100) }).length).toBeLessThanOrEqual(100);
   });
 });
 
@@ -132,19 +145,11 @@ describe('the ledger', () => {
     expect(ledger.find('id5')).toBe(rows[4]);
   });
 
-  it('finds the oldest unsettled row when a file repeats an identifier', () => {
+  it('says where the last row it took ends, for progress', () => {
     const ledger = new Ledger();
-    const a: Pending = { row: 1, raw: 'a', identifier: 'same' };
-    const b: Pending = { row: 2, raw: 'b', identifier: 'same' };
-    ledger.add(a);
-    ledger.add(b);
-    expect(ledger.find('same')).toBe(a);
-    a.outcome = 'accepted';
-    expect(ledger.find('same')).toBe(b);
-    ledger.take(2);
-    expect(ledger.find('same')).toBe(b);
-    ledger.take(3);
-    expect(ledger.find('same')).toBeUndefined();
+    for (const row of [1, 2, 3]) ledger.add({ row, raw: 'r', end: row * 10 });
+    expect(ledger.take(3)).toMatchObject({ rows: 2, end: 20 });
+    expect(ledger.take(3)).toMatchObject({ rows: 0, end: undefined });
   });
 });
 
@@ -154,13 +159,12 @@ function source(n: number, bad: Set<number> = new Set()): RowSource {
   return {
     format: 'csv',
     header: () => ['timestamp', 'event_name', 'payload_stripe_customer_id', 'payload_value'],
-    bytesRead: () => 0,
     async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
       for (let first = 1; first <= n; first += 100) {
         const batch: SourceRow[] = [];
         for (let row = first; row < first + 100 && row <= n; row++) {
           const raw = [String(now - row), 'calls', 'cus_1', bad.has(row) ? 'x' : '1'];
-          batch.push({ row, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } });
+          batch.push({ row, end: row * 10, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } });
         }
         yield batch;
       }
@@ -186,7 +190,7 @@ function fakeSender(failing: Set<number>, onFatal: (e: unknown) => void) {
 }
 
 function freshState(rejects: string): UploadState {
-  return { version: 1, file: { path: 'f', size: 0, sha256: 'x' }, rejects, startedAt: '', updatedAt: '', done: 1, retry: [], complete: false, rejectsBytes: 0, totals: { accepted: 0, refused: 0, alreadyRecorded: 0 } };
+  return { version: 2, file: { path: 'f', size: 0, sha256: 'x' }, target: { baseUrl: null, key: 'k' }, rejects, startedAt: '', updatedAt: '', done: 1, retry: [], complete: false, rejectsBytes: 0, totals: { accepted: 0, refused: 0, alreadyRecorded: 0 } };
 }
 
 describe('checkpoints and resumes', () => {
@@ -226,14 +230,14 @@ describe('checkpoints and resumes', () => {
   it('a resumed run truncates the rejects file to the last checkpoint, and refuses a file shorter than that', () => {
     const path = join(dir, 'truncate.csv');
     const r = new RejectsFile(path, undefined);
-    r.write([{ row: 1, raw: ['a', 'an old reason', 'b'], reason: 'bad "a"' }], ['x', 'reject_reason', 'y']);
+    r.write([{ row: 1, line: 2, raw: ['a', 'an old reason', 'b'], reason: 'bad "a"' }], ['x', 'reject_reason', 'y']);
     const at = r.bytes;
     r.write([{ row: 2, raw: ['c', 'd'], reason: 'bad c' }], ['x', 'reject_reason', 'y']); // a short row: as read
     r.close();
     // The input's own reject_ columns are left out: the file stays uploadable once fixed.
-    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_reason,x,y\n1,"bad ""a""",a,b\n2,bad c,c,d\n');
+    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_line,reject_reason,x,y\n1,2,"bad ""a""",a,b\n2,,bad c,c,d\n');
     new RejectsFile(path, at).close();
-    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_reason,x,y\n1,"bad ""a""",a,b\n');
+    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_line,reject_reason,x,y\n1,2,"bad ""a""",a,b\n');
     expect(() => new RejectsFile(path, at + 1000)).toThrow(/shorter than the state file says/);
   });
 

@@ -6,7 +6,8 @@
 // wording, and nothing counted). The client refuses before sending whatever it can know without
 // the meter; what depends on the meter, Stripe (the emulator) refuses on every path.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkRow, meterIndex } from '../src/cli/upload/row-check.js';
+import { IdentifierDeriver } from '../src/cli/upload/identifier.js';
+import { checkRow, meterIndex, rowIdentity } from '../src/cli/upload/row-check.js';
 import { createEmulator } from '../src/emulator/index.js';
 import { StripeError, StripeInvalidParameterError, StripeMeters, type FetchLike } from '../src/index.js';
 import { toFormString } from '../src/internal/form.js';
@@ -198,7 +199,7 @@ async function run(c: Case, channel: Channel, tag: string): Promise<Outcome> {
   if (channel === 'row check') {
     const meters = meterIndex(await client.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 100 }));
     const fields = { identifier: event['identifier'] as string, timestamp: String(event['timestamp']), event_name: event['event_name'] as string, payload: event['payload'] as Record<string, string> };
-    const result = checkRow(fields, 1, meters, NOW);
+    const result = checkRow(fields, rowIdentity(fields, new IdentifierDeriver()), meters, NOW);
     return typeof result === 'string' ? { verdict: 'refused', by: 'row check', message: result } : { verdict: 'counted', total: NaN };
   }
   if (channel.startsWith('emulator')) {
