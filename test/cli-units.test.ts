@@ -9,6 +9,7 @@ import { parseTimeFlag, parseTimestamp } from '../src/cli/time.js';
 import { contentDigest, IdentifierDeriver } from '../src/cli/upload/identifier.js';
 import { Ledger, type Pending } from '../src/cli/upload/ledger.js';
 import { Pacer } from '../src/cli/upload/pacer.js';
+import { barLine, plainLine, ProgressFigures, type ProgressSnapshot } from '../src/cli/upload/progress.js';
 import { widenSummaryRange as alignRange } from '../src/rules/summaries.js';
 import { RejectsFile } from '../src/cli/upload/rejects-file.js';
 import { checkRow as checkWith, meterIndex, rowIdentity } from '../src/cli/upload/row-check.js';
@@ -282,5 +283,42 @@ describe('output helpers', () => {
     expect(alignRange(3601, 7199, 'hour')).toEqual({ start: 3600, end: 7200 });
     expect(alignRange(90_000, 90_001, 'day')).toEqual({ start: 86_400, end: 172_800 });
     expect(alignRange(61, 61 + 1, undefined)).toEqual({ start: 60, end: 120 });
+  });
+});
+
+describe('progress figures', () => {
+  const snapshot = (rows: number, bytes: number, more: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({ rows, skipped: 0, accepted: rows, refused: 0, bytes, ...more });
+
+  it('say only what is settled: the percentage of the file the settled rows reach, 100% only when done', () => {
+    const f = new ProgressFigures(1000, 0);
+    expect(plainLine(f, 0, false)).toBe('upload 0%: 0 accepted · 0 refused · 0/s · ETA ?');
+    f.update(snapshot(250, 250, { accepted: 240, refused: 10 }), 1000);
+    expect(plainLine(f, 1000, false)).toBe('upload 25%: 240 accepted · 10 refused · 250/s · ETA 3s');
+    f.update(snapshot(1000, 1000), 4000);
+    // Every row read and settled, but the run has not said it is done (a last flush): not 100% yet.
+    expect(plainLine(f, 4000, false)).toMatch(/^upload 99%: /);
+    expect(plainLine(f, 4000, true)).toBe('upload 100%: 1,000 accepted · 0 refused · 250/s · ETA 0s');
+  });
+
+  it('measure speed and ETA from this run\'s own rows, not from the rows an earlier run settled', () => {
+    const f = new ProgressFigures(1000, 0);
+    f.update(snapshot(500, 500, { skipped: 500 }), 100);
+    expect(f.eta(200, false)).toBeNaN();
+    f.update(snapshot(600, 600, { skipped: 500 }), 1100);
+    expect(f.rate(1100)).toBe(100);
+    expect(f.eta(1100, false)).toBe(4);
+  });
+
+  it('fit 80 columns whatever the figures, with a bar as wide as the room left', () => {
+    const f = new ProgressFigures(10 ** 12, 0);
+    f.update(snapshot(99_999_999, 10 ** 11, { accepted: 99_999_999, refused: 99_999_999 }), 1);
+    for (const columns of [0, 40, 60, 80, 200]) {
+      const line = barLine(f, 36_000_000, false, columns);
+      expect(line.length, `${columns}: ${line}`).toBeLessThan(columns > 0 && columns < 80 ? columns : 80);
+    }
+    expect(plainLine(f, 36_000_000, false).length).toBeLessThan(80);
+    const small = new ProgressFigures(100, 0);
+    small.update(snapshot(5, 50), 1000);
+    expect(barLine(small, 1000, false, 80)).toMatch(/^ 50% █{15}░{15} 5 accepted · 0 refused · 5\/s · ETA 1s$/);
   });
 });
