@@ -3,10 +3,13 @@
 import { Clock, type EmulatorClock } from './clock.js';
 import type { Settings } from './context.js';
 import { control } from './control.js';
-import { createCore, type EmulatorAnswer, type EmulatorRequest } from './core.js';
+import { createCore, type EmulatorAnswer, type EmulatorRequest, type RequestCounts } from './core.js';
 import type { MeterErrorReport } from './error-reports.js';
 import { checkFaultRules, Faults, RateLimiter } from './faults.js';
+import { fetchAdapter } from './fetch-adapter.js';
+import { countAccepted, eventTotals, storedEvents, type EmulatorStats, type EventFilter, type StoredEvent } from './introspect.js';
 import type { EmulatorOptions, FaultRule } from './options.js';
+import { RequestLog, type RequestListener, type RequestRecord } from './request-log.js';
 import { State } from './state.js';
 
 /** A local Billing Meters emulator. */
@@ -14,21 +17,41 @@ export interface Emulator {
   /**
    * A fetch that the emulator answers, whatever the URL's host (the API and the meter-events
    * host alike): `new StripeMeters('sk_test_123', { fetch: emulator.fetch })`. An injected reset
-   * rejects with a TypeError, as a runtime's fetch does when the connection drops.
+   * rejects with a TypeError, as a runtime's fetch does when the connection drops; every injected
+   * wait honours the request's AbortSignal.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Answers a Request (for `Deno.serve`, workers, service workers, ...). */
   handle(request: Request): Promise<Response>;
-  /** Answers a request synchronously: the entry point for HTTP adapters. */
+  /** Answers a request synchronously: the entry point for HTTP adapters (they carry out `answer.delivery`). */
   answer(request: EmulatorRequest): EmulatorAnswer;
   /** The emulator's clock; every time rule runs on it. */
   readonly clock: EmulatorClock;
-  /** Forgets everything (meters, events, sessions, idempotency keys, reports) and restarts the clock and the faults as configured. */
+  /** Forgets everything (meters, events, sessions, idempotency keys, reports, the request log and counters) and restarts the clock and the faults as configured. */
   reset(): void;
   /** The asynchronous error reports: events that were accepted but failed validation, batched per meter per minute. */
   errorReports(): MeterErrorReport[];
-  /** Replaces the fault rules in force. */
+  /** Replaces the fault rules in force (and restarts their seeded draws and attempt counts). */
   setFaults(rules: readonly FaultRule[]): void;
+  /**
+   * Expires v2 meter event session tokens now: the one given, or every one. The next stream
+   * request with an expired token is answered 401 `temporary_session_expired`.
+   * @returns how many tokens were expired
+   */
+  expireSessions(token?: string): number;
+  /** Every stored event that matches (each accepted event is kept, so a second copy shows). */
+  events(filter?: EventFilter): StoredEvent[];
+  /**
+   * How many stored events carry `identifier` (cancelled ones included): 1 for an event counted
+   * once. @param account a connected account, null for the platform account; every account when omitted
+   */
+  countAccepted(identifier: string, account?: string | null): number;
+  /** The request log, oldest first (at most `requestLog.size` records). */
+  requests(): RequestRecord[];
+  /** Calls `listener` with every request once it is answered; returns the unsubscribe function. */
+  onRequest(listener: RequestListener): () => void;
+  /** Counters of requests per operation and status, faults fired, events stored and sessions created. */
+  stats(): EmulatorStats;
 }
 
 function positive(options: EmulatorOptions, name: 'sessionLifetimeSeconds' | 'identifierWindowSeconds' | 'summaryLagSeconds' | 'rateLimitPerSecond', fallback: number, allowZero: boolean): number {
@@ -60,19 +83,10 @@ function settingsOf(options: EmulatorOptions): Settings {
   };
 }
 
-async function bodyText(body: BodyInit | null | undefined): Promise<string> {
-  if (body === undefined || body === null) return '';
-  return typeof body === 'string' ? body : new Response(body).text();
-}
-
-function connectionReset(): TypeError {
-  const cause = Object.assign(new Error('socket hang up (a connection reset injected by the stripe-meters emulator)'), { code: 'ECONNRESET' });
-  return new TypeError('fetch failed', { cause });
-}
-
-function toResponse(answer: EmulatorAnswer): Response {
-  if (answer.reset !== undefined) throw connectionReset();
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+function requestLogOf(options: EmulatorOptions): RequestLog {
+  const { size = 1000, bodies = false } = options.requestLog ?? {};
+  if (!Number.isInteger(size) || size < 0 || size > 1_000_000) throw new RangeError(`requestLog.size must be a whole number from 0 to 1000000, got ${String(size)}`);
+  return new RequestLog(size, bodies === true, options.onRequest);
 }
 
 /** Creates an emulator; see EmulatorOptions for what can be changed. */
@@ -85,31 +99,57 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const state = new State();
   const faults = new Faults(initialFaults, seed);
   const limiter = options.rateLimitPerSecond === undefined ? undefined : new RateLimiter(positive(options, 'rateLimitPerSecond', 0, false));
+  const log = requestLogOf(options);
+  const counts: RequestCounts = {};
 
+  const expireSessions = (token?: string): number => {
+    const now = clock.nowMs();
+    let n = 0;
+    for (const [t, session] of state.sessions) {
+      if ((token === undefined || t === token) && session.expiresAtMs > now) {
+        session.expiresAtMs = now;
+        n++;
+      }
+    }
+    return n;
+  };
+
+  const reset = () => {
+    state.clear();
+    clock.restart();
+    faults.set(initialFaults);
+    faults.fired.clear();
+    log.clear();
+    for (const operation of Object.keys(counts)) delete counts[operation];
+  };
+  const answer = (request: EmulatorRequest) => core(request);
+  const { fetch, handle } = fetchAdapter(answer, () => log.wantsRaw);
   const emulator: Emulator = {
-    fetch: async (input, init) => {
-      if (typeof input !== 'string' && !(input instanceof URL)) return emulator.handle(init === undefined ? input : new Request(input, init));
-      init?.signal?.throwIfAborted();
-      const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
-      const body = await bodyText(init?.body);
-      return toResponse(answer({ method: init?.method ?? 'GET', url: String(input), header: (name) => headers.get(name) ?? undefined, body }));
-    },
-    handle: async (request) => {
-      request.signal.throwIfAborted();
-      const body = await request.text();
-      return toResponse(answer({ method: request.method, url: request.url, header: (name) => request.headers.get(name) ?? undefined, body }));
-    },
-    answer: (request) => answer(request),
+    fetch,
+    handle,
+    answer,
     clock,
-    reset: () => {
-      state.clear();
-      clock.restart();
-      faults.set(initialFaults);
-    },
+    reset,
     errorReports: () => state.reports.list(),
     setFaults: (rules) => faults.set(rules),
+    expireSessions,
+    events: (filter) => storedEvents(state, filter),
+    countAccepted: (identifier, account) => countAccepted(state, identifier, account),
+    requests: () => log.list(),
+    onRequest: (listener) => log.subscribe(listener),
+    stats: () => ({ requests: structuredClone(counts), faults: Object.fromEntries(faults.fired), events: eventTotals(state), sessions: state.sessionsCreated }),
   };
-  const controls = { clock, reset: emulator.reset, errorReports: emulator.errorReports, setFaults: emulator.setFaults, faults: () => faults.rules };
-  const answer = createCore({ state, clock, faults, limiter, settings, control: (m, p, b) => control(controls, m, p, b) });
+  const controls = {
+    clock,
+    reset,
+    errorReports: emulator.errorReports,
+    setFaults: emulator.setFaults,
+    faults: () => faults.rules,
+    expireSessions,
+    requests: emulator.requests,
+    events: emulator.events,
+    stats: emulator.stats,
+  };
+  const core = createCore({ state, clock, faults, limiter, settings, log, counts, control: (m, p, q, b) => control(controls, m, p, q, b) });
   return emulator;
 }

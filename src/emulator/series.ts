@@ -5,6 +5,15 @@ import { HourCells } from './hour-cells.js';
 
 const INITIAL_CAPACITY = 16;
 
+/** The endpoints an event can come through, as stored in the `via` column. */
+export const VIAS = ['v1', 'v2', 'stream'] as const;
+export type Via = (typeof VIAS)[number];
+
+/** Which endpoint is ingesting right now: set by the endpoint's handler, read by append(). */
+export interface Intake {
+  via: number;
+}
+
 export class Series {
   /** Event timestamps. @unit unix seconds (fractions kept from v2 timestamps) */
   ts = new Float64Array(INITIAL_CAPACITY);
@@ -12,6 +21,10 @@ export class Series {
   /** When the emulator received each event. @unit unix seconds */
   received = new Float64Array(INITIAL_CAPACITY);
   cancelled = new Uint8Array(INITIAL_CAPACITY);
+  /** Index into VIAS. */
+  via = new Uint8Array(INITIAL_CAPACITY);
+  /** Each event's identifier (undefined for a stream event sent without one). */
+  readonly identifiers: Array<string | undefined> = [];
   length = 0;
   /** Whether every value is a whole number (their sums are then exact). */
   integral = true;
@@ -24,6 +37,7 @@ export class Series {
     readonly index: number,
     readonly meterId: string,
     readonly customer: string,
+    private readonly intake: Intake = { via: 0 },
   ) {}
 
   /** Appends one event; returns its position. */
@@ -33,6 +47,8 @@ export class Series {
     this.ts[i] = ts;
     this.value[i] = value;
     this.received[i] = received;
+    this.via[i] = this.intake.via;
+    this.identifiers.push(undefined);
     this.length = i + 1;
     if (this.integral && !Number.isInteger(value)) this.integral = false;
     if (ts < this.minTs) this.minTs = ts;
@@ -60,6 +76,7 @@ export class Series {
     this.value = grow(this.value, (n) => new Float64Array(n));
     this.received = grow(this.received, (n) => new Float64Array(n));
     this.cancelled = grow(this.cancelled, (n) => new Uint8Array(n));
+    this.via = grow(this.via, (n) => new Uint8Array(n));
   }
 }
 

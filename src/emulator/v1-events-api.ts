@@ -12,6 +12,8 @@ export const createMeterEvent: Handler = (context) => {
   const event = decodeEvent(p, '', 'v1');
   if (isReply(event)) return event;
   event.identifier = identifier;
+  // Stored as answered: an event without a timestamp takes the whole second it was received in.
+  event.timestamp ??= Math.floor(context.now);
   const rules = eventRules(context);
   const checked = checkEvent(context.account, event, context.now, rules);
   if (isProblem(checked)) {
@@ -19,7 +21,7 @@ export const createMeterEvent: Handler = (context) => {
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
   } else {
-    ingest(context.account, checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v1'), checked, identifier, context.now, rules);
   }
   const created = Math.floor(context.now);
   return {

@@ -18,6 +18,7 @@ export const createSession: Handler = (context) => {
     for (const [t, s] of sessions) if (s.expiresAtMs <= context.nowMs) sessions.delete(t);
   }
   sessions.set(token, { account: context.account.id, expiresAtMs });
+  context.state.sessionsCreated++;
   return {
     status: 200,
     body: { id: `mtr_sess_${randomId(24)}`, object: 'v2.billing.meter_event_session', authentication_token: token, created: iso(context.nowMs), expires_at: iso(expiresAtMs), livemode: false },
@@ -45,7 +46,7 @@ export const streamEvents: Handler = (context) => {
       inBatch.add(event.identifier);
     }
     const checked = checkEvent(context.account, event, context.now, rules);
-    if (!isProblem(checked)) ingest(context.account, checked, event.identifier, context.now, rules);
+    if (!isProblem(checked)) ingest(context.account.receiving('stream'), checked, event.identifier, context.now, rules);
     else if (checked.problem.code !== 'duplicate_meter_event') reportFailure(context, checked, event);
   }
   return { status: 200, body: {} };
@@ -63,7 +64,7 @@ export const createV2MeterEvent: Handler = (context) => {
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
   } else {
-    ingest(context.account, checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v2'), checked, identifier, context.now, rules);
   }
   return {
     status: 200,

@@ -66,9 +66,9 @@ export const notFound = (what: string, id: string, param = 'id'): Reply =>
   v1Error(404, { code: 'resource_missing', param, message: `No such ${what}: '${id}'` });
 
 /** Stripe's 429 body (v1), as Stripe sends it. */
-export function rateLimited(api: Api, retryAfterSeconds: number): Reply {
+export function rateLimited(api: Api, retryAfterSeconds: number | undefined): Reply {
   const message = 'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.';
-  const headers = { 'Retry-After': String(retryAfterSeconds) };
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
   return api === 'v1' ? v1Error(429, { code: 'rate_limit', message }, headers) : v2Error(429, { type: 'rate_limit', code: 'rate_limit', message }, headers);
 }
 
