@@ -138,7 +138,7 @@ describe('identifiers do not depend on row numbers: an edited file never counts 
     const { total: counted, restart } = await edit('cusdelete', [a as string, b as string, d as string], [b as string, d as string]);
     expect(counted).toBe(111);
     expect(restart.stderr).toMatch(/--restart: every row is sent again/);
-    expect(restart.stdout).toMatch(/sent again: those Stripe had \(same identifier, within 24 hours\) count once/);
+    expect(restart.stdout).toMatch(/sent again: those already recorded \(same identifier, within 24 hours\) count once/);
   });
 
   it('a row inserted at the top counts once; the others not again', async () => {

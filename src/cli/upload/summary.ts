@@ -60,10 +60,10 @@ export function printSummary(ctx: CommandContext, s: SummaryInput, json: boolean
     out.push(`${s.file}: ${state}, ${count(c.rows)} rows ${how} in ${duration(s.seconds)}${speed}`);
     if (c.skipped > 0) lines.push(['settled by an earlier run', c.skipped]);
     // The stream does not say which events it already had: after a resend, some "accepted" rows
-    // were duplicates that Stripe dropped (they counted when first sent).
-    const acceptedNote = s.resent && s.via === 'stream' && !s.dryRun ? 'sent again: those Stripe had (same identifier, within 24 hours) count once' : undefined;
+    // were duplicates, dropped (they counted when first sent).
+    const acceptedNote = s.resent && s.via === 'stream' && !s.dryRun ? 'sent again: those already recorded (same identifier, within 24 hours) count once' : undefined;
     lines.push([s.dryRun ? 'would be sent' : 'accepted', c.accepted, acceptedNote]);
-    if (c.alreadyRecorded > 0) lines.push(['already recorded', c.alreadyRecorded, 'Stripe had their identifiers already (an earlier run): counted once']);
+    if (c.alreadyRecorded > 0) lines.push(['already recorded', c.alreadyRecorded, 'their identifiers were recorded by an earlier run: counted once']);
     const where = rejects !== undefined ? `rows and reasons in ${rejects}` : s.dryRun ? 'pass --rejects FILE to keep every one' : undefined;
     lines.push(['refused', c.refused, c.refused > 0 ? where : undefined]);
     if (s.state.retry.length > 0) lines.push(['not delivered', s.state.retry.length, 'sent again on the next run']);

@@ -126,7 +126,7 @@ export async function uploadCommand(file: string, flags: UploadFlags, ctx: Comma
   const written = rejectsPath !== undefined && (counts?.refused ?? 0) + current.totals.refused > 0 ? rejectsPath : undefined;
   printSummary(ctx, { file, via: flags.via, outcome, state: current, counts, seconds: (performance.now() - started) / 1000, dryRun, rejects: written, firstRefused, resent }, flags.json === true);
   if (failure !== undefined) {
-    const what = failure instanceof FileFormatError ? `${file}: ${failure.message}` : describeError(failure);
+    const what = failure instanceof FileFormatError ? `${file}: ${failure.message}` : describeError(failure, baseUrl);
     ctx.stderr.write(`stripe-meters: upload stopped: ${what}${dryRun ? '' : `; progress is saved in ${statePath}: run the same command again to resume`}\n`);
     return 1;
   }
