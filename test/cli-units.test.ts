@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bar, table } from '../src/cli/format.js';
 import { parseTimeFlag, parseTimestamp } from '../src/cli/time.js';
+import { fingerprint, FingerprintTable } from '../src/cli/upload/fingerprints.js';
 import { contentDigest, IdentifierDeriver } from '../src/cli/upload/identifier.js';
 import { Ledger, type Pending } from '../src/cli/upload/ledger.js';
 import { Pacer } from '../src/cli/upload/pacer.js';
@@ -320,5 +321,24 @@ describe('progress figures', () => {
     const small = new ProgressFigures(100, 0);
     small.update(snapshot(5, 50), 1000);
     expect(barLine(small, 1000, false, 80)).toMatch(/^ 50% █{15}░{15} 5 accepted · 0 refused · 5\/s · ETA 1s$/);
+  });
+});
+
+describe('fingerprint tables', () => {
+  it('keep a number per fingerprint through growth; distinct strings, distinct fingerprints', () => {
+    const table = new FingerprintTable();
+    const seen = new Set<string>();
+    for (let i = 0; i < 50_000; i++) {
+      const [hi, lo] = fingerprint(`id-${i}`);
+      seen.add(`${hi}:${lo}`);
+      table.set(hi, lo, i);
+    }
+    expect(seen.size).toBe(50_000);
+    expect(table.size).toBe(50_000);
+    for (const i of [0, 1, 4095, 4096, 49_999]) expect(table.get(...fingerprint(`id-${i}`))).toBe(i);
+    expect(table.get(...fingerprint('id-50000'))).toBeUndefined();
+    table.set(...fingerprint('id-7'), -3);
+    expect([table.get(...fingerprint('id-7')), table.size]).toEqual([-3, 50_000]);
+    expect(fingerprint('')).not.toEqual(fingerprint('\u0000'));
   });
 });

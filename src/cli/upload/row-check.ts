@@ -48,7 +48,8 @@ export function checkRow(fields: RowFields, identity: { identifier: string; time
   if (typeof identity === 'string') return identity;
   const { event_name: name, payload } = fields;
   const { timestamp, identifier } = identity;
-  const event = { event_name: name, payload, timestamp, ...(fields.identifier === undefined ? {} : { identifier: fields.identifier }) };
+  const event: { event_name: string; payload: Record<string, string>; timestamp: number; identifier?: string } = { event_name: name, payload, timestamp };
+  if (fields.identifier !== undefined) event.identifier = fields.identifier;
   const broken =
     findObjectProblem(EVENT_RULES.v1, event, '') ??
     eventShapeProblem(event, '') ??

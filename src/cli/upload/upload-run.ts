@@ -4,6 +4,7 @@
 // refusals to the rejects file and the new state to the state file, and show the progress.
 import type { MeterKeys } from '../../rules/meter.js';
 import { CliError } from '../errors.js';
+import { fingerprint, FingerprintTable } from './fingerprints.js';
 import { IdentifierDeriver } from './identifier.js';
 import type { Ledger, Pending, Settled } from './ledger.js';
 import type { Pacer } from './pacer.js';
@@ -60,9 +61,11 @@ export async function runUpload(s: RunSetup): Promise<RunCounts> {
   const doneBefore = state.done;
   const failedNow: number[] = [];
   const deriver = new IdentifierDeriver();
-  // The file's own identifiers, each with the row that used it first: a second row with one is a
-  // second event Stripe would drop as a duplicate, so it is refused here.
-  const given = new Map<string, number>();
+  // The file's own identifiers (by fingerprint), each with the place of the row that used it
+  // first: a second row with one is a second event Stripe would drop as a duplicate, so it is
+  // refused here. (Two identifiers sharing a fingerprint would refuse a row that could go: the
+  // safe side; the odds are about one in a million for a file of five million rows.)
+  const given = new FingerprintTable();
   let next = 1; // every row numbered below this one is handled by this run, or settled before it
   let nextEnd = 0; // where the row before `next` ends in the file
   let settledRows = 0;
@@ -127,8 +130,9 @@ export async function runUpload(s: RunSetup): Promise<RunCounts> {
         counts.rows++;
         const identity = rowIdentity(src.fields, deriver);
         const own = src.fields.problem === undefined ? src.fields.identifier : undefined;
-        const first = own === undefined ? undefined : given.get(own);
-        if (own !== undefined && first === undefined) given.set(own, placeOf(src));
+        const print = own === undefined ? undefined : fingerprint(own);
+        const first = print === undefined ? undefined : given.get(print[0], print[1]);
+        if (print !== undefined && first === undefined) given.set(print[0], print[1], placeOf(src));
         if (src.row < doneBefore && !retryBefore.has(src.row)) {
           counts.skipped++;
           skippedSince++;
