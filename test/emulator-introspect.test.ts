@@ -84,4 +84,16 @@ describe('emulator introspection', () => {
     expect([emulator.requests(), emulator.stats().requests, emulator.stats().faults]).toEqual([[], {}, {}]);
     expect(() => createEmulator({ requestLog: { size: -1 } })).toThrow('requestLog.size');
   });
+
+  it('stores a v1 event sent without a timestamp at the whole second it answers with', async () => {
+    const { emulator, stripe } = setup({ clock: { start: T0 + 0.7, frozen: true } });
+    const meter = await createMeter(stripe, 'api', 'last');
+    // Sent raw: the SDK always fills in a timestamp.
+    const first = await raw(emulator, 'POST', '/v1/billing/meter_events', { body: 'event_name=api&payload[stripe_customer_id]=cus_a&payload[value]=1' });
+    expect(first.body['timestamp']).toBe(T0);
+    expect(emulator.events()[0]?.timestamp).toBe(T0);
+    // Sent later for the same second: with formula last, the later one wins.
+    await stripe.billing.meterEvents.create({ event_name: 'api', payload: { stripe_customer_id: 'cus_a', value: 2 }, timestamp: T0 });
+    expect(await summaries(stripe, meter.id, 'cus_a', T0 - HOUR, T0 + HOUR)).toEqual([[0, 2]]);
+  });
 });

@@ -8,12 +8,19 @@
 //   GET /_emulator/requests                                 -> the request log
 //   GET /_emulator/events?identifier=&account=&event_name=&customer= -> stored events
 //   GET /_emulator/stats                                    -> counters
+//   GET /_emulator/feed                                     -> the live feed's latest items
+//   GET /_emulator/thin_events, POST /_emulator/thin_events/deliver -> thin events, deliveries
+//   GET /_emulator/state, POST /_emulator/state             -> export, import (saved state)
 import type { EmulatorClock } from './clock.js';
 import type { MeterErrorReport } from './error-reports.js';
 import { checkFaultRules } from './faults.js';
 import type { EmulatorStats, EventFilter, StoredEvent } from './introspect.js';
 import type { FaultRule } from './options.js';
+import type { FeedItem } from './feed.js';
+import type { EmulatorState } from './persist.js';
 import type { RequestRecord } from './request-log.js';
+import type { ThinEvent, ThinEventDelivery } from './thin-events.js';
+import type { Usage, UsageQuery } from './usage.js';
 import type { Reply } from './wire.js';
 
 export interface Controls {
@@ -26,6 +33,13 @@ export interface Controls {
   requests(): RequestRecord[];
   events(filter: EventFilter): StoredEvent[];
   stats(): EmulatorStats;
+  thinEvents(): ThinEvent[];
+  deliverThinEvents(): Promise<ThinEventDelivery[]>;
+  feed(): FeedItem[];
+  exportState(): EmulatorState;
+  importState(state: unknown): void;
+  usage(query: UsageQuery): Usage | string;
+  overview(): unknown;
 }
 
 /** The latest time the clock may show: 9999-12-31T23:59:59Z (Date and RFC 3339 both end there). @unit unix seconds */
@@ -110,9 +124,37 @@ function eventsRequest(controls: Controls, query: URLSearchParams): Reply {
   return ok({ object: 'list', data: controls.events(filter) });
 }
 
+function usageRequest(controls: Controls, query: URLSearchParams): Reply {
+  const q: UsageQuery = { meter: '' };
+  for (const [name, value] of query) {
+    if (name === 'meter') q.meter = value;
+    else if (name === 'account') q.account = value === '' ? null : value;
+    else if (name === 'window' && (value === 'hour' || value === 'day')) q.window = value;
+    else if ((name === 'start' || name === 'end') && /^\d{1,12}$/.test(value)) q[name] = Number(value);
+    else return fail(400, `Unknown or invalid query parameter ${JSON.stringify(name)}: send meter, and optionally account, window (hour or day), start and end (unix seconds).`);
+  }
+  if (q.meter === '') return fail(400, 'meter is required: the id of the meter whose usage to show.');
+  const found = controls.usage(q);
+  return typeof found === 'string' ? fail(400, found) : ok(found);
+}
+
+function importRequest(controls: Controls, body: Record<string, unknown>): Reply {
+  try {
+    controls.importState(body);
+  } catch (error) {
+    if (error instanceof TypeError) return fail(400, `The state was not imported (nothing changed): ${error.message}.`);
+    throw error;
+  }
+  return ok({ imported: true, now: controls.clock.now() });
+}
+
 export function control(controls: Controls, method: string, pathname: string, query: string, text: string): Reply {
   const body = method === 'POST' ? jsonObject(text) : {};
   if (typeof body === 'string') return fail(400, body);
+  if (method === 'POST' && pathname === '/_emulator/thin_events/deliver') {
+    // Answered once the deliveries are done: the adapters await `deferred`.
+    return { status: 200, body: null, deferred: controls.deliverThinEvents().then((deliveries) => ({ status: 200, body: { object: 'list', data: deliveries } })) };
+  }
   switch (`${method} ${pathname}`) {
     case 'POST /_emulator/reset':
       controls.reset();
@@ -134,7 +176,19 @@ export function control(controls: Controls, method: string, pathname: string, qu
       return eventsRequest(controls, new URLSearchParams(query));
     case 'GET /_emulator/stats':
       return ok(controls.stats());
+    case 'GET /_emulator/usage':
+      return usageRequest(controls, new URLSearchParams(query));
+    case 'GET /_emulator/overview':
+      return ok(controls.overview());
+    case 'GET /_emulator/feed':
+      return ok({ object: 'list', data: controls.feed() });
+    case 'GET /_emulator/thin_events':
+      return ok({ object: 'list', data: controls.thinEvents() });
+    case 'GET /_emulator/state':
+      return ok(controls.exportState());
+    case 'POST /_emulator/state':
+      return importRequest(controls, body);
     default:
-      return fail(404, `Unknown control endpoint ${method} ${pathname}: the emulator has POST /_emulator/reset, /_emulator/clock, /_emulator/faults, /_emulator/sessions/expire and GET /_emulator/clock, /_emulator/faults, /_emulator/error_reports, /_emulator/requests, /_emulator/events, /_emulator/stats.`);
+      return fail(404, `Unknown control endpoint ${method} ${pathname}: the emulator has POST /_emulator/reset, /_emulator/clock, /_emulator/faults, /_emulator/sessions/expire /_emulator/state, /_emulator/thin_events/deliver and GET /_emulator/clock, /_emulator/faults, /_emulator/error_reports, /_emulator/requests, /_emulator/events, /_emulator/stats, /_emulator/feed, /_emulator/thin_events, /_emulator/state.`);
   }
 }

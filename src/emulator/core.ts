@@ -9,6 +9,8 @@ import { requestIds } from './ids.js';
 import { applies, deliveryOf, injectedReply, retryHeader, type Delivery } from './injected.js';
 import type { FaultRule } from './options.js';
 import { readParams } from './params.js';
+import { duplicateOf, type Feed } from './feed.js';
+import { count } from './introspect.js';
 import type { RequestLog, RequestRecord } from './request-log.js';
 import { match, type Route } from './routes.js';
 import type { State } from './state.js';
@@ -40,6 +42,8 @@ export interface EmulatorAnswer {
   body: string;
   /** Set by an injected fault: drop the connection, hang, answer late, or cut or stall the body. */
   delivery?: Delivery;
+  /** The answer to send instead, once it settles (a control endpoint that waits). */
+  later?: Promise<EmulatorAnswer>;
 }
 
 /** Counters of what the emulator answered, by operation id (`unknown` for unknown URLs, `control` for /_emulator). */
@@ -52,7 +56,12 @@ export interface CoreParts {
   limiter: RateLimiter | undefined;
   settings: Settings;
   log: RequestLog;
+  feed: Feed;
   counts: RequestCounts;
+  /** GET /v2/core/events and /v2/core/events/{id} (the thin events), for an authenticated account. */
+  coreEvents: (pathname: string, query: string, account: string | null) => Reply;
+  /** Called after every request (thin events whose window closed are emitted). */
+  after: () => void;
   /** The `/_emulator` control endpoints. */
   control: (method: string, pathname: string, query: string, body: string) => Reply;
 }
@@ -79,34 +88,30 @@ function idempotencyMismatch(api: Api): Reply {
 
 const encoder = new TextEncoder();
 
-function count(counts: RequestCounts, operation: string, status: number): void {
-  let entry = counts[operation];
-  if (entry === undefined) counts[operation] = entry = { total: 0, byStatus: {} };
-  entry.total++;
-  entry.byStatus[status] = (entry.byStatus[status] ?? 0) + 1;
-}
-
 export function createCore(parts: CoreParts): (request: EmulatorRequest) => EmulatorAnswer {
   const nextRequestId = requestIds();
-  const { state, clock, faults, limiter, settings, log, counts } = parts;
+  const { state, clock, faults, limiter, settings, log, feed, counts } = parts;
 
   const serialize = (reply: Reply, requestId: string): EmulatorAnswer => {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': requestId };
     if (reply.headers !== undefined) for (const name in reply.headers) headers[name.toLowerCase()] = reply.headers[name] as string;
-    return { status: reply.status, headers, body: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body) };
+    const answer: EmulatorAnswer = { status: reply.status, headers, body: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body) };
+    if (reply.deferred !== undefined) answer.later = reply.deferred.then((settled) => serialize(settled, requestId));
+    return answer;
   };
 
   interface Outcome {
     pathname: string;
+    batch: number;
     operationId: string | undefined;
     account: string | null;
     idempotencyKey: string | undefined;
     fault: FaultRule | undefined;
     replayed: boolean;
   }
-  const outcome: Outcome = { pathname: '', operationId: undefined, account: null, idempotencyKey: undefined, fault: undefined, replayed: false };
+  const outcome: Outcome = { pathname: '', batch: 0, operationId: undefined, account: null, idempotencyKey: undefined, fault: undefined, replayed: false };
 
-  const record = (request: EmulatorRequest, at: number, answer: EmulatorAnswer): void => {
+  const record = (request: EmulatorRequest, at: number, answer: EmulatorAnswer): RequestRecord => {
     const raw = log.wantsRaw;
     const delivery = answer.delivery?.kind;
     const entry: RequestRecord = {
@@ -127,7 +132,7 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
       entry.headers = request.headers?.() ?? {};
       entry.body = request.bytes ?? encoder.encode(request.body);
     }
-    log.add(entry);
+    return entry;
   };
 
   const respond = (request: EmulatorRequest): EmulatorAnswer => {
@@ -141,6 +146,14 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
       return answer;
     }
     const api: Api = pathname.startsWith('/v2/') ? 'v2' : 'v1';
+    if (method === 'GET' && (pathname === '/v2/core/events' || pathname.startsWith('/v2/core/events/'))) {
+      const refused = checkApiKey(request.header('authorization'), 'v2');
+      outcome.account = request.header('stripe-context') ?? request.header('stripe-account') ?? null;
+      if (outcome.account === '') outcome.account = null;
+      const answer = serialize(refused ?? parts.coreEvents(pathname, query, outcome.account), requestId);
+      count(counts, 'core_events', answer.status);
+      return answer;
+    }
     const found = match(method, pathname);
     if (found === undefined) {
       count(counts, 'unknown', 404);
@@ -188,6 +201,7 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
     } else {
       const read = readParams(route.operation, query, request.body, api);
       if (read.refused !== undefined) return serialize(read.refused, requestId);
+      if (route.stream) outcome.batch = (read.params['events'] as unknown[]).length;
       const reply = route.handler({ state, account, settings, params: read.params, path, nowMs, now, idempotencyKey, apiVersion: request.header('stripe-version') });
       answer = serialize(reply, requestId);
       if (idempotencyKey !== undefined && reply.status === 200) {
@@ -217,6 +231,8 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
 
   return (request) => {
     const at = clock.nowMs();
+    feed.begin();
+    outcome.batch = 0;
     outcome.pathname = '';
     outcome.operationId = undefined;
     outcome.account = null;
@@ -224,7 +240,13 @@ export function createCore(parts: CoreParts): (request: EmulatorRequest) => Emul
     outcome.fault = undefined;
     outcome.replayed = false;
     const answer = respond(request);
-    if (log.active) record(request, at, answer);
+    const watched = state.intake.watching;
+    if (log.active || watched) {
+      const entry = record(request, at, answer);
+      if (log.active) log.add(entry);
+      if (watched) feed.end(entry, duplicateOf(outcome.operationId, answer), outcome.batch);
+    }
+    parts.after();
     return answer;
   };
 }

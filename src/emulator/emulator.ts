@@ -9,8 +9,13 @@ import { checkFaultRules, Faults, RateLimiter } from './faults.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import { countAccepted, eventTotals, storedEvents, type EmulatorStats, type EventFilter, type StoredEvent } from './introspect.js';
 import type { EmulatorOptions, FaultRule } from './options.js';
+import { Feed, type FeedItem } from './feed.js';
+import { exportState, importState, transplant, type EmulatorState } from './persist.js';
 import { RequestLog, type RequestListener, type RequestRecord } from './request-log.js';
-import { State } from './state.js';
+import { State, type MeterObject } from './state.js';
+import { usage, type Usage, type UsageQuery } from './usage.js';
+import { checkDestinations, ThinEvents, type ThinEvent, type ThinEventDelivery } from './thin-events.js';
+import { coreEvents } from './core-events.js';
 
 /** A local Billing Meters emulator. */
 export interface Emulator {
@@ -52,6 +57,35 @@ export interface Emulator {
   onRequest(listener: RequestListener): () => void;
   /** Counters of requests per operation and status, faults fired, events stored and sessions created. */
   stats(): EmulatorStats;
+  /** The thin events emitted so far (reports whose window has closed), as GET /v2/core/events/{id} answers them; oldest first. */
+  thinEvents(): ThinEvent[];
+  /**
+   * Emits the thin events of every report whose window has closed and posts every pending
+   * delivery now (retries included, without waiting for their delay).
+   * @returns the deliveries so far
+   */
+  deliverThinEvents(): Promise<ThinEventDelivery[]>;
+  /** Emits thin events whose window has closed and posts the deliveries that are due; serveEmulator calls it every second. */
+  tick(): Promise<void>;
+  /** The latest live-feed items (what became of each meter event), oldest first. */
+  feed(): FeedItem[];
+  /** Calls `listener` with the feed items of each request; returns the unsubscribe function. */
+  onFeed(listener: (items: FeedItem[]) => void): () => void;
+  /** Everything the emulator holds, as a JSON-able document (meters, events, idempotent answers, sessions, reports, thin events, the clock). */
+  exportState(): EmulatorState;
+  /** Replaces everything with an exported state; throws a TypeError naming what is wrong, and then changes nothing. */
+  importState(state: unknown): void;
+  /** One meter's usage per customer, by hour or day, computed as event summaries are; a string says what is wrong with the query. */
+  usage(query: UsageQuery): Usage | string;
+  /** The accounts and their meters, for the dashboard. */
+  overview(): Overview;
+}
+
+/** The accounts and their meters. */
+export interface Overview {
+  /** @unit unix seconds */
+  now: number;
+  accounts: Array<{ id: string | null; meters: MeterObject[] }>;
 }
 
 function positive(options: EmulatorOptions, name: 'sessionLifetimeSeconds' | 'identifierWindowSeconds' | 'summaryLagSeconds' | 'rateLimitPerSecond', fallback: number, allowZero: boolean): number {
@@ -101,6 +135,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const limiter = options.rateLimitPerSecond === undefined ? undefined : new RateLimiter(positive(options, 'rateLimitPerSecond', 0, false));
   const log = requestLogOf(options);
   const counts: RequestCounts = {};
+  const feedSize = options.feedSize ?? 50;
+  if (!Number.isInteger(feedSize) || feedSize < 0 || feedSize > 100_000) throw new RangeError(`feedSize must be a whole number from 0 to 100000, got ${String(feedSize)}`);
+  const feed = new Feed(feedSize, state);
+  const thin = new ThinEvents(checkDestinations(options.webhooks ?? []), options.webhookFetch ?? ((input, init) => globalThis.fetch(input, init)));
+  state.reports.onAdd = (failed, report) => {
+    feed.failed(failed);
+    thin.watch(report);
+  };
+  const emitClosed = () => {
+    if (thin.collect(clock.nowMs()) && thin.destinations.length > 0) void thin.deliver();
+  };
 
   const expireSessions = (token?: string): number => {
     const now = clock.nowMs();
@@ -120,6 +165,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     faults.set(initialFaults);
     faults.fired.clear();
     log.clear();
+    feed.clear();
+    thin.clear();
     for (const operation of Object.keys(counts)) delete counts[operation];
   };
   const answer = (request: EmulatorRequest) => core(request);
@@ -138,6 +185,41 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     requests: () => log.list(),
     onRequest: (listener) => log.subscribe(listener),
     stats: () => ({ requests: structuredClone(counts), faults: Object.fromEntries(faults.fired), events: eventTotals(state), sessions: state.sessionsCreated }),
+    thinEvents: () => {
+      emitClosed();
+      return thin.list();
+    },
+    deliverThinEvents: async () => {
+      thin.collect(clock.nowMs());
+      await thin.deliver(true);
+      return thin.deliveries();
+    },
+    tick: async () => {
+      emitClosed();
+      const due = thin.nextDue();
+      if (due !== undefined && due <= Date.now()) await thin.deliver();
+    },
+    feed: () => feed.list(),
+    onFeed: (listener) => feed.subscribe(listener),
+    exportState: () => exportState(state, clock.snapshot(), thin.snapshot()),
+    usage: (query) => usage(state, settings, clock.nowMs() / 1000, query),
+    overview: () => ({
+      now: clock.now(),
+      accounts: [...state.accounts.values()].map((account) => ({ id: account.id ?? null, meters: account.ordered.map((record) => structuredClone(record.meter)) })),
+    }),
+    importState: (doc) => {
+      const watching = state.intake.watching;
+      state.intake.watching = false;
+      try {
+        const imported = importState(doc, settings.identifierWindowSeconds, state.intake);
+        transplant(state, imported.state);
+        clock.restore(imported.clock);
+        thin.restore(imported.thinEvents, state.reports.entries().map(([, report]) => report));
+        feed.clear();
+      } finally {
+        state.intake.watching = watching;
+      }
+    },
   };
   const controls = {
     clock,
@@ -149,7 +231,26 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     requests: emulator.requests,
     events: emulator.events,
     stats: emulator.stats,
+    thinEvents: emulator.thinEvents,
+    deliverThinEvents: emulator.deliverThinEvents,
+    feed: emulator.feed,
+    exportState: emulator.exportState,
+    importState: emulator.importState,
+    usage: emulator.usage,
+    overview: emulator.overview,
   };
-  const core = createCore({ state, clock, faults, limiter, settings, log, counts, control: (m, p, q, b) => control(controls, m, p, q, b) });
+  const core = createCore({
+    state,
+    clock,
+    faults,
+    limiter,
+    settings,
+    log,
+    feed,
+    counts,
+    coreEvents: (pathname, query, account) => coreEvents(thin, emitClosed, pathname, query, account),
+    after: emitClosed,
+    control: (m, p, q, b) => control(controls, m, p, q, b),
+  });
   return emulator;
 }

@@ -55,6 +55,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export class ErrorReports {
   readonly #reports = new Map<string, MeterErrorReport>();
+  /** Called after each failed event is added (the dashboard's live feed). */
+  onAdd: ((failed: FailedEvent, report: MeterErrorReport) => void) | undefined;
 
   add(failed: FailedEvent): void {
     const start = Math.floor(failed.atMs / WINDOW_MS) * WINDOW_MS;
@@ -85,6 +87,17 @@ export class ErrorReports {
     }
     const n = reason.error_count;
     report.data.developer_message_summary = `${n} meter event${n === 1 ? '' : 's'} for event name "${failed.eventName}" failed validation and did not count.`;
+    this.onAdd?.(failed, report);
+  }
+
+  /** The reports by their batch key, to export and restore the emulator's state. */
+  entries(): Array<[string, MeterErrorReport]> {
+    return structuredClone([...this.#reports]);
+  }
+
+  restore(entries: ReadonlyArray<[string, MeterErrorReport]>): void {
+    this.#reports.clear();
+    for (const [key, report] of entries) this.#reports.set(key, structuredClone(report));
   }
 
   /** Copies of the reports so far, oldest first. */

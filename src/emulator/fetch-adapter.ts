@@ -60,6 +60,7 @@ function brokenBody(body: string, stallMs: number | undefined, signal: AbortSign
 }
 
 async function deliver(answer: EmulatorAnswer, signal: AbortSignal | undefined): Promise<Response> {
+  if (answer.later !== undefined) answer = await answer.later;
   const { delivery } = answer;
   if (delivery === undefined) return new Response(answer.body, { status: answer.status, headers: answer.headers });
   switch (delivery.kind) {

@@ -58,4 +58,9 @@ export class IdempotencyStore {
       }
     }
   }
+
+  /** The saved answers in order of saving (to export the emulator's state). */
+  entries(): Array<[string, Saved]> {
+    return [...this.#saved];
+  }
 }

@@ -9,3 +9,6 @@ export type { EmulatorStats, EventFilter, StoredEvent } from './introspect.js';
 export type { RequestRecord } from './request-log.js';
 export type { Via } from './series.js';
 export type { MeterErrorCode, MeterErrorReport, MeterErrorSample } from './error-reports.js';
+export type { FeedItem } from './feed.js';
+export type { EmulatorState } from './persist.js';
+export type { ThinEvent, ThinEventDelivery, WebhookDestination } from './thin-events.js';

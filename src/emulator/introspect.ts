@@ -115,3 +115,11 @@ export function eventTotals(state: State): { stored: number; cancelled: number }
   }
   return { stored, cancelled };
 }
+
+/** Counts an answer of `operation` with `status`. */
+export function count(counts: RequestCounts, operation: string, status: number): void {
+  let entry = counts[operation];
+  if (entry === undefined) counts[operation] = entry = { total: 0, byStatus: {} };
+  entry.total++;
+  entry.byStatus[status] = (entry.byStatus[status] ?? 0) + 1;
+}

@@ -3,6 +3,7 @@
 // an option turns on the other reading.
 import type { ClockSettings } from './clock.js';
 import type { RequestRecord } from './request-log.js';
+import type { WebhookDestination } from './thin-events.js';
 
 /** What a fault does; see FaultRule.fault. */
 export type FaultKind =
@@ -154,6 +155,17 @@ export interface EmulatorOptions {
   requestLog?: { size?: number; bodies?: boolean };
   /** Called with every request (headers and exact body bytes included) once it is answered. @default none */
   onRequest?: (record: RequestRecord) => void;
+  /**
+   * Where to post Stripe's thin events for meter error reports
+   * (`v1.billing.meter.error_report_triggered`, `v1.billing.meter.no_meter_found`), each signed with
+   * its `whsec_` secret as Stripe signs. An event is emitted once its report's window (a minute of
+   * the emulator's clock) has closed. @default none (the events are still served at /v2/core/events)
+   */
+  webhooks?: WebhookDestination[];
+  /** The fetch thin events are posted with. @default globalThis.fetch */
+  webhookFetch?: typeof fetch;
+  /** How many live-feed items (the dashboard's) to keep. @default 50 */
+  feedSize?: number;
   /** Where the emulator's clock starts and whether it follows the host clock. @default the host's time, following it */
   clock?: ClockSettings;
   /**

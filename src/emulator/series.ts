@@ -9,10 +9,16 @@ const INITIAL_CAPACITY = 16;
 export const VIAS = ['v1', 'v2', 'stream'] as const;
 export type Via = (typeof VIAS)[number];
 
-/** Which endpoint is ingesting right now: set by the endpoint's handler, read by append(). */
+/** Which endpoint is ingesting right now (set by the endpoint's handler, read by append()), and, while someone watches, the events appended and cancelled during the request. */
 export interface Intake {
   via: number;
+  /** Pairs (series, position), filled only while `watching`. */
+  appended: Array<Series | number>;
+  cancelled: Array<Series | number>;
+  watching: boolean;
 }
+
+export const newIntake = (): Intake => ({ via: 0, appended: [], cancelled: [], watching: false });
 
 export class Series {
   /** Event timestamps. @unit unix seconds (fractions kept from v2 timestamps) */
@@ -37,7 +43,7 @@ export class Series {
     readonly index: number,
     readonly meterId: string,
     readonly customer: string,
-    private readonly intake: Intake = { via: 0 },
+    private readonly intake: Intake = newIntake(),
   ) {}
 
   /** Appends one event; returns its position. */
@@ -54,6 +60,7 @@ export class Series {
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
     this.hours.add(ts, value, 1);
+    if (this.intake.watching) this.intake.appended.push(this, i);
     return i;
   }
 
@@ -62,6 +69,7 @@ export class Series {
     if (this.cancelled[position] === 1) return false;
     this.cancelled[position] = 1;
     this.hours.add(this.ts[position] as number, this.value[position] as number, -1);
+    if (this.intake.watching) this.intake.cancelled.push(this, position);
     return true;
   }
 

@@ -4,8 +4,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorAnswer, EmulatorRequest } from './core.js';
+import { serveDashboard } from './dashboard.node.js';
 import { createEmulator, type Emulator } from './emulator.js';
 import type { EmulatorOptions } from './options.js';
+import { loadStateFile, persistence, STATE_FILE } from './state-file.node.js';
 
 export interface ServeEmulatorOptions extends EmulatorOptions {
   /** Port to listen on; 0 picks a free one. @default 0 */
@@ -16,6 +18,17 @@ export interface ServeEmulatorOptions extends EmulatorOptions {
   emulator?: Emulator;
   /** The largest request body taken; a larger one is answered 413 as soon as it is seen. @unit bytes @default 1048576 */
   bodyLimitBytes?: number;
+  /** The largest state `POST /_emulator/state` takes. @unit bytes @default 268435456 */
+  stateLimitBytes?: number;
+  /**
+   * A directory to keep the state in (`state.json`): loaded at start, saved atomically within
+   * `saveIntervalMs` of a change, on `POST /_emulator/save` and on close(). @default none (in memory only)
+   */
+  dataDir?: string;
+  /** How soon after a change the state is saved (with `dataDir`). @unit milliseconds @default 1000 */
+  saveIntervalMs?: number;
+  /** Serve the dashboard at `/`. @default true */
+  dashboard?: boolean;
 }
 
 export interface RunningEmulator {
@@ -28,7 +41,11 @@ export interface RunningEmulator {
   pause(): Promise<void>;
   /** Listens again on the same port after pause(). */
   resume(): Promise<void>;
-  /** Stops listening and drops open connections. */
+  /** The dashboard's URL (undefined when it is off). */
+  dashboardUrl: string | undefined;
+  /** Saves the state now (with `dataDir`); resolves once it is on disk. */
+  save(): Promise<void>;
+  /** Stops listening and drops open connections (saving the state first, with `dataDir`). */
   close(): Promise<void>;
 }
 
@@ -87,9 +104,10 @@ function deliver(answer: EmulatorAnswer, req: IncomingMessage, res: ServerRespon
   }
 }
 
-function respond(emulator: Emulator, limit: number, req: IncomingMessage, res: ServerResponse): void {
+function respond(emulator: Emulator, limits: { body: number; state: number }, req: IncomingMessage, res: ServerResponse): void {
   // A client that hangs up mid-body is no error of the server's.
   req.on('error', () => req.socket.destroy());
+  const limit = req.url === '/_emulator/state' ? limits.state : limits.body;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     tooLarge(res, req, limit);
@@ -128,16 +146,57 @@ function respond(emulator: Emulator, limit: number, req: IncomingMessage, res: S
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: `stripe-meters emulator failed: ${String(error)}` } }));
       return;
     }
-    deliver(answer, req, res);
+    if (answer.later === undefined) deliver(answer, req, res);
+    else answer.later.then((settled) => deliver(settled, req, res), () => res.destroy());
   });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 /** Serves an emulator over HTTP until close() is called. */
 export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise<RunningEmulator> {
-  const { port = 0, host = '127.0.0.1', emulator: given, bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES, ...emulatorOptions } = options;
-  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) throw new RangeError(`bodyLimitBytes must be a whole number of bytes, 1 or more, got ${String(bodyLimitBytes)}`);
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    emulator: given,
+    bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
+    stateLimitBytes = 256 * 1024 * 1024,
+    dataDir,
+    saveIntervalMs = 1000,
+    dashboard = true,
+    ...emulatorOptions
+  } = options;
+  for (const [name, value] of [['bodyLimitBytes', bodyLimitBytes], ['stateLimitBytes', stateLimitBytes], ['saveIntervalMs', saveIntervalMs]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number, 1 or more, got ${String(value)}`);
+  }
   const emulator = given ?? createEmulator(emulatorOptions);
-  const server = createServer((req, res) => respond(emulator, bodyLimitBytes, req, res));
+  if (dataDir !== undefined) {
+    const saved = loadStateFile(dataDir);
+    if (saved !== undefined) {
+      try {
+        emulator.importState(saved);
+      } catch (error) {
+        throw new Error(`${dataDir}/${STATE_FILE} could not be loaded: ${(error as Error).message}`);
+      }
+    }
+  }
+  const persisted = dataDir === undefined ? undefined : persistence(emulator, dataDir, saveIntervalMs);
+  const limits = { body: bodyLimitBytes, state: stateLimitBytes };
+  const board = dashboard ? serveDashboard(emulator) : undefined;
+  const server = createServer((req, res) => {
+    if (req.url === '/_emulator/save' && req.method === 'POST') {
+      if (persisted === undefined) json(res, 400, { error: { type: 'invalid_request_error', message: 'The emulator keeps no state on disk: start it with --data DIR (dataDir).' } });
+      else persisted.save().then(() => json(res, 200, { saved: true }), (error: unknown) => json(res, 500, { error: { type: 'api_error', message: `The state could not be saved: ${String(error)}` } }));
+      return;
+    }
+    if (board?.handles(req, res) === true) return;
+    respond(emulator, limits, req, res);
+  });
+  // Thin events: emitted once their window closes, deliveries retried when due.
+  const ticker = setInterval(() => void emulator.tick().catch(() => undefined), 1000);
+  ticker.unref();
   server.keepAliveTimeout = 60_000;
   const listen = (at: number) =>
     new Promise<void>((resolve, reject) => {
@@ -155,13 +214,21 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
   await listen(port);
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shown}:${address.port}`;
   return {
-    url: `http://${shown}:${address.port}`,
+    url,
     port: address.port,
     host: address.address,
     emulator,
+    dashboardUrl: board === undefined ? undefined : `${url}/`,
     pause: stop,
     resume: () => listen(address.port),
-    close: () => (server.listening ? stop() : Promise.resolve()),
+    save: () => persisted?.save() ?? Promise.resolve(),
+    close: async () => {
+      clearInterval(ticker);
+      board?.close();
+      if (server.listening) await stop();
+      await persisted?.stop();
+    },
   };
 }

@@ -4,7 +4,7 @@
 import type { components } from '../../generated/schema.js';
 import { ErrorReports } from './error-reports.js';
 import { IdempotencyStore } from './idempotency.js';
-import { eventRef, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
+import { eventRef, newIntake, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
 
 export type MeterObject = components['schemas']['billing.meter'];
 
@@ -28,13 +28,18 @@ export class Account {
   /** identifier -> event reference, in the order received. */
   readonly identifiers = new Map<string, number>();
   readonly idempotency = new IdempotencyStore();
-  /** The endpoint ingesting now (set by its handler before it ingests). */
-  readonly intake: Intake = { via: 0 };
+  /** The endpoint ingesting now (set by its handler before it ingests), shared by the accounts of a State. */
+  readonly intake: Intake;
   #sinceSweep = 0;
   /** The identifier locate() last found unknown: remember() need not look it up again. */
   #lastMiss: string | undefined;
 
-  constructor(readonly id: string | undefined) {}
+  constructor(
+    readonly id: string | undefined,
+    intake: Intake = newIntake(),
+  ) {
+    this.intake = intake;
+  }
 
   seriesFor(record: MeterRecord, customer: string): Series {
     let series = record.series.get(customer);
@@ -91,6 +96,11 @@ export class State {
   readonly accounts = new Map<string, Account>();
   readonly sessions = new Map<string, Session>();
   readonly reports = new ErrorReports();
+  constructor(
+    /** What the endpoints are ingesting, shared by every account (see Intake). */
+    readonly intake: Intake = newIntake(),
+  ) {}
+
   /** Sessions created since the start (or reset). */
   sessionsCreated = 0;
 
@@ -104,7 +114,7 @@ export class State {
   account(id: string | undefined): Account {
     const key = id ?? '';
     let account = this.accounts.get(key);
-    if (account === undefined) this.accounts.set(key, (account = new Account(id)));
+    if (account === undefined) this.accounts.set(key, (account = new Account(id, this.intake)));
     return account;
   }
 }

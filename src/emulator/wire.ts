@@ -7,6 +7,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** An answer that comes later (a control endpoint that waits on network work). */
+  deferred?: Promise<Reply>;
 }
 
 export type Api = 'v1' | 'v2';

@@ -40,18 +40,20 @@ function numberOf(value: unknown, form: boolean): number | undefined {
   return undefined;
 }
 
+// A module function, not a closure made on every call: findProblem runs on every field of every event.
+const problemAt = (where: string, kind: Problem['kind'], message: string): Problem => ({ param: where, kind, message: `${where} ${message}` });
+
 /** The first problem of `value` against `rule`, or undefined when it satisfies it. */
 export function findProblem(rule: Rule, value: unknown, where: string, mode: CheckMode = {}): Problem | undefined {
   const form = mode.form === true;
-  const problem = (kind: Problem['kind'], message: string): Problem => ({ param: where, kind, message: `${where} ${message}` });
   if (value === null || (form && value === '' && rule.type !== 'string')) {
-    return rule.nullable === true ? undefined : problem('type', `must be ${expected(rule)}, got ${describeValue(value)}`);
+    return rule.nullable === true ? undefined : problemAt(where, 'type', `must be ${expected(rule)}, got ${describeValue(value)}`);
   }
   switch (rule.type) {
     case 'string':
-      if (typeof value !== 'string') return problem('type', `must be a string, got ${describeValue(value)}`);
-      if (rule.enum !== undefined && !rule.enum.includes(value)) return problem('enum', `must be one of ${rule.enum.map((e) => `"${e}"`).join(', ')}, got ${describeValue(value)}`);
-      if (rule.maxLength !== undefined && value.length > rule.maxLength) return problem('length', `must be at most ${rule.maxLength} characters, got ${value.length}`);
+      if (typeof value !== 'string') return problemAt(where, 'type', `must be a string, got ${describeValue(value)}`);
+      if (rule.enum !== undefined && !rule.enum.includes(value)) return problemAt(where, 'enum', `must be one of ${rule.enum.map((e) => `"${e}"`).join(', ')}, got ${describeValue(value)}`);
+      if (rule.maxLength !== undefined && value.length > rule.maxLength) return problemAt(where, 'length', `must be at most ${rule.maxLength} characters, got ${value.length}`);
       return unicodeProblem(value, where);
     case 'integer':
     case 'number': {
@@ -59,19 +61,19 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
       const n = numberOf(value, form);
       const whole = rule.type === 'integer';
       if (n === undefined || !Number.isFinite(n) || (whole && !(Number.isSafeInteger(n) && (typeof value === 'number' || INTEGER.test(value as string))))) {
-        return problem('type', `must be ${expected(rule)}, got ${describeValue(value)}`);
+        return problemAt(where, 'type', `must be ${expected(rule)}, got ${describeValue(value)}`);
       }
-      if (rule.minimum !== undefined && n < rule.minimum) return problem('range', `must be at least ${rule.minimum}, got ${n}`);
-      if (rule.maximum !== undefined && n > rule.maximum) return problem('range', `must be at most ${rule.maximum}, got ${n}`);
+      if (rule.minimum !== undefined && n < rule.minimum) return problemAt(where, 'range', `must be at least ${rule.minimum}, got ${n}`);
+      if (rule.maximum !== undefined && n > rule.maximum) return problemAt(where, 'range', `must be at most ${rule.maximum}, got ${n}`);
       return undefined;
     }
     case 'boolean':
       if (typeof value === 'boolean' || (form && (value === 'true' || value === 'false'))) return undefined;
-      return problem('type', `must be true or false, got ${describeValue(value)}`);
+      return problemAt(where, 'type', `must be true or false, got ${describeValue(value)}`);
     case 'array': {
-      if (!Array.isArray(value)) return problem('type', `must be an array, got ${describeValue(value)}`);
-      if (rule.minItems !== undefined && value.length < rule.minItems) return problem('items', `must hold at least ${rule.minItems} item${rule.minItems === 1 ? '' : 's'}, got ${value.length}`);
-      if (rule.maxItems !== undefined && value.length > rule.maxItems) return problem('items', `must hold at most ${rule.maxItems} items, got ${value.length}`);
+      if (!Array.isArray(value)) return problemAt(where, 'type', `must be an array, got ${describeValue(value)}`);
+      if (rule.minItems !== undefined && value.length < rule.minItems) return problemAt(where, 'items', `must hold at least ${rule.minItems} item${rule.minItems === 1 ? '' : 's'}, got ${value.length}`);
+      if (rule.maxItems !== undefined && value.length > rule.maxItems) return problemAt(where, 'items', `must hold at most ${rule.maxItems} items, got ${value.length}`);
       for (let i = 0; i < value.length; i++) {
         const found = findProblem(rule.items, value[i], join(where, i), mode);
         if (found !== undefined) return found;

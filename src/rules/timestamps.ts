@@ -18,14 +18,24 @@ export function validDateTime(year: number, month: number, day: number, hour = 0
 }
 
 /** Milliseconds since the epoch of an RFC 3339 date-time with a time zone, or undefined. */
+// The events of a batch often carry the same timestamp text: the last answer is kept.
+let lastText: string | undefined;
+let lastMs: number | undefined;
+
 export function parseRfc3339(text: string): number | undefined {
+  if (text === lastText) return lastMs;
   const m = RFC3339.exec(text);
-  if (m === null) return undefined;
-  const n = m.slice(1).map((g) => (g === undefined ? 0 : Number(g)));
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = n;
-  if (!validDateTime(year, month, day, hour, minute, second) || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? ms : undefined;
+  let ms: number | undefined;
+  if (m !== null) {
+    const part = (i: number) => (m[i] === undefined ? 0 : Number(m[i]));
+    if (validDateTime(part(1), part(2), part(3), part(4), part(5), part(6)) && part(7) <= 23 && part(8) <= 59) {
+      const parsed = Date.parse(text);
+      ms = Number.isFinite(parsed) ? parsed : undefined;
+    }
+  }
+  lastText = text;
+  lastMs = ms;
+  return ms;
 }
 
 /** The problem with a string that is not an RFC 3339 date-time (v2 and the stream), or undefined. */
