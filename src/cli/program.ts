@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BASE_URL_VARIABLE, createClient, resolveTarget, type ClientFlags } from './client.js';
 import type { CommandContext } from './context.js';
 import { CliError, describeError } from './errors.js';
+import { addOutboxCommands } from './outbox-command.js';
 import { meterAction, metersCreate, metersList, metersUpdate, type MeterAction } from './meters-command.js';
 import { summariesCommand, type SummariesFlags } from './summaries-command.js';
 import { uploadCommand, type UploadFlags } from './upload/upload-command.js';
@@ -155,6 +156,8 @@ ${ENVIRONMENT}`,
     .option('--json', 'print the summaries as JSON')
     .addHelpText('after', `${examples(['stripe-meters summaries api_call --customer cus_123 --from -24h --to now --window hour', 'stripe-meters summaries mtr_123 --customer cus_123 --from 2026-11-01 --to 2026-11-08 --window day --json'])}${ENVIRONMENT}`)
     .action(guarded((meter: string, flags: SummariesFlags & ClientFlags) => summariesCommand(client(flags), meter, flags, ctx)));
+
+  addOutboxCommands(program, ctx, setCode);
 
   program
     .command('emulator')
