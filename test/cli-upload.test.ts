@@ -131,11 +131,11 @@ describe('stripe-meters upload', () => {
     const file = writeFile(suite.dir, 'v1.csv', csvOf(d.rows, PAYLOAD_KEYS));
     const first = await runCli(['upload', file, '--base-url', suite.emu.url, '--via', 'v1', '--json']);
     expect(first.code).toBe(2);
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'complete', via: 'v1', run: { accepted: 1_500 - d.bad.size, refused: d.bad.size, alreadyRecorded: 0 } });
+    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'complete', via: 'v1', run: { accepted: 1_500 - d.bad.size, refused: d.bad.size, already_recorded: 0 } });
     rmSync(`${file}.upload-state.json`);
     const again = await runCli(['upload', file, '--base-url', suite.emu.url, '--via', 'v1', '--json']);
     expect(again.code).toBe(2);
-    expect(JSON.parse(again.stdout)).toMatchObject({ run: { accepted: 0, refused: d.bad.size, alreadyRecorded: 1_500 - d.bad.size } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ run: { accepted: 0, refused: d.bad.size, already_recorded: 1_500 - d.bad.size } });
     expect(plain(await hourlySummaries(suite.emu.stripe, suite.meters, d))).toEqual(plain(d.totals));
     expectRejects(`${file}.rejects.csv`, d);
   });

@@ -6,7 +6,8 @@
 // wording, and nothing counted). The client refuses before sending whatever it can know without
 // the meter; what depends on the meter, Stripe (the emulator) refuses on every path.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkRow, meterIndex } from '../src/cli/upload/row-check.js';
+import { IdentifierDeriver } from '../src/cli/upload/identifier.js';
+import { checkRow, meterIndex, rowIdentity } from '../src/cli/upload/row-check.js';
 import { createEmulator } from '../src/emulator/index.js';
 import { StripeError, StripeInvalidParameterError, StripeMeters, type FetchLike } from '../src/index.js';
 import { toFormString } from '../src/internal/form.js';
@@ -198,7 +199,7 @@ async function run(c: Case, channel: Channel, tag: string): Promise<Outcome> {
   if (channel === 'row check') {
     const meters = meterIndex(await client.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 100 }));
     const fields = { identifier: event['identifier'] as string, timestamp: String(event['timestamp']), event_name: event['event_name'] as string, payload: event['payload'] as Record<string, string> };
-    const result = checkRow(fields, 1, meters, NOW);
+    const result = checkRow(fields, rowIdentity(fields, new IdentifierDeriver()), meters, NOW);
     return typeof result === 'string' ? { verdict: 'refused', by: 'row check', message: result } : { verdict: 'counted', total: NaN };
   }
   if (channel.startsWith('emulator')) {
@@ -364,5 +365,48 @@ describe('duplicates: Stripe\'s two answers, recognised everywhere; a resend cou
     const codes = emulator.errorReports().flatMap((r) => r.data.reason.error_types.filter((t) => t.sample_errors.some((s) => s.event_identifier === tag)).map((t) => t.code));
     expect(codes).toEqual(['duplicate_meter_event']);
     expect(reported(tag)).toBe(`An event already exists with identifier ${tag}.`);
+  });
+});
+
+describe('the rule table through the upload command', () => {
+  it('the upload sends exactly the rows its check accepts, each counted once, and refuses the others with the same reasons', async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { PassThrough } = await import('node:stream');
+    const { parse } = await import('csv-parse/sync');
+    const { run: runCli } = await import('../src/cli/program.js');
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-meters-rule-table-'));
+    try {
+      // JSON Lines: every case the row check runs, lone surrogates and odd payload keys included.
+      const rows = CASES.map((c, index) => ({ c, index })).filter(({ c }) => c.na?.['row check'] === undefined);
+      const lines = rows.map(({ c, index }) => {
+        const e = eventOf(c, 'row check', `t${index}-upload`);
+        return JSON.stringify({ identifier: e['identifier'], timestamp: e['timestamp'], event_name: e['event_name'], payload: e['payload'] });
+      });
+      const file = join(dir, 'table.jsonl');
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      let out = '';
+      const stdout = new PassThrough().on('data', (d: Buffer) => (out += d.toString()));
+      const stderr = new PassThrough();
+      const ctx = { stdout, stderr, stdoutIsTTY: false, stderrIsTTY: false, env: { STRIPE_SECRET_KEY: KEY }, signal: new AbortController().signal, fetch: emulator.fetch as FetchLike, now: () => NOW * 1000 };
+      const code = await runCli(['upload', file, '--json'], ctx, () => Promise.resolve(0));
+      const expectedRefused = rows.filter(({ c }) => typeof c.expect !== 'number');
+      expect(JSON.parse(out)).toMatchObject({ outcome: 'complete', run: { accepted: rows.length - expectedRefused.length, refused: expectedRefused.length } });
+      expect(code).toBe(2);
+      const refused = new Map((parse(readFileSync(`${file}.rejects.csv`), { columns: true }) as Array<Record<string, string>>).map((r) => [Number(r['reject_row']), r['reject_reason'] ?? '']));
+      for (const [i, { c, index }] of rows.entries()) {
+        const customer = `cus_t${index}-upload`;
+        if (typeof c.expect === 'number') {
+          expect(refused.has(i + 1), c.name).toBe(false);
+          expect(await counted(c, customer), c.name).toBeCloseTo(c.expect, 12);
+        } else {
+          expect(refused.get(i + 1), c.name).toMatch(c.expect.reason);
+          expect(await counted(c, customer), c.name).toBe(0);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -108,7 +108,7 @@ describe('identifiers, names and payloads', () => {
     expect(loneSurrogateAt('\ude00x')).toBe(0);
     expect(findObjectProblem(EVENT_RULES.v1, { ...event, identifier: 'id-\ud800' }, '')).toEqual({ param: 'identifier', kind: 'unicode', message: 'identifier is not well-formed Unicode: it holds a lone surrogate (U+D800) at index 3, which cannot be sent' });
     expect(findObjectProblem(EVENT_RULES.stream, { ...event, payload: { ['k\udfff']: '1' } }, 'events[2]')?.message).toBe('the key of events[2][payload][k\udfff] is not well-formed Unicode: it holds a lone surrogate (U+DFFF) at index 1, which cannot be sent');
-    expect(eventShapeProblem({ ...event, event_name: '\ud800' }, '')?.code).toBe('string_not_well_formed');
+    expect(findObjectProblem(EVENT_RULES.v2, { ...event, event_name: '\ud800' }, '')?.kind).toBe('unicode');
   });
 
   it('names and identifiers are not empty; payload keys are named, bracket-free and short enough for a meter to read', () => {

@@ -21,13 +21,17 @@ Options:
   --no-dashboard          serve no dashboard
   --help                  show this help
 
-Examples:
-  stripe-meters emulator --port 0
-  stripe-meters emulator --data .emulator --webhook http://localhost:3000/webhooks
-
 Control endpoints: POST /_emulator/reset, POST /_emulator/clock ({"now": unix} or
 {"advance_seconds": n}), GET /_emulator/error_reports, POST /_emulator/faults,
-GET|POST /_emulator/state, POST /_emulator/save; thin events at GET /v2/core/events/{id}.`;
+GET|POST /_emulator/state, POST /_emulator/save; thin events at GET /v2/core/events/{id}.
+
+Examples:
+  $ stripe-meters emulator                      # http://127.0.0.1:12111
+  $ stripe-meters emulator --port 0             # a free port, printed when ready
+  $ stripe-meters emulator --data .emulator --webhook http://localhost:3000/webhooks
+  $ export STRIPE_SECRET_KEY=sk_test_123 STRIPE_METERS_BASE_URL=http://127.0.0.1:12111
+  $ stripe-meters meters create --display-name "API calls" --event-name api_call --formula sum
+  $ curl -s -X POST http://127.0.0.1:12111/_emulator/clock -d '{"advance_seconds": 3600}'`;
 
 /** Runs the command; resolves with the exit code once the server has stopped. */
 export async function runEmulatorCommand(argv: string[]): Promise<number> {

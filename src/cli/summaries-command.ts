@@ -30,7 +30,7 @@ export async function summariesCommand(stripe: StripeMeters, meter: string, flag
   if (typeof to === 'string') throw new CliError(`--to: ${to}`);
   if (to <= from) throw new CliError(`--to (${isoSeconds(to)}) must be after --from (${isoSeconds(from)})`);
   const { start, end } = widenSummaryRange(from, to, flags.window);
-  if ((start !== from || end !== to) && !flags.json) ctx.stderr.write(`note: range widened to ${isoSeconds(start)} .. ${isoSeconds(end)} (Stripe wants ${flags.window ?? 'minute'} boundaries)\n`);
+  if ((start !== from || end !== to) && !flags.json) ctx.stderr.write(`note: range widened to ${isoSeconds(start)} .. ${isoSeconds(end)} (summaries take ${flags.window ?? 'minute'} boundaries)\n`);
   const id = await meterId(stripe, meter);
   const params = { customer: flags.customer, start_time: start, end_time: end, ...(flags.window === undefined ? {} : { value_grouping_window: flags.window }) };
   const summaries: MeterEventSummary[] = await stripe.billing.meters.listEventSummaries(id, { ...params, limit: 100 }).autoPagingToArray({ limit: 10_000 });

@@ -62,5 +62,9 @@ export function checkSessionToken(header: string | undefined, state: State, nowM
   if (token === undefined) return unauthorized('v2', 'You did not provide a meter event session token. Create one with POST /v2/billing/meter_event_session.');
   const session = state.sessions.get(token);
   if (session !== undefined && nowMs < session.expiresAtMs) return session;
+  // An API key is not a session token: say so rather than call it an expired session.
+  if (/^(sk|rk)_(test|live)_/.test(token)) {
+    return unauthorized('v2', 'The meter event stream takes a meter event session token, not an API key: create a session with POST /v2/billing/meter_event_session (with the API key) and send its authentication_token.');
+  }
   return expired();
 }

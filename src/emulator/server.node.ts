@@ -62,14 +62,26 @@ function allHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** How long a refused connection stays open for its client to read the 413. @unit milliseconds */
+const LINGER_MS = 1000;
+
 function tooLarge(res: ServerResponse, req: IncomingMessage, limit: number): void {
   const message = `The request body is larger than the emulator takes (${limit} bytes).`;
   // v1 and v2 errors share this shape: type, code and message.
   const body = JSON.stringify({ error: { type: 'invalid_request_error', code: 'request_too_large', message } });
-  // The rest of the body is never read: the connection closes once the answer is out.
+  // The rest of the body is never read: reading stops here, and the connection closes once the
+  // answer is out. Closed at once, a socket with unread bytes is reset, and the reset can reach
+  // the client before it has read the 413; so the server only ends its side (FIN) and lets the
+  // client read the answer, then drops the connection after LINGER_MS.
+  req.pause();
+  const { socket } = req;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
   res.shouldKeepAlive = false;
   res.writeHead(413, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' });
-  res.end(body, () => req.socket.destroy());
+  res.end(body);
 }
 
 /** Carries out the answer, as its delivery (if a fault set one) says. */

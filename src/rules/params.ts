@@ -4,7 +4,7 @@
 // runs it on decoded request bodies (form values arrive as strings), refusing unknown parameters
 // as Stripe does; the command line runs it on each row's event.
 import type { ObjectRule, Rule } from '../../generated/rules.js';
-import { wellFormedProblem } from './strings.js';
+import { loneSurrogateAt, wellFormedProblem } from './strings.js';
 
 export interface Problem {
   /** The parameter at fault, in Stripe's bracket notation: `customer_mapping[type]`, `events[3][payload]`. */
@@ -40,10 +40,10 @@ function numberOf(value: unknown, form: boolean): number | undefined {
   return undefined;
 }
 
-/** The first problem of `value` against `rule`, or undefined when it satisfies it. */
 // A module function, not a closure made on every call: findProblem runs on every field of every event.
 const problemAt = (where: string, kind: Problem['kind'], message: string): Problem => ({ param: where, kind, message: `${where} ${message}` });
 
+/** The first problem of `value` against `rule`, or undefined when it satisfies it. */
 export function findProblem(rule: Rule, value: unknown, where: string, mode: CheckMode = {}): Problem | undefined {
   const form = mode.form === true;
   if (value === null || (form && value === '' && rule.type !== 'string')) {
@@ -101,8 +101,8 @@ export function findObjectProblem(rule: ObjectRule, value: unknown, where: strin
   for (const key of Object.keys(record)) {
     const child = record[key];
     if (child === undefined) continue;
-    const badKey = unicodeProblem(key, join(where, key), `the key of ${join(where, key)}`);
-    if (badKey !== undefined) return badKey;
+    // Built only when the key is not well-formed: this runs for every key of every event.
+    if (loneSurrogateAt(key) >= 0) return unicodeProblem(key, join(where, key), `the key of ${join(where, key)}`);
     const known = Object.hasOwn(rule.properties, key) ? rule.properties[key] : undefined;
     const childRule = known ?? (typeof rule.additionalProperties === 'object' ? rule.additionalProperties : undefined);
     if (childRule === undefined) {

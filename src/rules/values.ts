@@ -55,6 +55,8 @@ export function usageValueProblem(text: string, param: string, options: ValueOpt
  * significant digits than Stripe takes (0.1 + 0.2 is 0.30000000000000004).
  */
 export function decimalOfNumber(value: number, param: string): string | RuleProblem {
+  // Most values are whole numbers below 10^15: at most 15 digits, no exponent.
+  if (Number.isInteger(value) && value < 1e15 && value > -1e15) return String(value);
   if (!Number.isFinite(value)) return problem('payload_value_invalid', param, `${param} must be a finite number, got ${value}`);
   const text = String(value);
   if (text.includes('e')) return problem('payload_value_invalid', param, `${param} is ${text}, which JavaScript writes with an exponent; pass the value as a decimal string instead`);

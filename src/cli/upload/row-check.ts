@@ -9,7 +9,7 @@ import { findObjectProblem } from '../../rules/params.js';
 import { timestampWindowProblem } from '../../rules/timestamps.js';
 import { EVENT_RULES } from '../../rules/wire.js';
 import { parseTimestamp } from '../time.js';
-import { deriveIdentifier } from './identifier.js';
+import type { IdentifierDeriver } from './identifier.js';
 import type { RowFields } from './rows.js';
 
 /** The meters by event name; an active meter wins over an inactive one with the same name. */
@@ -30,12 +30,26 @@ export interface CheckedEvent {
   payload: Record<string, string>;
 }
 
-export function checkRow(fields: RowFields, row: number, meters: Map<string, MeterKeys>, nowSeconds: number): CheckedEvent | string {
+/**
+ * The row's identifier (its own, or derived from its content) and time, or why they cannot be read.
+ * Every row is run through this in file order, rows a resumed run skips included, so that identical
+ * rows are numbered the same way on every run.
+ */
+export function rowIdentity(fields: RowFields, deriver: IdentifierDeriver): { identifier: string; timestamp: number } | string {
   if (fields.problem !== undefined) return fields.problem;
-  const { event_name: name, payload } = fields;
   const timestamp = parseTimestamp(fields.timestamp);
   if (typeof timestamp === 'string') return timestamp;
-  const event = { event_name: name, payload, timestamp, ...(fields.identifier === undefined ? {} : { identifier: fields.identifier }) };
+  return { identifier: fields.identifier ?? deriver.derive(fields.event_name, timestamp, fields.payload), timestamp };
+}
+
+/** The event a row becomes, or the reason Stripe would refuse or drop it. */
+export function checkRow(fields: RowFields, identity: { identifier: string; timestamp: number } | string, meters: Map<string, MeterKeys>, nowSeconds: number): CheckedEvent | string {
+  if (fields.problem !== undefined) return fields.problem;
+  if (typeof identity === 'string') return identity;
+  const { event_name: name, payload } = fields;
+  const { timestamp, identifier } = identity;
+  const event: { event_name: string; payload: Record<string, string>; timestamp: number; identifier?: string } = { event_name: name, payload, timestamp };
+  if (fields.identifier !== undefined) event.identifier = fields.identifier;
   const broken =
     findObjectProblem(EVENT_RULES.v1, event, '') ??
     eventShapeProblem(event, '') ??
@@ -45,5 +59,5 @@ export function checkRow(fields: RowFields, row: number, meters: Map<string, Met
   const meter = meters.get(name) as MeterKeys;
   const bad = meterPayloadProblem(payload, meter);
   if (bad !== undefined) return bad.message;
-  return { identifier: fields.identifier ?? deriveIdentifier(row, name, timestamp, payload), event_name: name, timestamp, payload };
+  return { identifier, event_name: name, timestamp, payload };
 }

@@ -22,7 +22,7 @@ export function settle(row: Pending, error: unknown, onFatal: OnFatal): void {
     row.outcome = 'duplicate';
   } else if (error instanceof StripeInvalidRequestError && error.statusCode !== 401) {
     row.outcome = 'refused';
-    row.reason = `Stripe refused it: ${error.message}`;
+    row.reason = `refused when sent: ${error.message}`;
   } else {
     row.outcome = 'failed';
     onFatal(error);

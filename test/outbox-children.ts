@@ -1,0 +1,55 @@
+// Starting and killing the outbox crash tests' processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./outbox-fixtures/outbox-process.mjs', import.meta.url));
+
+export interface Child {
+  process: ChildProcess;
+  /** Identifiers a producer printed as acknowledged. */
+  acked: string[];
+  started: Promise<void>;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+export function startChild(args: string[], acked: string[] = []): Child {
+  const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let pending = '';
+  let err = '';
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === 'started') ready();
+      else if (line !== '') acked.push(line);
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    ready();
+    resolve(code);
+  }));
+  return { process: child, acked, started, exited, stderr: () => err };
+}
+
+export async function kill(child: Child): Promise<void> {
+  child.process.kill('SIGKILL');
+  await child.exited;
+}
+
+/** mulberry32: the kill points are drawn from a seed, so a failing run can be repeated. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
