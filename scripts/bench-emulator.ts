@@ -2,7 +2,7 @@
 // events. Each scenario runs in its own process (so its peak RSS is its own):
 //   core  stream batches of 100 handed to emulator.answer() (the core: JSON parse, validation,
 //         storage); only the time inside answer() counts, building the bodies does not
-//   sdk   stripe-meters' meterEventStream() over emulator.fetch (client and emulator together)
+//   sdk   stripe-meters' meterEventSender() over emulator.fetch (client and emulator together)
 // then, in each, event summaries for the one customer holding all 1,000,000 events. Then the
 // emulator as a benchmark sink over HTTP (scripts/bench-emulator-http.ts): its server's CPU per v1
 // create and per stream event, beside a bare node:http server's, rounds interleaved.
@@ -98,7 +98,7 @@ async function run(scenario: 'core' | 'sdk'): Promise<Result> {
     seconds = inside / 1000;
   } else {
     const stripe = new StripeMeters(KEY, { fetch: emulator.fetch });
-    const stream = stripe.meterEventStream();
+    const stream = stripe.meterEventSender();
     const t = performance.now();
     for (let i = 0; i < EVENTS; i++) await stream.send({ event_name: 'bench', payload: { stripe_customer_id: 'cus_bench', value: valueOf(i) }, timestamp: stamp(i) });
     await stream.close();
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   }
   const labels = {
     core: 'core: emulator.answer(), batches of 100 (time inside the emulator)',
-    sdk: 'stripe-meters meterEventStream() over emulator.fetch (client + emulator)',
+    sdk: 'stripe-meters meterEventSender() over emulator.fetch (client + emulator)',
   };
   console.log(`stripe-meters emulator benchmark: ${fmt(EVENTS)} stream events per scenario, Node ${process.version}\n`);
   console.log('| scenario | events/s | seconds | summaries: 25 hourly buckets | one 25-hour range | one range from a minute past (reads every event) | peak RSS |');

@@ -61,14 +61,14 @@ async function send(stripe: StripeMeters, eventName: string, usage: Usage[]): Pr
   for (const u of usage.filter((x) => x.via === 'v2')) {
     await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: u.customer, tokens: String(u.tokens) }, identifier: u.identifier, timestamp: iso(u) });
   }
-  const stream = stripe.meterEventStream({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
+  const stream = stripe.meterEventSender({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
   for (const u of usage.filter((x) => x.via === 'stream')) await stream.send({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u) });
   await stream.close();
   const count = (via: Usage['via']) => usage.filter((u) => u.via === via).length;
   line(`billing.meterEvents.create (v1):     ${n(count('v1')).padStart(6)} events, one request each`);
   line(`v2.billing.meterEvents.create:       ${n(count('v2')).padStart(6)} events, one request each`);
   const { accepted, batches, sessionsCreated } = stream.stats;
-  line(`meterEventStream() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
+  line(`meterEventSender() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
 }
 
 type Totals = Map<string, number>;

@@ -40,7 +40,7 @@ describe('the dashboard in Chromium', () => {
       await stripe.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_alpha', value: 10 + h }, timestamp: T0 - h * HOUR + 60, identifier: `a-${h}` });
       await stripe.v2.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_beta', value: String(3 * h) }, timestamp: new Date((T0 - h * HOUR + 120) * 1000).toISOString() });
     }
-    const stream = stripe.meterEventStream();
+    const stream = stripe.meterEventSender();
     for (let i = 0; i < 50; i++) await stream.send({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_gamma', value: 2 }, timestamp: new Date((T0 - 2 * HOUR) * 1000) });
     await stream.close();
     await stripe.billing.meterEventAdjustments.create({ event_name: 'api_call', type: 'cancel', cancel: { identifier: 'a-5' } });

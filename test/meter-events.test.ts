@@ -34,7 +34,7 @@ async function sendWith(stripe: StripeMeters, path: Path, event: Record<string, 
   else if (path === 'v2') await stripe.v2.billing.meterEvents.create(e);
   else if (path === 'stream request') await stripe.v2.billing.meterEventStream.create({ events: [e] }, { apiKey: 'mes_tok_123' });
   else {
-    const stream = stripe.meterEventStream({ flushIntervalMs: 0 });
+    const stream = stripe.meterEventSender({ flushIntervalMs: 0 });
     await stream.send(e);
     await stream.close();
   }

@@ -219,7 +219,7 @@ async function run(c: Case, channel: Channel, tag: string): Promise<Outcome> {
     else if (channel === 'client stream') await client.v2.billing.meterEventStream.create({ events: [event as never] }, { apiKey: token });
     else {
       const failures: unknown[] = [];
-      const stream = client.meterEventStream({ onError: (f) => void failures.push(f.error) });
+      const stream = client.meterEventSender({ onError: (f) => void failures.push(f.error) });
       try {
         await stream.send(event as never);
       } finally {

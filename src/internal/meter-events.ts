@@ -3,13 +3,10 @@
 // generated (so no resend can count twice) and a missing timestamp is filled in (so a resend
 // keeps the event's time), and what Stripe would refuse or drop later is refused now (the rules
 // themselves are src/rules/'s).
-import { StripeError, StripeInvalidParameterError } from '../errors.js';
-import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
-import { withLastResponse, type Core, type InitOf, type ResultOf } from './core.js';
-import type { V2MeterEventInput } from '../types.js';
+import { StripeInvalidParameterError } from '../errors.js';
+import type { V2MeterEventStreamCreateParams } from '../types.js';
 import { newIdentifier } from './ids.js';
-import { seal, setOwn, snapshot } from './params.js';
-import { isDuplicateMeterEvent } from '../rules/duplicates.js';
+import { setOwn, snapshot } from './params.js';
 import { eventShapeProblem } from '../rules/event-shape.js';
 import { MAX_IDENTIFIER_LENGTH, MILLISECONDS_THRESHOLD } from '../rules/limits.js';
 import { describeValue, findObjectProblem } from '../rules/params.js';
@@ -108,7 +105,7 @@ function identifierFor(idempotencyKey: string): string {
  * identifier comes from the key and the timestamp is left to Stripe (the time it receives the
  * event), so that a repeat of the call with that key sends the same params.
  */
-function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
+export function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
   const key = options?.idempotencyKey;
   return typeof key === 'string' && key !== '' ? { identifier: identifierFor(key), timestamp: false } : { timestamp: true };
 }
@@ -167,57 +164,10 @@ function field(event: object, key: string, where: string): unknown {
   }
 }
 
-/** A stream event as sent (what the batching stream buffers and hands back). */
-export function prepareStreamEvent(event: unknown, now: number, where = ''): V2MeterEventInput & { identifier: string; timestamp: string } {
-  return prepareMeterEvent(event, 'stream', where, now) as unknown as V2MeterEventInput & { identifier: string; timestamp: string };
-}
+/** A stream event as sent: identifier and timestamp filled in. */
+export type StreamWireEvent = V2MeterEventStreamCreateParams['events'][number] & { identifier: string; timestamp: string };
 
-/**
- * A retried create refused as a duplicate of its own identifier: an earlier attempt of this very
- * call landed and its answer was lost, so the event is counted once and the call succeeded.
- */
-function landedEarlier(error: unknown, identifier: string): error is StripeError {
-  return error instanceof StripeError && (error.attempts ?? 1) > 1 && isDuplicateMeterEvent(error, identifier);
-}
-
-/** The lastResponse of a create that succeeded because its own earlier attempt had landed. */
-function lastResponseOf(error: StripeError): LastResponse {
-  return {
-    requestId: error.requestId,
-    statusCode: error.statusCode ?? 0,
-    headers: error.headers,
-    idempotencyKey: error.idempotencyKey,
-    attempts: error.attempts ?? 1,
-    duplicateOfEarlierAttempt: true,
-  };
-}
-
-type CreatePath = '/v1/billing/meter_events' | '/v2/billing/meter_events';
-
-/**
- * Creates one meter event (v1 or v2): prepares it, sends it with its identifier in every error,
- * and when a retried attempt is refused as a duplicate of its own identifier (an earlier attempt
- * landed, its answer was lost), answers with the event rebuilt from what was sent.
- */
-export async function createMeterEvent<P extends CreatePath>(core: Core, path: P, params: unknown, options: RequestOptions | undefined): Promise<WithLastResponse<ResultOf<'POST', P>>> {
-  const v1 = path === '/v1/billing/meter_events';
-  const now = core.config.now();
-  const body = prepareMeterEvent(params, v1 ? 'v1' : 'v2', '', now, defaultsFor(options)) as Record<string, unknown> & { identifier: string; event_name: string; payload: Record<string, string> };
-  try {
-    // Prepared here from a checked copy: the core takes it as it is.
-    return await core.request('POST', path, { body: seal(body) } as InitOf<'POST', P>, options, { identifier: body.identifier, timestamp: body.timestamp as number | string | undefined });
-  } catch (error) {
-    if (!landedEarlier(error, body.identifier)) throw error;
-    const at = v1 ? Math.floor(now / 1000) : new Date(now).toISOString();
-    const event = {
-      object: v1 ? 'billing.meter_event' : 'v2.billing.meter_event',
-      created: at,
-      event_name: body.event_name,
-      identifier: body.identifier,
-      livemode: core.livemode(options),
-      payload: body.payload,
-      timestamp: body.timestamp ?? at,
-    };
-    return withLastResponse(event as ResultOf<'POST', P>, lastResponseOf(error));
-  }
+/** A stream event as sent (what the batching sender buffers and hands back). */
+export function prepareStreamEvent(event: unknown, now: number, where = ''): StreamWireEvent {
+  return prepareMeterEvent(event, 'stream', where, now) as StreamWireEvent;
 }

@@ -1,23 +1,22 @@
 // The outbox's one adapter onto the SDK: how an event is checked (the same preparation every
-// other path uses), how a claimed batch is delivered (the SDK's own delivery engine: the batching
-// stream's deliver(), or v1 creates with the client's retries), and how an error is read. Every
-// use of SDK internals is here, so that a new delivery engine changes this file only.
+// other path uses), how a claimed batch is delivered (the SDK's own delivery engine,
+// src/internal/delivery.ts: the v2 stream in batches of 100 under a shared session, or v1 creates,
+// retried within the budget), and how an outcome is read. Every use of SDK internals is here, so
+// that a new delivery engine changes this file only.
 import type { StripeMeters } from '../client.js';
 import { StripeAuthenticationError, StripeError, StripeInvalidRequestError, StripePermissionError } from '../errors.js';
+import { deliver, type DeliveryOutcome } from '../internal/delivery.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
-import { isDuplicateMeterEvent } from '../rules/duplicates.js';
-import { isTransient } from '../internal/retry-policy.js';
-import { MeterEventStreamAbortedError } from '../stream/errors.js';
-import type { MeterEventStream } from '../stream/meter-event-stream.js';
-import type { MeterEventStreamEvent } from '../stream/settings.js';
+import { SessionTokens } from '../internal/sessions.js';
+import type { MeterEventSenderEvent } from '../sender/settings.js';
 import type { FailureRecord, RecordedEvent } from './store.js';
 
 /** An event as record() takes it: `identifier` and `timestamp` are filled in when absent. */
-export type OutboxEvent = MeterEventStreamEvent;
+export type OutboxEvent = MeterEventSenderEvent;
 
 /** Whether `value` is a client the relay can deliver through. */
 export function isClient(value: unknown): value is StripeMeters {
-  return typeof value === 'object' && value !== null && typeof (value as StripeMeters).meterEventStream === 'function';
+  return typeof value === 'object' && value !== null && typeof (value as StripeMeters).meterEventSender === 'function';
 }
 
 /** Checks an event as every other path does and fixes its identifier and timestamp. */
@@ -33,10 +32,8 @@ export function prepareEvent(event: unknown, now: number): RecordedEvent {
  */
 export type Verdict = 'delivered' | 'transient' | 'blocked' | 'refused';
 
-export function verdictOf(error: unknown, identifier: string): Verdict {
-  if (!(error instanceof StripeError)) return 'transient';
-  if (isDuplicateMeterEvent(error, identifier)) return 'delivered';
-  if (isTransient(error)) return 'transient';
+/** What an error that ended an event for good means (the engine already told transient failures apart). */
+function verdictOf(error: StripeError): Verdict {
   if (error instanceof StripeAuthenticationError || error instanceof StripePermissionError) return 'blocked';
   // Refused by Stripe (an answer to an attempt), or by the same checks before sending.
   if (error instanceof StripeInvalidRequestError && (error.statusCode === 400 || error.attempts === undefined)) return 'refused';
@@ -52,14 +49,10 @@ export function failureOf(error: unknown): FailureRecord {
 /** How a batch ended: per identifier, the verdict and the error behind it (absent: accepted). */
 export type Results = Map<string, { verdict: Verdict; error: unknown }>;
 
-function failed(results: Results, identifier: string, error: unknown): void {
-  results.set(identifier, { verdict: verdictOf(error, identifier), error });
-}
-
 export interface Sender {
   /** Sends the events; resolves with each one's verdict (absent: accepted). Rejects only when aborted by close(). */
   send(events: readonly RecordedEvent[]): Promise<Results>;
-  /** Waits for sends in flight; with an aborted signal, stops them (their send() rejects). */
+  /** With an aborted signal, stops the sends in flight (their send() rejects); otherwise they finish on their own. */
   close(signal: AbortSignal | undefined): Promise<void>;
 }
 
@@ -71,91 +64,49 @@ export interface SenderSettings {
   concurrency: number;
 }
 
-/** The v2 stream: the SDK's batching sender (deliver(): batches of 100, session tokens, budget, splitting refused batches). */
-function streamSender(stripe: StripeMeters, settings: SenderSettings): Sender {
-  const refused = new Map<string, unknown>();
-  const stream: MeterEventStream = stripe.meterEventStream({
-    maxConcurrency: settings.concurrency,
-    retryBudgetMs: settings.budgetMs,
-    flushIntervalMs: 5,
-    maxBufferedEvents: 100_000,
-    onError: ({ event, error }) => {
-      refused.set(event.identifier, error);
-    },
-  });
+/** One event's outcome as the relay reads it (undefined: accepted). */
+function verdictFor(outcome: DeliveryOutcome): { verdict: Verdict; error: unknown } | undefined {
+  switch (outcome.status) {
+    case 'delivered':
+      return outcome.duplicate ? { verdict: 'delivered', error: undefined } : undefined;
+    case 'failed':
+      return { verdict: verdictOf(outcome.error), error: outcome.error };
+    case 'undelivered':
+      return { verdict: 'transient', error: outcome.error ?? new Error('not delivered') };
+  }
+}
+
+/** Delivers through the SDK's delivery engine, one session per sender. */
+export function createSender(stripe: StripeMeters, settings: SenderSettings): Sender {
+  const sessions = new SessionTokens(stripe);
+  const inFlight = new Set<AbortController>();
+  let closed = false;
   return {
     async send(events) {
+      if (closed) throw new Error('The outbox relay is closed');
+      const abort = new AbortController();
+      inFlight.add(abort);
+      let outcomes: DeliveryOutcome[];
+      try {
+        // The four fields of the event as recorded (a claimed row carries the store's own too).
+        const wire = events.map((e) => ({ event_name: e.event_name, payload: e.payload, identifier: e.identifier, timestamp: e.timestamp }));
+        outcomes = await deliver(stripe, wire, { via: settings.via, deadline: Date.now() + settings.budgetMs, signal: abort.signal, sessions, concurrency: settings.concurrency });
+      } finally {
+        inFlight.delete(abort);
+      }
+      // Stopped by an aborted close(): the claims go back to the store as they are.
+      if (abort.signal.aborted) throw abort.signal.reason;
       const results: Results = new Map();
-      const taken = await Promise.all(
-        events.map((event) =>
-          stream.send({ event_name: event.event_name, payload: event.payload, identifier: event.identifier, timestamp: event.timestamp }).then(
-            () => true,
-            (error: unknown) => {
-              failed(results, event.identifier, error);
-              return false;
-            },
-          ),
-        ),
-      );
-      // flush() resolves once every event sent so far is accepted or failed (onError has run).
-      await stream.flush();
       events.forEach((event, i) => {
-        if (!taken[i]) return;
-        if (refused.has(event.identifier)) failed(results, event.identifier, refused.get(event.identifier));
-        refused.delete(event.identifier);
+        const verdict = verdictFor(outcomes[i] as DeliveryOutcome);
+        if (verdict !== undefined) results.set(event.identifier, verdict);
       });
       return results;
     },
     async close(signal) {
-      try {
-        await stream.close(signal === undefined ? {} : { signal });
-      } catch (error) {
-        // Aborted: what it hands back is still claimed in the store, and is released by the relay.
-        if (!(error instanceof MeterEventStreamAbortedError)) throw error;
-      }
+      if (signal?.aborted !== true) return;
+      closed = true;
+      for (const abort of inFlight) abort.abort(signal.reason);
     },
   };
-}
-
-/** v1: one create per event (the client's retries, with the event's own identifier on each). */
-function v1Sender(stripe: StripeMeters, settings: SenderSettings): Sender {
-  // One controller per create (not one signal shared by every create): close() aborts them all.
-  const inFlight = new Set<AbortController>();
-  let aborted = false;
-  const createOne = (event: RecordedEvent, abort: AbortController) =>
-    stripe.billing.meterEvents.create({ event_name: event.event_name, payload: event.payload, identifier: event.identifier, timestamp: Math.floor(Date.parse(event.timestamp) / 1000) }, { signal: abort.signal });
-  return {
-    async send(events) {
-      const results: Results = new Map();
-      let next = 0;
-      const worker = async () => {
-        while (next < events.length) {
-          const event = events[next++] as RecordedEvent;
-          const abort = new AbortController();
-          inFlight.add(abort);
-          try {
-            await createOne(event, abort);
-          } catch (error) {
-            if (abort.signal.aborted) throw error;
-            failed(results, event.identifier, error);
-          } finally {
-            inFlight.delete(abort);
-          }
-        }
-      };
-      if (aborted) throw new Error('The outbox relay is closed');
-      await Promise.all(Array.from({ length: Math.min(settings.concurrency, events.length) }, worker));
-      return results;
-    },
-    async close(signal) {
-      if (signal?.aborted) {
-        aborted = true;
-        for (const abort of inFlight) abort.abort(signal.reason);
-      }
-    },
-  };
-}
-
-export function createSender(stripe: StripeMeters, settings: SenderSettings): Sender {
-  return settings.via === 'v1' ? v1Sender(stripe, settings) : streamSender(stripe, settings);
 }

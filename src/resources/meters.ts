@@ -1,4 +1,14 @@
-import type { Core } from '../internal/core.js';
+// `stripe.billing.meters`, or on its own: `new Meters(new StripeMetersCore('sk_test_...'))`.
+import {
+  GetBillingMeters,
+  GetBillingMetersId,
+  GetBillingMetersIdEventSummaries,
+  PostBillingMeters,
+  PostBillingMetersId,
+  PostBillingMetersIdDeactivate,
+  PostBillingMetersIdReactivate,
+} from '../../generated/rules.js';
+import type { StripeMetersCore } from '../client-core.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { snapshot } from '../internal/params.js';
 import { ListPromise, type Cursor } from '../list-promise.js';
@@ -30,45 +40,44 @@ function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
 }
 
-/** `stripe.billing.meters` */
+/** `stripe.billing.meters`: create, read, update, deactivate and list meters, and read their usage. */
 export class Meters {
-  readonly #core: Core;
+  readonly #core: StripeMetersCore;
 
-  /** @internal */
-  constructor(core: Core) {
+  constructor(core: StripeMetersCore) {
     this.#core = core;
   }
 
   /** Creates a meter. */
   create(params: MeterCreateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters', { body: params }, options);
+    return this.#core.request(PostBillingMeters, { body: params }, options, (c, init) => c.POST('/v1/billing/meters', init));
   }
 
   /** Retrieves a meter by id. */
   retrieve(id: string, params: MeterRetrieveParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id }, query: params } }, options);
+    return this.#core.request(GetBillingMetersId, { params: { path: { id }, query: params } }, options, (c, init) => c.GET('/v1/billing/meters/{id}', init));
   }
 
   /** Updates a meter (only its display name can change). */
   update(id: string, params: MeterUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersId, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}', init));
   }
 
   /** Deactivates a meter: it accepts no more events. */
   deactivate(id: string, params: MeterDeactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}/deactivate', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersIdDeactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/deactivate', init));
   }
 
   /** Reactivates a deactivated meter. */
   reactivate(id: string, params: MeterReactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}/reactivate', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersIdReactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/reactivate', init));
   }
 
   /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
     const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
       const query = snapshot(params) as MeterListParams;
-      return this.#core.request('GET', '/v1/billing/meters', { params: { query: { ...query, ...cursor } } }, options);
+      return this.#core.request(GetBillingMeters, { params: { query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
     };
     return ListPromise.of(page, params);
   }
@@ -78,7 +87,9 @@ export class Meters {
     const page = async (cursor?: Cursor): Promise<Page<MeterEventSummary>> => {
       const query = snapshot(params) as MeterEventSummaryListParams;
       checkSummaryRange(query);
-      return this.#core.request('GET', '/v1/billing/meters/{id}/event_summaries', { params: { path: { id }, query: { ...query, ...cursor } } }, options);
+      return this.#core.request(GetBillingMetersIdEventSummaries, { params: { path: { id }, query: { ...query, ...cursor } } }, options, (c, init) =>
+        c.GET('/v1/billing/meters/{id}/event_summaries', init),
+      );
     };
     return ListPromise.of(page, params);
   }

@@ -1,14 +1,14 @@
-// The stream's options (defaults and limits) and its stats.
-import { OPERATIONS } from '../../generated/rules.js';
+// The batching sender's options (defaults and limits) and its stats.
+import { PostV2BillingMeterEventStream } from '../../generated/rules.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { checkInteger, MAX_TIMER_MS } from '../internal/check-options.js';
 import type { MeterEventPayload } from '../types.js';
-import type { MeterEventStreamFailure } from './errors.js';
+import type { MeterEventSenderFailure } from './errors.js';
 
 /** Stripe's limit of events per stream request, from the spec. */
-const MAX_STREAM_BATCH = OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.maxItems;
+const MAX_STREAM_BATCH = PostV2BillingMeterEventStream.params.properties.events.maxItems;
 
-export interface MeterEventStreamOptions {
+export interface MeterEventSenderOptions {
   /** Events per request. @default 100 (Stripe's maximum) */
   maxBatchSize?: number;
   /** A partial batch is sent once its first event has waited this long. @unit milliseconds @default 100 */
@@ -23,21 +23,24 @@ export interface MeterEventStreamOptions {
   /**
    * How long an event may be retried, from its first send attempt, before it fails: connection
    * errors, timeouts, broken answers, 409, 429 and 5xx (on the stream and on session creation)
-   * are retried with backoff until then. @unit milliseconds @default 300000 (5 minutes)
+   * are retried with the client's backoff until then, and an expired session token is replaced.
+   * @unit milliseconds @default 300000 (5 minutes)
    */
   retryBudgetMs?: number;
   /** Refresh the session token this long before it expires. @unit milliseconds @default 60000 */
   refreshMarginMs?: number;
   /**
-   * Called once for each event that failed for good. Without it (or when it throws, or its
-   * promise rejects), failures surface on the next send(), flush() or close(), and are printed
-   * once if none of those comes within a second.
+   * Called once for each event that failed for good or was not delivered within retryBudgetMs.
+   * Without it (or when it throws, or its promise rejects), failures surface on the next send(),
+   * flush() or close(), and are printed once if none of those comes within a second. Without it
+   * and without the client's onResponse, a sender that has delivered nothing for 10 seconds while
+   * it retries prints one line saying why.
    */
-  onError?: (failure: MeterEventStreamFailure) => void;
+  onError?: (failure: MeterEventSenderFailure) => void;
 }
 
-/** An event for the stream; `identifier` and `timestamp` are filled in by send() when absent. */
-export interface MeterEventStreamEvent {
+/** An event for the sender; `identifier` and `timestamp` are filled in by send() when absent. */
+export interface MeterEventSenderEvent {
   event_name: string;
   payload: MeterEventPayload;
   identifier?: string;
@@ -45,43 +48,49 @@ export interface MeterEventStreamEvent {
   timestamp?: string | Date;
 }
 
-export interface MeterEventStreamStats {
+export interface MeterEventSenderStats {
   /** Events accepted by send(). */
   sent: number;
   /** Events Stripe accepted (a 200 for their batch). */
   accepted: number;
-  /** Events that failed for good (reported through onError, or surfaced as MeterEventStreamError). */
+  /** Events that failed for good or ran out of retry budget (reported through onError, or surfaced as MeterEventSenderError). */
   failed: number;
   /** Events handed back undelivered by an aborted close(). sent = accepted + failed + returned + buffered. */
   returned: number;
+  /** Batch requests sent, each attempt counted, as they end. */
+  attempts: number;
   /** Event sends repeated after a failed attempt (same identifiers). */
   retried: number;
   /** Batch requests Stripe accepted. */
   batches: number;
   /** Session tokens created. */
   sessionsCreated: number;
+  /** Attempts to create a session token that failed, as they happen. */
+  sessionFailures: number;
+  /** What went wrong last (a request or a session creation), whether or not it was retried; keys and tokens masked. */
+  lastError: string | undefined;
   /** Events queued or in flight now, and the most there ever were. */
   buffered: number;
   peakBuffered: number;
 }
 
-export interface StreamSettings {
+export interface SenderSettings {
   batchSize: number;
   intervalMs: number;
   concurrency: number;
   maxBuffered: number;
   budgetMs: number;
   refreshMarginMs: number;
-  onError: ((failure: MeterEventStreamFailure) => void) | undefined;
+  onError: ((failure: MeterEventSenderFailure) => void) | undefined;
 }
 
 const KNOWN = new Set(['maxBatchSize', 'flushIntervalMs', 'maxConcurrency', 'maxBufferedEvents', 'retryBudgetMs', 'refreshMarginMs', 'onError']);
 
 /** Checks the options and fills in the defaults. */
-export function streamSettings(options: unknown = {}): StreamSettings {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new StripeInvalidParameterError('options', 'meterEventStream options must be an object');
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new StripeInvalidParameterError(key, `${key} is not a meterEventStream option (known: ${[...KNOWN].join(', ')})`);
-  const o = options as MeterEventStreamOptions;
+export function senderSettings(options: unknown = {}): SenderSettings {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new StripeInvalidParameterError('options', 'meterEventSender options must be an object');
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new StripeInvalidParameterError(key, `${key} is not a meterEventSender option (known: ${[...KNOWN].join(', ')})`);
+  const o = options as MeterEventSenderOptions;
   const batchSize = checkInteger(o.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
   const concurrency = checkInteger(o.maxConcurrency, 'maxConcurrency', 1, 256, 8);
   if (o.onError !== undefined && typeof o.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');

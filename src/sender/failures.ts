@@ -1,21 +1,21 @@
-// Where the stream's failed events go: to onError; when there is none (or it throws), kept for the
+// Where the sender's failed events go: to onError; when there is none (or it throws), kept for the
 // next send(), flush() or close(), and printed once if nothing takes them within a second. A
 // failure is never dropped.
-import { isThenable } from '../internal/transport.js';
-import type { MeterEventStreamFailure } from './errors.js';
+import { isThenable } from '../internal/attempt.js';
+import type { MeterEventSenderFailure } from './errors.js';
 
-/** How long failures nobody took wait before they are printed (once per stream). */
+/** How long failures nobody took wait before they are printed (once per sender). */
 const PRINT_AFTER_MS = 1000;
 
 export class Failures {
-  readonly #onError: ((failure: MeterEventStreamFailure) => unknown) | undefined;
-  #kept: MeterEventStreamFailure[] = [];
+  readonly #onError: ((failure: MeterEventSenderFailure) => unknown) | undefined;
+  #kept: MeterEventSenderFailure[] = [];
   /** Async onError calls not settled yet: until they are, whether they took their failure is unknown. */
   readonly #pending = new Set<Promise<void>>();
   #printTimer: ReturnType<typeof setTimeout> | undefined;
   #printed = false;
 
-  constructor(onError: ((failure: MeterEventStreamFailure) => unknown) | undefined) {
+  constructor(onError: ((failure: MeterEventSenderFailure) => unknown) | undefined) {
     this.#onError = onError;
   }
 
@@ -24,7 +24,7 @@ export class Failures {
     return this.#kept.length;
   }
 
-  report(failure: MeterEventStreamFailure): void {
+  report(failure: MeterEventSenderFailure): void {
     if (this.#onError !== undefined) {
       try {
         const result: unknown = this.#onError(failure);
@@ -45,7 +45,7 @@ export class Failures {
     this.#keep(failure);
   }
 
-  #keep(failure: MeterEventStreamFailure): void {
+  #keep(failure: MeterEventSenderFailure): void {
     this.#kept.push(failure);
     this.#schedulePrint();
   }
@@ -56,7 +56,7 @@ export class Failures {
   }
 
   /** Hands the kept failures to the caller (they count as reported). */
-  take(): MeterEventStreamFailure[] {
+  take(): MeterEventSenderFailure[] {
     clearTimeout(this.#printTimer);
     this.#printTimer = undefined;
     return this.#kept.splice(0);
@@ -71,9 +71,9 @@ export class Failures {
       this.#printed = true;
       const ids = failures.slice(0, 5).map((f) => f.event.identifier).join(', ');
       globalThis.console.error(
-        `stripe-meters: ${failures.length} meter event(s) failed for good and nothing has taken them (no onError, and no send(), flush() or close() since). ` +
+        `stripe-meters: ${failures.length} meter event(s) failed and nothing has taken them (no onError, and no send(), flush() or close() since). ` +
           `The first: ${failures[0]?.error.message ?? ''}. Identifiers: ${ids}${failures.length > 5 ? ', ...' : ''}. ` +
-          'They are kept for the next send(), flush() or close(); pass onError to handle failures as they happen. (Printed once per stream.)',
+          'They are kept for the next send(), flush() or close(); pass onError to handle failures as they happen. (Printed once per sender.)',
       );
     }, PRINT_AFTER_MS);
   }
