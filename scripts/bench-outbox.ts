@@ -5,6 +5,9 @@
 //             and from PostgreSQL; and three relay processes sharing one PostgreSQL outbox
 // Every scenario runs in its own process, interleaved, ROUNDS times; medians are printed. The
 // emulator (in this process) and PostgreSQL (a throwaway cluster) run on the same machine.
+//   BENCH_ONLY=record        only the record() scenarios
+//   BENCH_BASELINE=<dir>     also time record() on <dir>/dist (another checkout's build, its
+//                            node_modules beside it), interleaved with this one: before/after
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,18 +15,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (path: string) => pathToFileURL(join(root, 'dist', 'src', path)).href;
+let dist = (path: string) => pathToFileURL(join(root, 'dist', 'src', path)).href;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 200_000);
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
 const EVENT = 'bench_usage';
 const KEY = 'sk_test_bench';
+const ONLY = process.env['BENCH_ONLY'];
+const BASELINE = process.env['BENCH_BASELINE'];
 
-type Job = { scenario: 'record'; path: string; durability: 'process' | 'power' } | { scenario: 'relay'; kind: 'sqlite' | 'postgres'; where: string; url: string; events: number; role: 'fill' | 'run' };
+type Job = { scenario: 'record'; path: string; durability: 'process' | 'power'; root?: string } | { scenario: 'relay'; kind: 'sqlite' | 'postgres'; where: string; url: string; events: number; role: 'fill' | 'run' };
 
 const usage = (i: number) => ({ event_name: EVENT, payload: { stripe_customer_id: `cus_${i % 100}`, value: 1 } });
 
 async function child(job: Job): Promise<void> {
+  const from = job.scenario === 'record' ? job.root : undefined;
+  if (from !== undefined) dist = (path: string) => pathToFileURL(join(from, 'dist', 'src', path)).href;
   const { createOutbox } = (await import(dist('outbox/index.js'))) as typeof import('../src/outbox/index.js');
   const { StripeMeters } = (await import(dist('index.node.js'))) as typeof import('../src/index.node.js');
   if (job.scenario === 'record') {
@@ -112,7 +119,18 @@ async function main(): Promise<void> {
   }
 
   for (let round = 0; round < ROUNDS; round++) {
-    for (const durability of ['process', 'power'] as const) add(`record() SQLite, ${durability === 'process' ? 'process-death durable (default)' : 'power-loss durable (synchronous=FULL)'}`, (JSON.parse(run({ scenario: 'record', path: join(dir, `record-${++n}.db`), durability })) as { perSec: number }).perSec);
+    for (const durability of ['process', 'power'] as const) {
+      const name = `record() SQLite, ${durability === 'process' ? 'process-death durable (default)' : 'power-loss durable (synchronous=FULL)'}`;
+      const record = (from?: string) => (JSON.parse(run({ scenario: 'record', path: join(dir, `record-${++n}.db`), durability, ...(from === undefined ? {} : { root: from }) })) as { perSec: number }).perSec;
+      // Baseline first on even rounds, this build first on odd ones: neither always runs on a cooler machine.
+      if (BASELINE !== undefined && round % 2 === 0) add(`${name}, baseline`, record(BASELINE));
+      add(name, record());
+      if (BASELINE !== undefined && round % 2 === 1) add(`${name}, baseline`, record(BASELINE));
+    }
+    if (ONLY === 'record') {
+      process.stderr.write(`round ${round + 1} of ${ROUNDS} done\n`);
+      continue;
+    }
     add('relay: one, from SQLite', await relays('sqlite', 1));
     add('relay: one, from PostgreSQL', await relays('postgres', 1));
     add('relay: three processes, one PostgreSQL outbox', await relays('postgres', 3));
