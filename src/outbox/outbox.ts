@@ -5,6 +5,7 @@ import type { StripeMeters } from '../client.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { isClient, prepareEvent, type OutboxEvent } from './deliver.js';
 import { OutboxCloseAbortedError, OutboxClosedError, OutboxDuplicateIdentifierError } from './errors.js';
+import { timeOrderedIdentifier } from './identifiers.js';
 import { Relay } from './relay.js';
 import { outboxSettings, TIMESTAMP_WINDOW_MS, type OutboxOptions, type OutboxSettings } from './settings.js';
 import type { Letter, OutboxStats, RecordedEvent, RequeueResult } from './store.js';
@@ -85,7 +86,10 @@ class OutboxImpl implements Outbox {
   async record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent> {
     if (this.#closing) throw new OutboxClosedError('The outbox is closed; record() stores nothing after close()');
     if (options !== undefined && (typeof options !== 'object' || options === null)) throw new StripeInvalidParameterError('options', 'record() options must be an object');
-    const prepared = prepareEvent(event, this.#s.now());
+    const now = this.#s.now();
+    const prepared = prepareEvent(event, now);
+    // Checked, so an object; without an identifier of its own, it gets a time-ordered one (identifiers.ts says why).
+    if ((event as { identifier?: unknown }).identifier === undefined) prepared.identifier = timeOrderedIdentifier(now);
     const [stored = prepared] = await this.#s.store.insert([prepared], options?.client === undefined ? {} : { client: options.client });
     if (stored !== prepared && !sameEvent(stored, prepared)) throw new OutboxDuplicateIdentifierError(prepared, stored);
     this.#relay?.poke();
