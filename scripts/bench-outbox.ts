@@ -5,6 +5,9 @@
 //             and from PostgreSQL; and three relay processes sharing one PostgreSQL outbox
 // Every scenario runs in its own process, interleaved, ROUNDS times; medians are printed. The
 // emulator (in this process) and PostgreSQL (a throwaway cluster) run on the same machine.
+//   BENCH_ONLY=record        only the record() scenarios
+//   BENCH_BASELINE=<dir>     also time every scenario on <dir>/dist (another checkout's build, its
+//                            node_modules beside it), interleaved with this one: before/after
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,18 +15,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (path: string) => pathToFileURL(join(root, 'dist', 'src', path)).href;
+let dist = (path: string) => pathToFileURL(join(root, 'dist', 'src', path)).href;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 200_000);
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
 const EVENT = 'bench_usage';
 const KEY = 'sk_test_bench';
+const ONLY = process.env['BENCH_ONLY'];
+const BASELINE = process.env['BENCH_BASELINE'];
 
-type Job = { scenario: 'record'; path: string; durability: 'process' | 'power' } | { scenario: 'relay'; kind: 'sqlite' | 'postgres'; where: string; url: string; events: number; role: 'fill' | 'run' };
+/** `root`: the checkout whose dist/ the scenario runs (this one when absent). */
+type Job = ({ scenario: 'record'; path: string; durability: 'process' | 'power' } | { scenario: 'relay'; kind: 'sqlite' | 'postgres'; where: string; url: string; events: number; role: 'fill' | 'run' }) & { root?: string };
 
 const usage = (i: number) => ({ event_name: EVENT, payload: { stripe_customer_id: `cus_${i % 100}`, value: 1 } });
 
 async function child(job: Job): Promise<void> {
+  const from = job.root;
+  if (from !== undefined) dist = (path: string) => pathToFileURL(join(from, 'dist', 'src', path)).href;
   const { createOutbox } = (await import(dist('outbox/index.js'))) as typeof import('../src/outbox/index.js');
   const { StripeMeters } = (await import(dist('index.node.js'))) as typeof import('../src/index.node.js');
   if (job.scenario === 'record') {
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
   let n = 0;
 
   /** Fills an outbox with EVENTS events, then times `relays` relay processes delivering them all. */
-  async function relays(kind: 'sqlite' | 'postgres', count: number): Promise<number> {
+  async function relays(kind: 'sqlite' | 'postgres', count: number, from?: string): Promise<number> {
     server.emulator.reset();
     await stripe.billing.meters.create({ display_name: 'Bench', event_name: EVENT, default_aggregation: { formula: 'sum' } });
     let where: string;
@@ -93,8 +101,9 @@ async function main(): Promise<void> {
       await admin.query(`CREATE DATABASE ${name}`);
       where = cluster.url.replace(/\/postgres$/, `/${name}`);
     }
-    run({ scenario: 'relay', kind, where, url: server.url, events: EVENTS, role: 'fill' });
-    const children = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify({ scenario: 'relay', kind, where, url: server.url, events: EVENTS, role: 'run' })], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const job = { scenario: 'relay', kind, where, url: server.url, events: EVENTS, ...(from === undefined ? {} : { root: from }) } as const;
+    run({ ...job, role: 'fill' });
+    const children = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify({ ...job, role: 'run' })], { stdio: ['ignore', 'pipe', 'inherit'] }));
     await Promise.all(children.map((c) => new Promise<void>((resolve) => c.stdout.once('data', () => resolve()))));
     const started = performance.now();
     const meter = (await stripe.billing.meters.list()).data[0];
@@ -111,11 +120,23 @@ async function main(): Promise<void> {
     return Math.round((EVENTS / ms) * 1000);
   }
 
+  /** Times a scenario on this build and, with BENCH_BASELINE, on the baseline's: baseline first on even rounds, so neither always runs on a cooler machine. */
+  async function both(round: number, name: string, time: (from?: string) => number | Promise<number>): Promise<void> {
+    if (BASELINE !== undefined && round % 2 === 0) add(`${name}, baseline`, await time(BASELINE));
+    add(name, await time());
+    if (BASELINE !== undefined && round % 2 === 1) add(`${name}, baseline`, await time(BASELINE));
+  }
+
   for (let round = 0; round < ROUNDS; round++) {
-    for (const durability of ['process', 'power'] as const) add(`record() SQLite, ${durability === 'process' ? 'process-death durable (default)' : 'power-loss durable (synchronous=FULL)'}`, (JSON.parse(run({ scenario: 'record', path: join(dir, `record-${++n}.db`), durability })) as { perSec: number }).perSec);
-    add('relay: one, from SQLite', await relays('sqlite', 1));
-    add('relay: one, from PostgreSQL', await relays('postgres', 1));
-    add('relay: three processes, one PostgreSQL outbox', await relays('postgres', 3));
+    for (const durability of ['process', 'power'] as const) {
+      const name = `record() SQLite, ${durability === 'process' ? 'process-death durable (default)' : 'power-loss durable (synchronous=FULL)'}`;
+      await both(round, name, (from) => (JSON.parse(run({ scenario: 'record', path: join(dir, `record-${++n}.db`), durability, ...(from === undefined ? {} : { root: from }) })) as { perSec: number }).perSec);
+    }
+    if (ONLY !== 'record') {
+      await both(round, 'relay: one, from SQLite', (from) => relays('sqlite', 1, from));
+      await both(round, 'relay: one, from PostgreSQL', (from) => relays('postgres', 1, from));
+      await both(round, 'relay: three processes, one PostgreSQL outbox', (from) => relays('postgres', 3, from));
+    }
     process.stderr.write(`round ${round + 1} of ${ROUNDS} done\n`);
   }
   await admin.end();

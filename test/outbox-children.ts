@@ -40,16 +40,4 @@ export async function kill(child: Child): Promise<void> {
   await child.exited;
 }
 
-/** mulberry32: the kill points are drawn from a seed, so a failing run can be repeated. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

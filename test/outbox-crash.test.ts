@@ -9,7 +9,8 @@ import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node
 import { StripeMeters } from '../src/index.js';
 import { createOutbox } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
-import { kill, seeded, sleep, startChild, type Child } from './outbox-children.js';
+import { generator } from '../src/emulator/faults.js';
+import { kill, sleep, startChild, type Child } from './outbox-children.js';
 import { copiesAt, countedAt, createMeter, CUSTOMERS, KEY, tempDir, until } from './outbox-kit.js';
 
 let server: RunningEmulator;
@@ -30,7 +31,8 @@ afterAll(async () => {
 describe('outbox on SQLite, killed', () => {
   it('loses nothing and counts nothing twice when producer and relay die again and again', async () => {
     const path = join(temp.dir, 'usage.db');
-    const random = seeded(20260115);
+    // The kill points are drawn from a seed (mulberry32, the emulator's fault generator), so a failing run can be repeated.
+    const random = generator(20260115);
     const acked: string[] = [];
     const producer = (ending = 'run', afterMs = 0) => startChild(['producer', 'sqlite', path, server.url, ending, String(afterMs)], acked);
     const relay = (ending = 'run', afterMs = 0) => startChild(['relay', 'sqlite', path, server.url, ending, String(afterMs)]);

@@ -94,8 +94,9 @@ export async function outboxRetry(flags: OutboxFlags & { held?: boolean; id?: st
   if (ids !== undefined && ids.some((id) => !/^\d+$/.test(id))) throw new CliError('--id takes the row ids that stripe-meters outbox dead-letters prints');
   const state = flags.held === true ? 'held' : 'dead';
   const now = (ctx.now ?? Date.now)();
-  const n = await withStore(flags, ctx, (store) => store.requeue({ state, ...(ids === undefined ? {} : { ids }) }, now));
-  ctx.stdout.write(`${n} ${state === 'held' ? 'held event(s)' : 'dead letter(s)'} back in the outbox; a running relay sends them with their identifiers\n`);
+  const { requeued, kept } = await withStore(flags, ctx, (store) => store.requeue({ state, ...(ids === undefined ? {} : { ids }) }, now));
+  ctx.stdout.write(`${requeued} ${state === 'held' ? 'held event(s)' : 'dead letter(s)'} back in the outbox; a running relay sends them with their identifiers\n`);
+  if (kept > 0) ctx.stdout.write(`${kept} dead letter(s) left in place: their identifier was recorded again since, and Stripe would drop a second event with it (stripe-meters outbox dead-letters lists them)\n`);
   return 0;
 }
 

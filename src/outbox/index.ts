@@ -5,5 +5,5 @@
 export { createOutbox, type Outbox, type OutboxCloseOptions, type RecordOptions } from './outbox.js';
 export type { OutboxEvent } from './deliver.js';
 export type { OutboxNotice, OutboxOptions } from './settings.js';
-export type { Letter, OutboxStats, OutboxStore, RecordedEvent } from './store.js';
-export { OutboxCloseAbortedError, OutboxClosedError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
+export type { Letter, OutboxStats, OutboxStore, RecordedEvent, RequeueResult } from './store.js';
+export { OutboxCloseAbortedError, OutboxClosedError, OutboxDuplicateIdentifierError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';

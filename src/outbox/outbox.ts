@@ -4,10 +4,11 @@
 import type { StripeMeters } from '../client.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { isClient, prepareEvent, type OutboxEvent } from './deliver.js';
-import { OutboxCloseAbortedError, OutboxClosedError } from './errors.js';
+import { OutboxCloseAbortedError, OutboxClosedError, OutboxDuplicateIdentifierError } from './errors.js';
+import { timeOrderedIdentifier } from './identifiers.js';
 import { Relay } from './relay.js';
 import { outboxSettings, TIMESTAMP_WINDOW_MS, type OutboxOptions, type OutboxSettings } from './settings.js';
-import type { Letter, OutboxStats, RecordedEvent } from './store.js';
+import type { Letter, OutboxStats, RecordedEvent, RequeueResult } from './store.js';
 
 export interface RecordOptions {
   /**
@@ -32,6 +33,14 @@ export interface Outbox {
    * and resolves with the event as stored once it is durable (or, with `{ client }`, once it is
    * in your transaction). Rejects with StripeInvalidParameterError for bad input and with
    * OutboxStoreError when the store cannot write: then nothing was stored.
+   *
+   * One event per identifier, as at Stripe (which keeps the first event with an identifier and
+   * drops the rest): when the outbox already holds the identifier (pending, held, or delivered and
+   * not yet pruned; a concurrent record() included), an event with the same `event_name` and
+   * `payload` is that event again: nothing new is stored, and record() resolves with the event as
+   * first stored (its timestamp), so a record() retried after an unknown outcome is safe. Another
+   * event_name or payload rejects with OutboxDuplicateIdentifierError and stores nothing (in your
+   * PostgreSQL transaction, which stays usable).
    */
   record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent>;
   /** Starts this process's relay (idempotent). A process may record without one. */
@@ -44,14 +53,23 @@ export interface Outbox {
   letters(options?: { state?: 'dead' | 'held'; limit?: number }): Promise<Letter[]>;
   /**
    * Sends dead letters (after you fixed the cause) or held events (after you checked Stripe) again,
-   * with their identifiers: all of that state, or those with the given row ids. Resolves with how many.
+   * with their identifiers: all of that state, or those with the given row ids. Resolves with how
+   * many went back (`requeued`) and how many dead letters stayed (`kept`): those whose identifier
+   * was recorded again since, which Stripe would drop as a second event with that identifier.
    */
-  retry(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<number>;
+  retry(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<RequeueResult>;
   /**
    * The other decision for held events: you found them at Stripe (summaries, the dashboard), so
    * they are marked delivered and never sent again. Resolves with how many.
    */
   markDelivered(options: { ids: string[] }): Promise<number>;
+}
+
+/** The same event to Stripe: event_name and payload (a store may keep the payload's keys in another order). */
+function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
+  if (a.event_name !== b.event_name) return false;
+  const keys = Object.keys(a.payload);
+  return keys.length === Object.keys(b.payload).length && keys.every((k) => Object.hasOwn(b.payload, k) && a.payload[k] === b.payload[k]);
 }
 
 class OutboxImpl implements Outbox {
@@ -68,10 +86,14 @@ class OutboxImpl implements Outbox {
   async record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent> {
     if (this.#closing) throw new OutboxClosedError('The outbox is closed; record() stores nothing after close()');
     if (options !== undefined && (typeof options !== 'object' || options === null)) throw new StripeInvalidParameterError('options', 'record() options must be an object');
-    const prepared = prepareEvent(event, this.#s.now());
-    await this.#s.store.insert([prepared], options?.client === undefined ? {} : { client: options.client });
+    const now = this.#s.now();
+    const prepared = prepareEvent(event, now);
+    // Checked, so an object; without an identifier of its own, it gets a time-ordered one (identifiers.ts says why).
+    if ((event as { identifier?: unknown }).identifier === undefined) prepared.identifier = timeOrderedIdentifier(now);
+    const [stored = prepared] = await this.#s.store.insert([prepared], options?.client === undefined ? {} : { client: options.client });
+    if (stored !== prepared && !sameEvent(stored, prepared)) throw new OutboxDuplicateIdentifierError(prepared, stored);
     this.#relay?.poke();
-    return prepared;
+    return stored;
   }
 
   start(): void {
@@ -99,10 +121,10 @@ class OutboxImpl implements Outbox {
     return this.#s.store.letters({ limit: options.limit ?? 100, ...(options.state === undefined ? {} : { state: options.state }) });
   }
 
-  async retry(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<number> {
-    const n = await this.#s.store.requeue(options, this.#s.now());
+  async retry(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<RequeueResult> {
+    const result = await this.#s.store.requeue(options, this.#s.now());
     this.#relay?.poke();
-    return n;
+    return result;
   }
 
   markDelivered(options: { ids: string[] }): Promise<number> {

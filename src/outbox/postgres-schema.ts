@@ -69,18 +69,32 @@ CREATE TABLE stripe_meters_outbox_dead (
   status_code integer
 );`,
   },
+  {
+    version: 2,
+    name: 'one event per identifier',
+    // Stripe keeps only the first event with an identifier; record() inserts ON CONFLICT (identifier) DO NOTHING.
+    sql: 'CREATE UNIQUE INDEX stripe_meters_outbox_identifier ON stripe_meters_outbox (identifier);',
+  },
 ];
 
 const TRACK = 'CREATE TABLE IF NOT EXISTS stripe_meters_outbox_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());';
 
-/** Every migration as one SQL script (for your own migration tool), recording each version as applied. */
+/**
+ * Every migration as one SQL script (for your own migration tool), recording each version as
+ * applied. Each is skipped when already applied, so the script runs again after an upgrade
+ * (`migrate()`'s advisory lock included: several may run at once).
+ */
 export function migrationScript(): string {
-  const parts = ['BEGIN;', TRACK];
-  for (const m of MIGRATIONS) parts.push(`-- ${m.version}: ${m.name}`, m.sql, `INSERT INTO stripe_meters_outbox_migrations (version, name) VALUES (${m.version}, '${m.name}');`);
+  const parts = ['BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK});`, TRACK];
+  for (const m of MIGRATIONS) {
+    parts.push(
+      `-- ${m.version}: ${m.name}`,
+      `DO $migration$ BEGIN\nIF NOT EXISTS (SELECT 1 FROM stripe_meters_outbox_migrations WHERE version = ${m.version}) THEN\n${m.sql}\nINSERT INTO stripe_meters_outbox_migrations (version, name) VALUES (${m.version}, '${m.name}');\nEND IF;\nEND $migration$;`,
+    );
+  }
   parts.push('COMMIT;');
   return `${parts.join('\n')}\n`;
 }
-
 
 const CODES: Array<[RegExp, OutboxStoreErrorCode]> = [
   [/^53100$/, 'full'],
@@ -117,6 +131,10 @@ export async function migrate(pool: PgPool): Promise<number[]> {
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     client.release(true);
+    // Migration 2 on a table written before it may find an identifier twice: Stripe counted only the first.
+    if ((error as { code?: unknown }).code === '23505') {
+      throw new OutboxStoreError('other', `The PostgreSQL outbox could not apply its migrations: stripe_meters_outbox holds events that share an identifier (recorded before the outbox kept one event per identifier; Stripe counted only the first of each): ${(error as Error).message}. List them with: SELECT * FROM stripe_meters_outbox WHERE identifier IN (SELECT identifier FROM stripe_meters_outbox GROUP BY identifier HAVING count(*) > 1); keep one row of each, then migrate again`, { cause: error });
+    }
     throw storeError(error, 'apply its migrations');
   }
   client.release();

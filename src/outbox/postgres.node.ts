@@ -6,7 +6,7 @@
 // pass your pool.
 import { OutboxClosedError } from './errors.js';
 import { migrate, migrationScript, NOW, storeError, type PgPool, type PgQueryable } from './postgres-schema.js';
-import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, StoreOptions } from './store.js';
+import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, RequeueResult, StoreOptions } from './store.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -35,7 +35,7 @@ class PostgresStore implements OutboxStore {
   readonly kind = 'postgres';
   readonly #pool: PgPool;
   #ready: Promise<void> | undefined;
-  #queue: Array<{ events: RecordedEvent[]; resolve: () => void; reject: (error: Error) => void }> = [];
+  #queue: Array<{ events: RecordedEvent[]; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
   #flushing = false;
   #closed = false;
 
@@ -76,13 +76,13 @@ class PostgresStore implements OutboxStore {
     }
   }
 
-  insert(events: RecordedEvent[], options?: StoreOptions): Promise<void> {
+  insert(events: RecordedEvent[], options?: StoreOptions): Promise<RecordedEvent[]> {
     const client = options?.client as PgQueryable | undefined;
     if (client !== undefined) {
       if (typeof client !== 'object' || client === null || typeof client.query !== 'function') return Promise.reject(new TypeError('record(event, { client }): client must be a pg client inside your transaction'));
       return this.#use('store the event(s) in your transaction', () => insertRows(client, events));
     }
-    return this.#use('store the event(s)', () => new Promise<void>((resolve, reject) => {
+    return this.#use('store the event(s)', () => new Promise<RecordedEvent[]>((resolve, reject) => {
       this.#queue.push({ events, resolve, reject });
       void this.#flush();
     }));
@@ -95,8 +95,9 @@ class PostgresStore implements OutboxStore {
     while (this.#queue.length > 0) {
       const queued = this.#queue.splice(0, 5000);
       try {
-        await insertRows(this.#pool, queued.flatMap((q) => q.events));
-        for (const q of queued) q.resolve();
+        const stored = await insertRows(this.#pool, queued.flatMap((q) => q.events));
+        let at = 0;
+        for (const q of queued) q.resolve(stored.slice(at, (at += q.events.length)));
       } catch (error) {
         const failure = storeError(error, 'store the event(s)');
         for (const q of queued) q.reject(failure);
@@ -204,22 +205,25 @@ class PostgresStore implements OutboxStore {
     });
   }
 
-  requeue(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<number> {
+  requeue(options: { state: 'dead' | 'held'; ids?: string[] }): Promise<RequeueResult> {
     const all = options.ids === undefined;
     const ids = options.ids ?? [];
-    return this.#use('requeue events', () =>
-      this.#transaction(async (c) => {
-        if (options.state === 'held') {
-          return (await c.query(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = 0, held_at = NULL, held_reason = NULL WHERE state = 'held' AND ($1 OR id = ANY($2::bigint[]))`, [all, ids])).rowCount ?? 0;
-        }
-        const moved = await c.query(
-          `WITH gone AS (DELETE FROM stripe_meters_outbox_dead WHERE $1 OR id = ANY($2::bigint[]) RETURNING id, ${COLUMNS}, recorded_at)
-           INSERT INTO stripe_meters_outbox (id, ${COLUMNS}, recorded_at) SELECT id, ${COLUMNS}, recorded_at FROM gone`,
-          [all, ids],
-        );
-        return moved.rowCount ?? 0;
-      }),
-    );
+    return this.#use('requeue events', async () => {
+      if (options.state === 'held') {
+        return { requeued: (await this.#pool.query(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = 0, held_at = NULL, held_reason = NULL WHERE state = 'held' AND ($1 OR id = ANY($2::bigint[]))`, [all, ids])).rowCount ?? 0, kept: 0 };
+      }
+      // One statement: a dead letter whose identifier was recorded again since stays where it is
+      // (it would be a second event with that identifier), and no unique violation can fail it.
+      const { rows } = await this.#pool.query(
+        `WITH chosen AS (SELECT id, ${COLUMNS}, recorded_at FROM stripe_meters_outbox_dead WHERE $1 OR id = ANY($2::bigint[]) ORDER BY id FOR UPDATE),
+           moved AS (INSERT INTO stripe_meters_outbox (id, ${COLUMNS}, recorded_at) SELECT id, ${COLUMNS}, recorded_at FROM chosen ORDER BY id ON CONFLICT (identifier) DO NOTHING RETURNING id),
+           gone AS (DELETE FROM stripe_meters_outbox_dead d USING moved WHERE d.id = moved.id RETURNING d.id)
+         SELECT (SELECT count(*) FROM gone)::int AS requeued, (SELECT count(*) FROM chosen)::int AS chosen`,
+        [all, ids],
+      );
+      const requeued = num(rows[0]?.['requeued']);
+      return { requeued, kept: num(rows[0]?.['chosen']) - requeued };
+    });
   }
 
   markHeldDelivered(ids: string[]): Promise<number> {
@@ -232,9 +236,30 @@ class PostgresStore implements OutboxStore {
   }
 }
 
-async function insertRows(client: PgQueryable, events: RecordedEvent[]): Promise<void> {
-  await client.query(
-    `INSERT INTO stripe_meters_outbox (${COLUMNS}, recorded_at) SELECT i, n, p, t, s, ${NOW} FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[]) AS e(i, n, p, t, s)`,
-    [events.map((e) => e.identifier), events.map((e) => e.event_name), events.map((e) => JSON.stringify(e.payload)), events.map((e) => e.timestamp), events.map((e) => Date.parse(e.timestamp))],
-  );
+/**
+ * Inserts the events, skipping taken identifiers (ON CONFLICT DO NOTHING: a unique violation
+ * would abort the caller's transaction). When fewer rows went in than were given, reads the
+ * events that hold those identifiers; resolves with the event stored under each identifier.
+ */
+async function insertRows(client: PgQueryable, events: RecordedEvent[]): Promise<RecordedEvent[]> {
+  const stored = events.slice();
+  let todo = events.map((_, i) => i);
+  // A holder deleted between the two statements (pruned, or dead-lettered) frees its identifier: insert again.
+  for (let round = 0; round < 3; round++) {
+    const batch = todo.map((i) => events[i] as RecordedEvent);
+    const { rowCount } = await client.query(
+      `INSERT INTO stripe_meters_outbox (${COLUMNS}, recorded_at) SELECT i, n, p, t, s, ${NOW} FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[]) AS e(i, n, p, t, s) ON CONFLICT (identifier) DO NOTHING`,
+      [batch.map((e) => e.identifier), batch.map((e) => e.event_name), batch.map((e) => JSON.stringify(e.payload)), batch.map((e) => e.timestamp), batch.map((e) => Date.parse(e.timestamp))],
+    );
+    if (rowCount === batch.length) return stored;
+    const { rows } = await client.query(`SELECT identifier, event_name, payload, "timestamp" FROM stripe_meters_outbox WHERE identifier = ANY($1::text[])`, [batch.map((e) => e.identifier)]);
+    const holders = new Map(rows.map((r) => [String(r['identifier']), { identifier: String(r['identifier']), event_name: String(r['event_name']), payload: r['payload'] as Record<string, string>, timestamp: String(r['timestamp']) }]));
+    todo = todo.filter((i) => {
+      const holder = holders.get((events[i] as RecordedEvent).identifier);
+      if (holder !== undefined) stored[i] = holder;
+      return holder === undefined;
+    });
+    if (todo.length === 0) return stored;
+  }
+  throw new Error('an identifier was taken and freed again three times while storing the event(s)');
 }

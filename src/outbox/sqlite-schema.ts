@@ -1,4 +1,5 @@
-// The SQLite store's tables, created when missing (one file, so no migration step to run).
+// The SQLite store's tables, created when missing (one file, so no migration step to run). One
+// event per identifier (a unique index): Stripe keeps only the first event with an identifier.
 // Times are unix milliseconds. An event is `pending` (claimed while its lease runs), `delivered`
 // or `held`; dead letters move to their own table with Stripe's error.
 export const SQLITE_SCHEMA = `
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS stripe_meters_outbox (
   held_reason TEXT,
   last_error TEXT
 );
+CREATE UNIQUE INDEX IF NOT EXISTS stripe_meters_outbox_identifier ON stripe_meters_outbox (identifier);
 CREATE INDEX IF NOT EXISTS stripe_meters_outbox_pending ON stripe_meters_outbox (id) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS stripe_meters_outbox_delivered ON stripe_meters_outbox (delivered_at) WHERE state = 'delivered';
 CREATE TABLE IF NOT EXISTS stripe_meters_outbox_dead (

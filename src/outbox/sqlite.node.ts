@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { OutboxClosedError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
 import { SQLITE_SCHEMA } from './sqlite-schema.js';
-import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, StoreOptions } from './store.js';
+import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, RequeueResult, StoreOptions } from './store.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -57,7 +57,7 @@ function asEvent(row: Row): ClaimedEvent {
 /** An outbox store in the SQLite file at `path` (created with its tables when missing). */
 export function sqliteStore(path: string, options: SqliteStoreOptions = {}): OutboxStore {
   if (typeof path !== 'string' || path === '') throw new TypeError('sqliteStore(path): path must be a file path');
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
     db.pragma('journal_mode = WAL');
@@ -68,6 +68,9 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
     }
     db.exec(SQLITE_SCHEMA);
   } catch (error) {
+    db?.close();
+    // A file written before the unique index may hold an identifier twice: Stripe counted only the first.
+    if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new OutboxStoreError('other', `The SQLite outbox could not open ${path}: it holds events that share an identifier (recorded before the outbox kept one event per identifier; Stripe counted only the first of each). List them with: SELECT * FROM stripe_meters_outbox WHERE identifier IN (SELECT identifier FROM stripe_meters_outbox GROUP BY identifier HAVING count(*) > 1); keep one row of each, then open it again`, { cause: error });
     throw storeError(error, `open ${path}`);
   }
   return new SqliteStore(db);
@@ -76,29 +79,50 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
 class SqliteStore implements OutboxStore {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
-  #queue: Array<{ events: RecordedEvent[]; resolve: () => void; reject: (error: Error) => void }> = [];
+  #queue: Array<{ events: RecordedEvent[]; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
   #scheduled = false;
   #closed = false;
-  readonly #insert: Database.Statement;
-  readonly #commitGroup: (events: RecordedEvent[][], now: number) => void;
+  readonly #commitGroup: (events: RecordedEvent[], now: number) => Map<number, RecordedEvent> | undefined;
   readonly #claim: (owner: string, limit: number, leaseMs: number, now: number) => Row[];
   readonly #settle: (owner: string, outcome: Outcome, now: number) => void;
 
   constructor(db: Database.Database) {
     this.#db = db;
-    const insertSql = (rows: number) => `INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
-    this.#insert = db.prepare(insertSql(1));
+    const insertSql = (rows: number) => `INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (identifier) DO NOTHING`;
+    const insertOne = db.prepare(insertSql(1));
     // Rows go in INSERT_ROWS at a time: one statement per row cost more than the rest of record().
     const insertMany = db.prepare(insertSql(INSERT_ROWS));
-    this.#commitGroup = db.transaction((groups: RecordedEvent[][], now: number) => {
-      const values: unknown[] = [];
-      for (const events of groups) {
-        for (const e of events) {
-          values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
-          if (values.length === INSERT_ROWS * 6) insertMany.run(values.splice(0));
+    const holders = db.prepare('SELECT identifier, event_name, payload, timestamp FROM stripe_meters_outbox WHERE identifier IN (SELECT value FROM json_each(?))');
+    /**
+     * Inserts events[from, from + count) with one statement. When fewer rows went in than were
+     * given, some identifier was taken (before, or earlier in this group): only then are the
+     * events holding the chunk's identifiers read, into `taken` by index (a row that went in
+     * holds its own identifier).
+     */
+    const insert = (statement: Database.Statement, values: unknown[], events: RecordedEvent[], from: number, taken: Map<number, RecordedEvent> | undefined) => {
+      const count = values.length / 6;
+      if (statement.run(values).changes === count) return taken;
+      const chunk = events.slice(from, from + count);
+      const stored = new Map<string, RecordedEvent>();
+      for (const r of holders.all(JSON.stringify(chunk.map((e) => e.identifier))) as Row[]) stored.set(r.identifier, { identifier: r.identifier, event_name: r.event_name, payload: JSON.parse(r.payload) as Record<string, string>, timestamp: r.timestamp });
+      const out = taken ?? new Map<number, RecordedEvent>();
+      chunk.forEach((e, k) => out.set(from + k, stored.get(e.identifier) as RecordedEvent));
+      return out;
+    };
+    this.#commitGroup = db.transaction((events: RecordedEvent[], now: number) => {
+      let taken: Map<number, RecordedEvent> | undefined;
+      let values: unknown[] = [];
+      let from = 0;
+      for (const e of events) {
+        values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
+        if (values.length === INSERT_ROWS * 6) {
+          taken = insert(insertMany, values, events, from, taken);
+          from += INSERT_ROWS;
+          values = [];
         }
       }
-      for (let i = 0; i < values.length; i += 6) this.#insert.run(values.slice(i, i + 6));
+      for (let i = 0; i < values.length; i += 6) taken = insert(insertOne, values.slice(i, i + 6), events, from + i / 6, taken);
+      return taken;
     });
     const due = db.prepare(
       `SELECT id FROM stripe_meters_outbox WHERE state = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @limit`,
@@ -125,7 +149,7 @@ class SqliteStore implements OutboxStore {
     }).immediate;
   }
 
-  insert(events: RecordedEvent[], options?: StoreOptions): Promise<void> {
+  insert(events: RecordedEvent[], options?: StoreOptions): Promise<RecordedEvent[]> {
     if (options?.client !== undefined) return Promise.reject(new TypeError('record(event, { client }) is for the PostgreSQL store; the SQLite store commits on its own'));
     if (this.#closed) return Promise.reject(new OutboxClosedError('The SQLite outbox store is closed'));
     return new Promise((resolve, reject) => {
@@ -143,9 +167,10 @@ class SqliteStore implements OutboxStore {
     const queued = this.#queue;
     this.#queue = [];
     if (queued.length === 0) return;
+    let taken: Map<number, RecordedEvent> | undefined;
     try {
-      this.#commitGroup(
-        queued.map((q) => q.events),
+      taken = this.#commitGroup(
+        queued.length === 1 ? (queued[0] as (typeof queued)[number]).events : queued.flatMap((q) => q.events),
         Date.now(),
       );
     } catch (error) {
@@ -153,7 +178,12 @@ class SqliteStore implements OutboxStore {
       for (const q of queued) q.reject(failure);
       return;
     }
-    for (const q of queued) q.resolve();
+    let at = 0;
+    for (const q of queued) {
+      const from = at;
+      at += q.events.length;
+      q.resolve(taken === undefined ? q.events : q.events.map((e, k) => taken.get(from + k) ?? e));
+    }
   }
 
   #run<T>(what: string, work: () => T): Promise<T> {
@@ -218,19 +248,22 @@ class SqliteStore implements OutboxStore {
     });
   }
 
-  requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<number> {
+  requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<RequeueResult> {
     return this.#run('requeue events', () =>
       this.#db.transaction(() => {
         const where = options.ids === undefined ? '' : ` AND id IN (SELECT value FROM json_each(@ids))`;
         const ids = options.ids === undefined ? {} : { ids: JSON.stringify(options.ids.map(Number)) };
         if (options.state === 'held') {
-          return this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = @now, held_at = NULL, held_reason = NULL WHERE state = 'held'${where}`).run({ now, ...ids }).changes;
+          return { requeued: this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = @now, held_at = NULL, held_reason = NULL WHERE state = 'held'${where}`).run({ now, ...ids }).changes, kept: 0 };
         }
-        const moved = this.#db
-          .prepare(`INSERT INTO stripe_meters_outbox (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, next_attempt_at) SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, @now FROM stripe_meters_outbox_dead WHERE 1 = 1${where}`)
+        const chosen = this.#db.prepare(`SELECT count(*) FROM stripe_meters_outbox_dead WHERE 1 = 1${where}`).pluck().get(ids) as number;
+        // A dead letter whose identifier was recorded again since stays: it would be a second event with that identifier.
+        const requeued = this.#db
+          .prepare(`INSERT INTO stripe_meters_outbox (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, next_attempt_at) SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, @now FROM stripe_meters_outbox_dead WHERE 1 = 1${where} ORDER BY id ON CONFLICT (identifier) DO NOTHING`)
           .run({ now, ...ids }).changes;
-        this.#db.prepare(`DELETE FROM stripe_meters_outbox_dead WHERE 1 = 1${where}`).run(ids);
-        return moved;
+        // Outbox ids are never reused (AUTOINCREMENT): a dead letter's id in the outbox is that letter, requeued.
+        this.#db.prepare(`DELETE FROM stripe_meters_outbox_dead WHERE id IN (SELECT d.id FROM stripe_meters_outbox_dead d JOIN stripe_meters_outbox o ON o.id = d.id WHERE 1 = 1${where.replace(' id IN', ' d.id IN')})`).run(ids);
+        return { requeued, kept: chosen - requeued };
       }).immediate(),
     );
   }

@@ -74,6 +74,14 @@ export interface Letter extends RecordedEvent {
   error?: FailureRecord | undefined;
 }
 
+/** What retry() did. */
+export interface RequeueResult {
+  /** Back in the outbox, to be sent with their identifiers. */
+  requeued: number;
+  /** Dead letters left in place: their identifier was recorded again since (see `letters()`). */
+  kept: number;
+}
+
 export interface StoreOptions {
   /** The caller's transaction (PostgreSQL: a pg client inside BEGIN). */
   client?: unknown;
@@ -81,8 +89,15 @@ export interface StoreOptions {
 
 export interface OutboxStore {
   readonly kind: 'sqlite' | 'postgres';
-  /** Stores the events; resolves once they are durable (or with the caller's transaction). */
-  insert(events: RecordedEvent[], options?: StoreOptions): Promise<void>;
+  /**
+   * Stores the events, one per identifier (a unique index): an event whose identifier the store
+   * already holds (pending, held, or delivered and not pruned; earlier in the same call included)
+   * is not stored. Resolves once the stored ones are durable (or in the caller's transaction) with,
+   * for each event, the event stored under its identifier: the event itself, or the one that held
+   * the identifier first. Never fails on a taken identifier (PostgreSQL: no unique violation
+   * aborts the caller's transaction).
+   */
+  insert(events: RecordedEvent[], options?: StoreOptions): Promise<RecordedEvent[]>;
   /** Claims up to `limit` due events for `owner` until `leaseMs` from now. */
   claim(owner: string, limit: number, leaseMs: number, now: number): Promise<Claim>;
   settle(owner: string, outcome: Outcome, now: number): Promise<void>;
@@ -92,8 +107,12 @@ export interface OutboxStore {
   /** Deletes delivered rows delivered before `before`; returns how many. */
   prune(before: number): Promise<number>;
   letters(options: { state?: 'dead' | 'held'; limit: number }): Promise<Letter[]>;
-  /** Puts dead or held events back to pending (all of that state when `ids` is absent); returns how many. */
-  requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<number>;
+  /**
+   * Puts dead or held events back to pending (all of that state when `ids` is absent). A dead
+   * letter whose identifier was recorded again since stays a dead letter (`kept`): resending it
+   * would be a second event with that identifier, which Stripe would drop.
+   */
+  requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<RequeueResult>;
   /** Marks held events delivered without sending them (a person found them at Stripe); returns how many. */
   markHeldDelivered(ids: string[], now: number): Promise<number>;
   close(): Promise<void>;
