@@ -129,7 +129,8 @@ describe('meters and summaries', () => {
           { timestamp: String(hour - 7200 + 10), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '10' } },
           { timestamp: String(hour - 3600 + 10), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '5' } },
           { timestamp: String(hour - 3600 + 20), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '15' } },
-          { timestamp: String(now - 30), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '2.5' } },
+          // At the hour itself: `now - 30` fell in the hour before during the first 30 s of an hour.
+          { timestamp: String(hour), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '2.5' } },
         ],
         PAYLOAD_KEYS,
       ),
