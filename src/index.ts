@@ -3,18 +3,9 @@
 export { StripeMetersCore } from './client-core.js';
 export { StripeMeters } from './client.js';
 export type { InitOf, PathOf, RawClient, RawInit, ResultOf } from './client-raw.js';
-export { Meters, createMeter, retrieveMeter, updateMeter, deactivateMeter, reactivateMeter, listMeters, listMeterEventSummaries } from './resources/meters.js';
-export { MeterEvents, MeterEventAdjustments, createMeterEvent, createMeterEventAdjustment } from './resources/meter-events.js';
-export {
-  V2MeterEventSessions,
-  V2MeterEventStream,
-  V2MeterEvents,
-  V2MeterEventAdjustments,
-  createV2MeterEventSession,
-  createV2MeterEventStream,
-  createV2MeterEvent,
-  createV2MeterEventAdjustment,
-} from './resources/v2-billing.js';
+export { Meters } from './resources/meters.js';
+export { MeterEvents, MeterEventAdjustments } from './resources/meter-events.js';
+export { V2MeterEventSessions, V2MeterEventStream, V2MeterEvents, V2MeterEventAdjustments } from './resources/v2-billing.js';
 export { MeterEventSender, type MeterEventSenderEvent, type MeterEventSenderOptions, type MeterEventSenderStats, type ShutdownOptions } from './sender/meter-event-sender.js';
 export { MeterEventSenderAbortedError, MeterEventSenderClosedError, MeterEventSenderError, type MeterEventSenderFailure, type UndeliveredEvent } from './sender/errors.js';
 export { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS } from './options.js';

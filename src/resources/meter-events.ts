@@ -9,30 +9,7 @@ import { isDuplicateMeterEvent } from '../rules/duplicates.js';
 import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
 import type { MeterEvent, MeterEventAdjustment, MeterEventAdjustmentCreateParams, MeterEventCreateInput, MeterEventCreateParams, V2MeterEvent } from '../types.js';
 
-/**
- * Records a meter event. Without an `identifier` one is generated (a UUID), and without a
- * `timestamp` the current time is used, so that no retry or resend can count it twice or move
- * it; both are in the result and in any error (`err.identifier`, `err.timestamp`). With your own
- * `idempotencyKey` and no identifier, the identifier is derived from the key and the timestamp
- * left to Stripe, so that repeating the call with that key repeats the very same request.
- */
-export function createMeterEvent(core: StripeMetersCore, params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
-  const now = core.config.now();
-  let body: MeterEventCreateParams & PreparedEvent;
-  try {
-    body = prepareMeterEvent(params, 'v1', '', now, defaultsFor(options)) as MeterEventCreateParams & PreparedEvent;
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-  return sendMeterEvent(core, PostBillingMeterEvents, body, now, options, (c, init) => c.POST('/v1/billing/meter_events', init));
-}
-
-/** Cancels a meter event by identifier (within 24 hours of Stripe receiving it). */
-export function createMeterEventAdjustment(core: StripeMetersCore, params: MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<MeterEventAdjustment>> {
-  return core.request(PostBillingMeterEventAdjustments, { body: params }, options, (c, init) => c.POST('/v1/billing/meter_event_adjustments', init));
-}
-
-/** `stripe.billing.meterEvents` (or the function `createMeterEvent(core, params)`) */
+/** `stripe.billing.meterEvents` */
 export class MeterEvents {
   readonly #core: StripeMetersCore;
 
@@ -48,11 +25,18 @@ export class MeterEvents {
    * left to Stripe, so that repeating the call with that key repeats the very same request.
    */
   create(params: MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<MeterEvent>> {
-    return createMeterEvent(this.#core, params, options);
+    const now = this.#core.config.now();
+    let body: MeterEventCreateParams & PreparedEvent;
+    try {
+      body = prepareMeterEvent(params, 'v1', '', now, defaultsFor(options)) as MeterEventCreateParams & PreparedEvent;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return createMeterEvent(this.#core, PostBillingMeterEvents, body, now, options, (c, init) => c.POST('/v1/billing/meter_events', init));
   }
 }
 
-/** `stripe.billing.meterEventAdjustments` (or the function `createMeterEventAdjustment(core, params)`) */
+/** `stripe.billing.meterEventAdjustments` */
 export class MeterEventAdjustments {
   readonly #core: StripeMetersCore;
 
@@ -62,7 +46,7 @@ export class MeterEventAdjustments {
 
   /** Cancels a meter event by identifier (within 24 hours of Stripe receiving it). */
   create(params: MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<MeterEventAdjustment>> {
-    return createMeterEventAdjustment(this.#core, params, options);
+    return this.#core.request(PostBillingMeterEventAdjustments, { body: params }, options, (c, init) => c.POST('/v1/billing/meter_event_adjustments', init));
   }
 }
 
@@ -79,7 +63,7 @@ export type PreparedEvent = {
  * retried attempt is refused as a duplicate of its own identifier (an earlier attempt landed, its
  * answer was lost), answers with the event rebuilt from what was sent.
  */
-export async function sendMeterEvent<B extends PreparedEvent, T extends MeterEvent | V2MeterEvent>(
+export async function createMeterEvent<B extends PreparedEvent, T extends MeterEvent | V2MeterEvent>(
   core: StripeMetersCore,
   op: OperationRule,
   body: B,

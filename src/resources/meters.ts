@@ -1,5 +1,4 @@
-// `stripe.billing.meters`, or on its own: `new Meters(new StripeMetersCore('sk_test_...'))`; and each
-// operation as a function of the core (`listMeters(core)`), so that a bundle holds only what it calls.
+// `stripe.billing.meters`, or on its own: `new Meters(new StripeMetersCore('sk_test_...'))`.
 import {
   GetBillingMeters,
   GetBillingMetersId,
@@ -41,54 +40,7 @@ function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
 }
 
-/** Creates a meter. */
-export function createMeter(core: StripeMetersCore, params: MeterCreateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-  return core.request(PostBillingMeters, { body: params }, options, (c, init) => c.POST('/v1/billing/meters', init));
-}
-
-/** Retrieves a meter by id. */
-export function retrieveMeter(core: StripeMetersCore, id: string, params: MeterRetrieveParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-  return core.request(GetBillingMetersId, { params: { path: { id }, query: params } }, options, (c, init) => c.GET('/v1/billing/meters/{id}', init));
-}
-
-/** Updates a meter (only its display name can change). */
-export function updateMeter(core: StripeMetersCore, id: string, params: MeterUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-  return core.request(PostBillingMetersId, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}', init));
-}
-
-/** Deactivates a meter: it accepts no more events. */
-export function deactivateMeter(core: StripeMetersCore, id: string, params: MeterDeactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-  return core.request(PostBillingMetersIdDeactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/deactivate', init));
-}
-
-/** Reactivates a deactivated meter. */
-export function reactivateMeter(core: StripeMetersCore, id: string, params: MeterReactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-  return core.request(PostBillingMetersIdReactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/reactivate', init));
-}
-
-/** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
-export function listMeters(core: StripeMetersCore, params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-  const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
-    const query = snapshot(params) as MeterListParams;
-    return core.request(GetBillingMeters, { params: { query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
-  };
-  return ListPromise.of(page, params);
-}
-
-/** A customer's usage of a meter over [start_time, end_time), in one summary or per hour or day. */
-export function listMeterEventSummaries(core: StripeMetersCore, id: string, params: MeterEventSummaryListParams, options?: RequestOptions): ListPromise<MeterEventSummary> {
-  const page = async (cursor?: Cursor): Promise<Page<MeterEventSummary>> => {
-    const query = snapshot(params) as MeterEventSummaryListParams;
-    checkSummaryRange(query);
-    return core.request(GetBillingMetersIdEventSummaries, { params: { path: { id }, query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters/{id}/event_summaries', init));
-  };
-  return ListPromise.of(page, params);
-}
-
-/**
- * `stripe.billing.meters`: create, read, update, deactivate and list meters, and read their usage.
- * Each method is also a function of its own (`listMeters(core)`), for bundles that hold only what they call.
- */
+/** `stripe.billing.meters`: create, read, update, deactivate and list meters, and read their usage. */
 export class Meters {
   readonly #core: StripeMetersCore;
 
@@ -98,36 +50,47 @@ export class Meters {
 
   /** Creates a meter. */
   create(params: MeterCreateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return createMeter(this.#core, params, options);
+    return this.#core.request(PostBillingMeters, { body: params }, options, (c, init) => c.POST('/v1/billing/meters', init));
   }
 
   /** Retrieves a meter by id. */
   retrieve(id: string, params: MeterRetrieveParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return retrieveMeter(this.#core, id, params, options);
+    return this.#core.request(GetBillingMetersId, { params: { path: { id }, query: params } }, options, (c, init) => c.GET('/v1/billing/meters/{id}', init));
   }
 
   /** Updates a meter (only its display name can change). */
   update(id: string, params: MeterUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return updateMeter(this.#core, id, params, options);
+    return this.#core.request(PostBillingMetersId, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}', init));
   }
 
   /** Deactivates a meter: it accepts no more events. */
   deactivate(id: string, params: MeterDeactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return deactivateMeter(this.#core, id, params, options);
+    return this.#core.request(PostBillingMetersIdDeactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/deactivate', init));
   }
 
   /** Reactivates a deactivated meter. */
   reactivate(id: string, params: MeterReactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return reactivateMeter(this.#core, id, params, options);
+    return this.#core.request(PostBillingMetersIdReactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/reactivate', init));
   }
 
   /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
-    return listMeters(this.#core, params, options);
+    const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
+      const query = snapshot(params) as MeterListParams;
+      return this.#core.request(GetBillingMeters, { params: { query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
+    };
+    return ListPromise.of(page, params);
   }
 
   /** A customer's usage of a meter over [start_time, end_time), in one summary or per hour or day. */
   listEventSummaries(id: string, params: MeterEventSummaryListParams, options?: RequestOptions): ListPromise<MeterEventSummary> {
-    return listMeterEventSummaries(this.#core, id, params, options);
+    const page = async (cursor?: Cursor): Promise<Page<MeterEventSummary>> => {
+      const query = snapshot(params) as MeterEventSummaryListParams;
+      checkSummaryRange(query);
+      return this.#core.request(GetBillingMetersIdEventSummaries, { params: { path: { id }, query: { ...query, ...cursor } } }, options, (c, init) =>
+        c.GET('/v1/billing/meters/{id}/event_summaries', init),
+      );
+    };
+    return ListPromise.of(page, params);
   }
 }

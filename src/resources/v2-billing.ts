@@ -19,43 +19,7 @@ import type {
   V2MeterEventStreamCreateParams,
   V2MeterEventStreamResult,
 } from '../types.js';
-import { sendMeterEvent, type PreparedEvent } from './meter-events.js';
-
-/** A session token for the meter event stream, valid for 15 minutes. */
-export function createV2MeterEventSession(core: StripeMetersCore, options?: RequestOptions): Promise<WithLastResponse<V2MeterEventSession>> {
-  return core.request(PostV2BillingMeterEventSession, {}, options, (c, init) => c.POST('/v2/billing/meter_event_session', init));
-}
-
-/**
- * Sends 1 to 100 events to the stream endpoint (sent to meterEventsBaseUrl), validated by Stripe
- * later (asynchronously); authenticate with `{ apiKey: session.authentication_token }`. Identifiers
- * and timestamps are filled in. To send many events, batched, retried and under a session renewed
- * for you, use MeterEventSender.
- */
-export async function createV2MeterEventStream(core: StripeMetersCore, params: V2MeterEventStreamCreateInput, options: RequestOptions): Promise<WithLastResponse<V2MeterEventStreamResult>> {
-  const now = core.config.now();
-  const given = snapshot(params);
-  const events: unknown = given['events'];
-  if (!Array.isArray(events)) throw new StripeInvalidParameterError('events', 'events must be an array of 1 to 100 events');
-  const body: V2MeterEventStreamCreateParams = { ...given, events: events.map((event, i) => prepareStreamEvent(event, now, `events[${i}]`)) };
-  const identifiers = body.events.map((e) => e.identifier ?? '');
-  return core.request(PostV2BillingMeterEventStream, { body }, options, (c, init) => c.POST('/v2/billing/meter_event_stream', init), { sent: { identifiers }, checkKey: checkSessionToken });
-}
-
-/**
- * Records a v2 meter event, validated at once. Identifier and timestamp are filled in when absent,
- * as for `createMeterEvent` (with your own idempotencyKey: derived from it, and left to Stripe).
- */
-export async function createV2MeterEvent(core: StripeMetersCore, params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
-  const now = core.config.now();
-  const body = prepareMeterEvent(params, 'v2', '', now, defaultsFor(options)) as V2MeterEventCreateParams & PreparedEvent;
-  return sendMeterEvent(core, PostV2BillingMeterEvents, body, now, options, (c, init) => c.POST('/v2/billing/meter_events', init));
-}
-
-/** Cancels a v2 meter event by identifier (within 24 hours of Stripe receiving it). */
-export function createV2MeterEventAdjustment(core: StripeMetersCore, params: V2MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<V2MeterEventAdjustment>> {
-  return core.request(PostV2BillingMeterEventAdjustments, { body: params }, options, (c, init) => c.POST('/v2/billing/meter_event_adjustments', init));
-}
+import { createMeterEvent, type PreparedEvent } from './meter-events.js';
 
 /** `stripe.v2.billing.meterEventSession` */
 export class V2MeterEventSessions {
@@ -67,7 +31,7 @@ export class V2MeterEventSessions {
 
   /** A session token for the meter event stream, valid for 15 minutes. */
   create(options?: RequestOptions): Promise<WithLastResponse<V2MeterEventSession>> {
-    return createV2MeterEventSession(this.#core, options);
+    return this.#core.request(PostV2BillingMeterEventSession, {}, options, (c, init) => c.POST('/v2/billing/meter_event_session', init));
   }
 }
 
@@ -84,8 +48,15 @@ export class V2MeterEventStream {
    * `{ apiKey: session.authentication_token }`. Identifiers and timestamps are filled in. To send
    * many events, batched, retried and under a session renewed for you, use MeterEventSender.
    */
-  create(params: V2MeterEventStreamCreateInput, options: RequestOptions): Promise<WithLastResponse<V2MeterEventStreamResult>> {
-    return createV2MeterEventStream(this.#core, params, options);
+  async create(params: V2MeterEventStreamCreateInput, options: RequestOptions): Promise<WithLastResponse<V2MeterEventStreamResult>> {
+    const core = this.#core;
+    const now = core.config.now();
+    const given = snapshot(params);
+    const events: unknown = given['events'];
+    if (!Array.isArray(events)) throw new StripeInvalidParameterError('events', 'events must be an array of 1 to 100 events');
+    const body: V2MeterEventStreamCreateParams = { ...given, events: events.map((event, i) => prepareStreamEvent(event, now, `events[${i}]`)) };
+    const identifiers = body.events.map((e) => e.identifier ?? '');
+    return core.request(PostV2BillingMeterEventStream, { body }, options, (c, init) => c.POST('/v2/billing/meter_event_stream', init), { sent: { identifiers }, checkKey: checkSessionToken });
   }
 }
 
@@ -101,8 +72,10 @@ export class V2MeterEvents {
    * Records a meter event, validated at once. Identifier and timestamp are filled in when absent,
    * as for `billing.meterEvents.create` (with your own idempotencyKey: derived from it, and left to Stripe).
    */
-  create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
-    return createV2MeterEvent(this.#core, params, options);
+  async create(params: V2MeterEventCreateInput, options?: RequestOptions): Promise<WithLastResponse<V2MeterEvent>> {
+    const now = this.#core.config.now();
+    const body = prepareMeterEvent(params, 'v2', '', now, defaultsFor(options)) as V2MeterEventCreateParams & PreparedEvent;
+    return createMeterEvent(this.#core, PostV2BillingMeterEvents, body, now, options, (c, init) => c.POST('/v2/billing/meter_events', init));
   }
 }
 
@@ -116,6 +89,6 @@ export class V2MeterEventAdjustments {
 
   /** Cancels a meter event by identifier (within 24 hours of Stripe receiving it). */
   create(params: V2MeterEventAdjustmentCreateParams, options?: RequestOptions): Promise<WithLastResponse<V2MeterEventAdjustment>> {
-    return createV2MeterEventAdjustment(this.#core, params, options);
+    return this.#core.request(PostV2BillingMeterEventAdjustments, { body: params }, options, (c, init) => c.POST('/v2/billing/meter_event_adjustments', init));
   }
 }
