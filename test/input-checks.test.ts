@@ -163,6 +163,12 @@ describe('params', () => {
     ['a summary end before its start', (s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: recent(1), end_time: recent(2) }), 'end_time', /must be after start_time/],
     ['an event name that is too long', (s) => s.billing.meterEvents.create({ ...EVENT, event_name: 'e'.repeat(101) }), 'event_name', 'event_name must be at most 100 characters, got 101'],
     ['a stream batch of 101', (s) => s.v2.billing.meterEventStream.create({ events: Array.from({ length: 101 }, () => EVENT) }, { apiKey: 'mes_tok_1' }), 'events', 'events must hold at most 100 items, got 101'],
+    [
+      'an identifier repeated in a stream batch (Stripe would drop the later event)',
+      (s) => s.v2.billing.meterEventStream.create({ events: [{ ...EVENT, identifier: 'a' }, { ...EVENT, identifier: 'b' }, EVENT, { ...EVENT, identifier: 'a' }] }, { apiKey: 'mes_tok_1' }),
+      'events[3][identifier]',
+      'events[3][identifier] "a" is also the identifier of events[0]; Stripe would count only one of the two',
+    ],
     ['an empty stream batch', (s) => s.v2.billing.meterEventStream.create({ events: [] }, { apiKey: 'mes_tok_1' }), 'events', 'events must hold at least 1 item, got 0'],
   ])('refuses %s', async (_, call, param, message) => {
     expectRefusal(await refused(call), param, message);

@@ -7,6 +7,7 @@ import { StripeInvalidParameterError } from '../errors.js';
 import { defaultsFor, prepareMeterEvent, prepareStreamEvent } from '../internal/meter-events.js';
 import { snapshot } from '../internal/params.js';
 import { checkSessionToken } from '../internal/session-key.js';
+import { repeatedIdentifierInBatch } from '../rules/duplicates.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   V2MeterEvent,
@@ -56,6 +57,9 @@ export class V2MeterEventStream {
     if (!Array.isArray(events)) throw new StripeInvalidParameterError('events', 'events must be an array of 1 to 100 events');
     const body: V2MeterEventStreamCreateParams = { ...given, events: events.map((event, i) => prepareStreamEvent(event, now, `events[${i}]`)) };
     const identifiers = body.events.map((e) => e.identifier ?? '');
+    // Stripe keeps the first of two events with one identifier and drops the other without a word.
+    const repeated = repeatedIdentifierInBatch(identifiers);
+    if (repeated !== undefined) throw new StripeInvalidParameterError(repeated.param, repeated.message);
     return core.request(PostV2BillingMeterEventStream, { body }, options, (c, init) => c.POST('/v2/billing/meter_event_stream', init), { sent: { identifiers }, checkKey: checkSessionToken });
   }
 }

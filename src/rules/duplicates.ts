@@ -16,6 +16,29 @@ const V1_DUPLICATE = /^An event already exists with identifier (.+)\.$/s;
 export const duplicateProblem = (identifier: string, param = 'identifier'): RuleProblem => problem('duplicate_meter_event', param, duplicateMessage(identifier));
 
 /**
+ * The problem of an event whose identifier an earlier event of the same request (or an event a
+ * sender still holds) already has: Stripe would count only the first of the two.
+ */
+export const repeatedIdentifierProblem = (identifier: string, param: string, earlier: string): RuleProblem =>
+  problem('duplicate_meter_event', param, `${param} "${identifier}" ${earlier}; Stripe would count only one of the two`);
+
+/**
+ * The first event of a batch that repeats an earlier event's identifier (param
+ * `events[i][identifier]`, i the later index), or undefined. Events without one are skipped.
+ */
+export function repeatedIdentifierInBatch(identifiers: readonly (string | undefined)[], where = 'events'): RuleProblem | undefined {
+  const first = new Map<string, number>();
+  for (let i = 0; i < identifiers.length; i++) {
+    const id = identifiers[i];
+    if (id === undefined) continue;
+    const j = first.get(id);
+    if (j !== undefined) return repeatedIdentifierProblem(id, `${where}[${i}][identifier]`, `is also the identifier of ${where}[${j}]`);
+    first.set(id, i);
+  }
+  return undefined;
+}
+
+/**
  * Whether Stripe refused a meter event as a duplicate of an identifier it already holds: v2
  * answers `code: duplicate_meter_event`; v1 answers 400 with no code and the message
  * "An event already exists with identifier <id>." (with `identifier`: of that one).

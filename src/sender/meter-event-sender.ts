@@ -12,6 +12,7 @@ import { checkShutdownOptions } from '../internal/check-options.js';
 import { baseUrlFor } from '../internal/client-config.js';
 import { deliver, type DeliveryOutcome } from '../internal/delivery.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
+import { repeatedIdentifierProblem } from '../rules/duplicates.js';
 import { SessionTokens } from '../internal/sessions.js';
 import { MeterEventSenderAbortedError, MeterEventSenderClosedError, MeterEventSenderError, type UndeliveredEvent } from './errors.js';
 import { Failures } from './failures.js';
@@ -166,7 +167,8 @@ export class MeterEventSender {
   /** Holds the event's identifier: Stripe would count only the first of two events that share one. */
   #take(wire: UndeliveredEvent, param: string): UndeliveredEvent {
     if (this.#held.has(wire.identifier)) {
-      throw new StripeInvalidParameterError(param, `${param} "${wire.identifier}" belongs to an event this sender has not delivered yet; Stripe would count only one of the two`);
+      const repeated = repeatedIdentifierProblem(wire.identifier, param, 'belongs to an event this sender has not delivered yet');
+      throw new StripeInvalidParameterError(repeated.param, repeated.message);
     }
     this.#held.add(wire.identifier);
     return wire;
