@@ -76,6 +76,7 @@ describe('errors: one line on stderr, a non-zero exit', () => {
       [['meters', 'retrieve', 'mtr_missing'], /^stripe-meters: http:\/\/127\.0\.0\.1:\d+ answered 404/, { STRIPE_METERS_BASE_URL: suite.emu.url }],
       [['meters', 'list'], /^stripe-meters: STRIPE_METERS_BASE_URL must be an http\(s\) URL, got "emulator"/, { STRIPE_METERS_BASE_URL: 'emulator' }],
       [['summaries', 'api_call', '--customer', 'cus_1', '--from', 'soon', '--to', 'now', '--base-url', suite.emu.url], /--from: timestamp "soon"/],
+      [['summaries', 'api_call', '--customer', 'cus_1', '--from', '2026-11-22T10:00:00+99:99', '--to', 'now', '--base-url', suite.emu.url], /--from: timestamp "2026-11-22T10:00:00\+99:99" is not a valid date or time/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
     for (const [args, message, env] of cases) {

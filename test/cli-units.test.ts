@@ -38,6 +38,8 @@ describe('template timestamps', () => {
     ['2024-05-01T12:00:00+02:00', 1714557600],
     ['2024-05-01T05:30:00-0430', 1714557600],
     ['2024-05-01T10:00:00.999Z', 1714557600],
+    ['2024-05-01T00:00:00+23:59', 1714521600 - 23 * 3600 - 59 * 60],
+    ['0099-01-01', Date.parse('0099-01-01T00:00:00Z') / 1000],
   ])('reads %s', (text, seconds) => expect(parseTimestamp(text)).toBe(seconds));
 
   it.each([
@@ -45,6 +47,10 @@ describe('template timestamps', () => {
     ['1714557600000', /milliseconds/],
     ['2024-02-30', /not a valid date/],
     ['2024-05-01T24:00:00Z', /not a valid date/],
+    ['2024-05-01T10:00:00+99:99', /not a valid date or time .*offset from UTC of at most 23:59/],
+    ['2024-05-01T10:00:00+24:00', /not a valid date/],
+    ['2024-05-01T10:00:00-00:60', /not a valid date/],
+    ['2024-05-01T10:00+1260', /not a valid date/],
     ['May 1st', /neither unix seconds nor an ISO 8601/],
     ['-5', /neither/],
   ])('refuses %j', (text, reason) => expect(parseTimestamp(text)).toMatch(reason));
@@ -55,6 +61,9 @@ describe('template timestamps', () => {
     expect(parseTimeFlag('+30m', 0)).toBe(1800);
     expect(parseTimeFlag('-7d', 1_000_000)).toBe(1_000_000 - 7 * 86_400);
     expect(parseTimeFlag('tomorrow', 0)).toMatch(/or an offset such as -24h/);
+    expect(parseTimeFlag('2024-05-01T10:00:00+99:99', 0)).toMatch(/not a valid date or time/);
+    expect(parseTimeFlag('-99999999999d', 1_000_000)).toMatch(/offset "-99999999999d" is out of range/);
+    expect(parseTimeFlag('+99999999999d', 1_000_000)).toMatch(/out of range/);
   });
 
   it('formats RFC 3339 for the stream as Date does', () => {

@@ -9,12 +9,49 @@ import { problem, type RuleProblem } from './problem.js';
 /** How a check treats clock skew at the window's edges (see the module comment). */
 export type Skew = 'none' | 'allow' | 'avoid';
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const ZONE = /^(?:[Zz]|([+-])(\d{2}):?(\d{2}))$/;
 
 /** Whether the parts name a real calendar date and time of day (no February 30th, no 24:00). */
 export function validDateTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (!Number.isInteger(year) || year < 0 || year > 9999) return false;
+  if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  return day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  // Date.UTC reads years 0 to 99 as 1900 to 1999: set the year on its own.
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  return last.getUTCDate();
+}
+
+/**
+ * Seconds east of UTC of a time zone as RFC 3339 writes it (`Z`, `+05:30`; ISO 8601's `+0530`
+ * too), or undefined when it is none (hours above 23, minutes above 59: `+99:99`).
+ */
+export function zoneOffsetSeconds(zone: string): number | undefined {
+  const m = ZONE.exec(zone);
+  if (m === null) return undefined;
+  if (m[1] === undefined) return 0;
+  const hours = Number(m[2]);
+  const minutes = Number(m[3]);
+  if (hours > 23 || minutes > 59) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+}
+
+/**
+ * Unix seconds of a date and time of day at a zone (none: UTC), or undefined when they name no
+ * real instant: validDateTime() and zoneOffsetSeconds() in one, as the command line reads files.
+ */
+export function dateTimeSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number, zone?: string): number | undefined {
+  if (!validDateTime(year, month, day, hour, minute, second)) return undefined;
+  const offset = zone === undefined ? 0 : zoneOffsetSeconds(zone);
+  if (offset === undefined) return undefined;
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  at.setUTCHours(hour, minute, second, 0);
+  return at.getTime() / 1000 - offset;
 }
 
 /** Milliseconds since the epoch of an RFC 3339 date-time with a time zone, or undefined. */
@@ -28,7 +65,7 @@ export function parseRfc3339(text: string): number | undefined {
   let ms: number | undefined;
   if (m !== null) {
     const part = (i: number) => (m[i] === undefined ? 0 : Number(m[i]));
-    if (validDateTime(part(1), part(2), part(3), part(4), part(5), part(6)) && part(7) <= 23 && part(8) <= 59) {
+    if (validDateTime(part(1), part(2), part(3), part(4), part(5), part(6)) && zoneOffsetSeconds(m[7] ?? '') !== undefined) {
       const parsed = Date.parse(text);
       ms = Number.isFinite(parsed) ? parsed : undefined;
     }
