@@ -3,13 +3,14 @@
 // emulator answers the same summaries and replays idempotent requests; a save cut short by SIGKILL
 // leaves the previous state, which loads.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StripeMeters } from '../src/index.js';
 import { createEmulator } from '../src/emulator/index.js';
+import { serveEmulator } from '../src/emulator/server.node.js';
 import { createMeter, HOUR, raw, setup, summaries, T0 } from './emulator-kit.js';
 
 const bin = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
@@ -70,6 +71,40 @@ describe('saved state', () => {
     expect(await summaries(stripe, meter.id, 'cus_0', T0 - 6 * HOUR, T0 + HOUR)).not.toEqual([]);
     const exported = await raw(emulator, 'GET', '/_emulator/state');
     expect((await raw(createEmulator(), 'POST', '/_emulator/state', { json: exported.body })).body).toMatchObject({ imported: true });
+  });
+
+  it('refuses a corrupt state file whole, naming the file and the field (thin events, reports, meters, idempotent answers, the clock)', async () => {
+    const { emulator, stripe } = setup();
+    await scenario(stripe);
+    emulator.clock.advance({ minutes: 2 });
+    expect(emulator.thinEvents()).toHaveLength(1);
+    const good = JSON.stringify(emulator.exportState());
+    type Doc = Record<string, any>; // JSON surgery on a saved document
+    const corrupt: Array<[(doc: Doc) => void, RegExp]> = [
+      [(d) => (d['thinEvents'].emitted[0].data.reason = 'lots'), /state\.thinEvents\.emitted\[0\]\.data\.reason must be an object/],
+      [(d) => (d['thinEvents'].emitted[0].id = 7), /state\.thinEvents\.emitted\[0\]\.id must be a non-empty string/],
+      [(d) => (d['thinEvents'].emitted = [{}]), /state\.thinEvents\.emitted\[0\]\.livemode must be false/],
+      [(d) => (d['thinEvents'].deliveries = [{ event: 'evt_1', url: 'http://x', status: 'lost', attempts: 1 }]), /state\.thinEvents\.deliveries\[0\]\.status must be one of "pending", "delivered", "failed"/],
+      [(d) => (d['reports'][0][1].data.reason.error_types[0].code = 'nope'), /state\.reports\[0\]\[1\]\.data\.reason\.error_types\[0\]\.code must be a code Stripe reports/],
+      [(d) => (d['accounts'][0].meters[0].default_aggregation.formula = 'average'), /state\.accounts\[0\]\.meters\[0\]\.default_aggregation\.formula must be one of "count", "sum", "last"/],
+      [(d) => delete d['accounts'][0].meters[0].value_settings, /state\.accounts\[0\]\.meters\[0\]\.value_settings must be an object/],
+      [(d) => (d['accounts'][0].idempotency[0][1].status = '200'), /state\.accounts\[0\]\.idempotency\[0\]\[1\]\.status must be a finite number/],
+      [(d) => (d['clock'].offsetMs = null), /state\.clock\.offsetMs must be a finite number/],
+    ];
+    for (const [edit, message] of corrupt) {
+      const doc = JSON.parse(good) as Doc;
+      edit(doc);
+      expect(() => createEmulator().importState(doc), String(message)).toThrow(message);
+    }
+    // On disk: the server refuses to start, naming the file and the field.
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-meters-corrupt-'));
+    dirs.push(dir);
+    const doc = JSON.parse(good) as Doc;
+    doc['thinEvents'].emitted[0].data = null;
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(doc));
+    await expect(serveEmulator({ dataDir: dir })).rejects.toThrow(`${dir}/state.json could not be loaded: state.thinEvents.emitted[0].data must be an object`);
+    // The good document still loads.
+    expect(() => createEmulator().importState(JSON.parse(good))).not.toThrow();
   });
 
   interface Child {

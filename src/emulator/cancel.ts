@@ -2,7 +2,7 @@
 // ago (from receipt, not from its timestamp). Stripe documents no error for a cancel that matches
 // nothing, so by default it is accepted and ignored (with a warning); strictAdjustments refuses it.
 import type { Context } from './context.js';
-import { CANCEL_WINDOW_SECONDS } from './state.js';
+import { CANCEL_WINDOW_SECONDS } from '../rules/limits.js';
 
 export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'unknown' | 'other_event_name' | 'too_old';
 

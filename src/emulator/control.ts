@@ -11,7 +11,7 @@
 //   GET /_emulator/feed                                     -> the live feed's latest items
 //   GET /_emulator/thin_events, POST /_emulator/thin_events/deliver -> thin events, deliveries
 //   GET /_emulator/state, POST /_emulator/state             -> export, import (saved state)
-import type { EmulatorClock } from './clock.js';
+import { MAX_CLOCK_MS, type EmulatorClock } from './clock.js';
 import type { MeterErrorReport } from './error-reports.js';
 import { checkFaultRules } from './faults.js';
 import type { EmulatorStats, EventFilter, StoredEvent } from './introspect.js';
@@ -42,8 +42,8 @@ export interface Controls {
   overview(): unknown;
 }
 
-/** The latest time the clock may show: 9999-12-31T23:59:59Z (Date and RFC 3339 both end there). @unit unix seconds */
-export const MAX_CLOCK_SECONDS = 253_402_300_799;
+/** MAX_CLOCK_MS in unix seconds. */
+const MAX_CLOCK_SECONDS = MAX_CLOCK_MS / 1000;
 
 export const fail = (status: number, message: string): Reply => ({ status, body: { error: { type: 'invalid_request_error', message } } });
 const ok = (body: unknown): Reply => ({ status: 200, body });

@@ -14,6 +14,7 @@ import { exportState, importState, transplant, type EmulatorState } from './pers
 import { RequestLog, type RequestListener, type RequestRecord } from './request-log.js';
 import { State, type MeterObject } from './state.js';
 import { usage, type Usage, type UsageQuery } from './usage.js';
+import { IDENTIFIER_DEDUPE_WINDOW_SECONDS } from '../rules/limits.js';
 import { checkDestinations, ThinEvents, type ThinEvent, type ThinEventDelivery } from './thin-events.js';
 import { coreEvents } from './core-events.js';
 
@@ -104,7 +105,7 @@ function settingsOf(options: EmulatorOptions): Settings {
   };
   return {
     sessionLifetimeSeconds: positive(options, 'sessionLifetimeSeconds', 900, false),
-    identifierWindowSeconds: positive(options, 'identifierWindowSeconds', 86_400, false),
+    identifierWindowSeconds: positive(options, 'identifierWindowSeconds', IDENTIFIER_DEDUPE_WINDOW_SECONDS, false),
     values: oneOf('values', options.values, ['decimal', 'integer'], 'decimal'),
     customerExists: options.customerExists,
     aggregation: {

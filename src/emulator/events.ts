@@ -11,7 +11,7 @@ import { problem, type RuleProblem } from '../rules/problem.js';
 import { rfc3339Problem, parseRfc3339, timestampWindowProblem } from '../rules/timestamps.js';
 import type { ValueSyntax } from '../rules/values.js';
 import type { Context } from './context.js';
-import { Account, CANCEL_WINDOW_SECONDS, type MeterRecord } from './state.js';
+import { Account, identifierKeepSeconds, type MeterRecord } from './state.js';
 import { v1Error, v2Error, type Reply } from './wire.js';
 
 /** An event as decoded from any endpoint. */
@@ -102,7 +102,7 @@ export const isProblem = (checked: EventProblem | ValidEvent): checked is EventP
 export function ingest(account: Account, valid: ValidEvent, identifier: string | undefined, received: number, rules: EventRules): void {
   const series = account.seriesFor(valid.record, valid.customer);
   const position = series.append(valid.ts, valid.value, received);
-  if (identifier !== undefined) account.remember(identifier, series, position, Math.max(rules.identifierWindowSeconds, CANCEL_WINDOW_SECONDS));
+  if (identifier !== undefined) account.remember(identifier, series, position, identifierKeepSeconds(rules.identifierWindowSeconds));
 }
 
 /** v1's answer to a broken rule it refuses at once, or undefined for one it accepts and reports later. */

@@ -9,10 +9,14 @@ export interface FormObject {
 }
 
 // Objects that inherit nothing (a key named `__proto__` or `constructor` is just a key), made by a
-// constructor whose prototype is null-prototype: unlike Object.create(null), which makes
-// dictionary-mode objects, these keep V8's fast properties (decoding three times faster).
-const Blank = function Blank() {} as unknown as new () => FormObject;
-Blank.prototype = Object.create(null) as FormObject;
+// constructor whose prototype inherits nothing and has no `constructor`: unlike
+// Object.create(null), which makes dictionary-mode objects, these keep V8's fast properties
+// (decoding three times faster).
+class Blank {
+  [key: string]: FormValue;
+}
+Object.setPrototypeOf(Blank.prototype, null);
+Reflect.deleteProperty(Blank.prototype, 'constructor');
 const blank = (): FormObject => new Blank();
 
 function decode(part: string): string {

@@ -2,7 +2,7 @@
 // the same key with other parameters is refused. Only successful answers are kept, as Stripe
 // keeps no result for a request that failed validation.
 
-export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+import { IDEMPOTENCY_KEY_RETENTION_SECONDS } from '../rules/limits.js';
 
 /**
  * A 53-bit hash (cyrb53) of the method, path and body of a request: what a replay is compared
@@ -41,7 +41,7 @@ export class IdempotencyStore {
   /** The saved answer for `key`, if it was saved less than 24 hours ago. */
   get(key: string, now: number): Saved | undefined {
     const saved = this.#saved.get(key);
-    if (saved === undefined || now - saved.at >= IDEMPOTENCY_WINDOW_SECONDS) return undefined;
+    if (saved === undefined || now - saved.at >= IDEMPOTENCY_KEY_RETENTION_SECONDS) return undefined;
     return saved;
   }
 
@@ -53,7 +53,7 @@ export class IdempotencyStore {
       this.#sinceSweep = 0;
       // Entries are in the order they were saved, so the expired ones are at the front.
       for (const [k, s] of this.#saved) {
-        if (saved.at - s.at < IDEMPOTENCY_WINDOW_SECONDS) break;
+        if (saved.at - s.at < IDEMPOTENCY_KEY_RETENTION_SECONDS) break;
         this.#saved.delete(k);
       }
     }

@@ -5,6 +5,7 @@ import type { components } from '../../generated/schema.js';
 import { ErrorReports } from './error-reports.js';
 import { IdempotencyStore } from './idempotency.js';
 import { eventRef, newIntake, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
+import { CANCEL_WINDOW_SECONDS } from '../rules/limits.js';
 
 export type MeterObject = components['schemas']['billing.meter'];
 
@@ -15,8 +16,11 @@ export interface MeterRecord {
   series: Map<string, Series>;
 }
 
-/** Seconds an identifier is kept at least: the cancel window (24 hours from receipt). */
-export const CANCEL_WINDOW_SECONDS = 24 * 3600;
+/**
+ * How long an identifier is remembered: for duplicates (the emulator's identifier window, which a
+ * test may change) and for cancels (Stripe's cancel window), whichever is longer. @unit seconds
+ */
+export const identifierKeepSeconds = (identifierWindowSeconds: number): number => Math.max(identifierWindowSeconds, CANCEL_WINDOW_SECONDS);
 
 export class Account {
   readonly meters = new Map<string, MeterRecord>();

@@ -3,6 +3,7 @@
 import type { Handler } from './context.js';
 import { summaryId, summaryStart } from './ids.js';
 import { page } from './pagination.js';
+import { isFiniteNumber, isOneOf, isOptional, isString } from './shape.js';
 import { summaryRangeProblem } from '../rules/summaries.js';
 import { aggregate, WINDOW_SECONDS } from './summaries.js';
 import { notFound, v1Error, type Reply } from './wire.js';
@@ -20,6 +21,18 @@ interface Params {
   ending_before?: string;
 }
 
+function isSummaryParams(p: Record<string, unknown>): p is Record<string, unknown> & Params {
+  return (
+    typeof p['customer'] === 'string' &&
+    isFiniteNumber(p['start_time']) &&
+    isFiniteNumber(p['end_time']) &&
+    (p['value_grouping_window'] === undefined || isOneOf(p['value_grouping_window'], ['hour', 'day'] as const)) &&
+    isOptional(p['limit'], isFiniteNumber) &&
+    isOptional(p['starting_after'], isString) &&
+    isOptional(p['ending_before'], isString)
+  );
+}
+
 /** Stripe's alignment rule (src/rules/summaries.ts), answered as v1 answers a bad param. */
 function misaligned(p: Params): Reply | undefined {
   const found = summaryRangeProblem(p.start_time, p.end_time, p.value_grouping_window);
@@ -30,7 +43,9 @@ export const listEventSummaries: Handler = (context) => {
   const id = context.path['id'] ?? '';
   const record = context.account.meters.get(id);
   if (record === undefined) return notFound('billing meter', id);
-  const p = context.params as unknown as Params;
+  const p = context.params;
+  // The spec check let only this shape through: the guard tells TypeScript so.
+  if (!isSummaryParams(p)) return v1Error(400, { param: 'start_time', message: 'customer, start_time and end_time are required; value_grouping_window is hour or day.' });
   const refused = misaligned(p);
   if (refused !== undefined) return refused;
   if (p.starting_after !== undefined && p.ending_before !== undefined) {

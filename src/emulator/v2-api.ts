@@ -6,6 +6,7 @@ import { eventRules, type Handler } from './context.js';
 import { checkEvent, decodeEvent, ingest, isProblem, isReply, reportFailure, v2Refusal, type IncomingEvent, type WireEvent } from './events.js';
 import { randomId } from './ids.js';
 import { duplicateProblem } from '../rules/duplicates.js';
+import { isWireEvent } from './shape.js';
 import { v2Error } from './wire.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -53,7 +54,9 @@ export const streamEvents: Handler = (context) => {
 };
 
 export const createV2MeterEvent: Handler = (context) => {
-  const wire = context.params as unknown as WireEvent;
+  const wire = context.params;
+  // The spec check let only this shape through: the guard tells TypeScript so.
+  if (!isWireEvent(wire)) return v2Error(400, { code: 'invalid_fields', message: 'The request is not a meter event (event_name, payload, identifier, timestamp).' });
   const identifier = wire.identifier ?? crypto.randomUUID();
   const event = decodeEvent({ ...wire, identifier }, '', 'v2');
   if (isReply(event)) return event;

@@ -36,6 +36,9 @@ const REPORT_CODES: ReadonlySet<string> = new Set<ReportCode>([
  */
 export const isReportCode = (code: RuleCode): code is RuleCode & ReportCode => REPORT_CODES.has(code);
 
+/** Whether a value read back (a saved error report) is one of the codes Stripe reports. */
+export const isReportCodeName = (value: unknown): value is ReportCode => typeof value === 'string' && REPORT_CODES.has(value);
+
 /**
  * v1 refuses at once an event with no active meter, a duplicate identifier, a timestamp out of
  * the window or too many digits; it accepts the rest (customer, value) and reports them later.

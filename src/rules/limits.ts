@@ -6,8 +6,6 @@ import { OPERATIONS } from '../../generated/rules.js';
 const V1_EVENT = OPERATIONS.PostBillingMeterEvents.params.properties;
 const METER_CREATE = OPERATIONS.PostBillingMeters.params.properties;
 
-/** The longest `event_name` (spec). */
-export const MAX_EVENT_NAME_LENGTH: number = V1_EVENT.event_name.maxLength;
 /** The longest `identifier` (spec). */
 export const MAX_IDENTIFIER_LENGTH: number = V1_EVENT.identifier.maxLength;
 /** The longest payload value (spec: billing.meter_event.payload, stated on the requests by the overlay). */
@@ -17,13 +15,18 @@ export const MAX_PAYLOAD_VALUE_LENGTH: number = V1_EVENT.payload.additionalPrope
  * under keys of at most this length (spec: `event_payload_key`), so a longer key is never read.
  */
 export const MAX_PAYLOAD_KEY_LENGTH: number = METER_CREATE.customer_mapping.properties.event_payload_key.maxLength;
-/** Events per stream request (spec). */
+/** Events per stream request (spec): the raw endpoint's check (generated), the sender's and the delivery engine's batches. */
 export const MAX_STREAM_EVENTS: number = OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.maxItems;
 
 /** How far back an event's timestamp may be: 35 calendar days (API reference, usage guide). @unit seconds */
 export const MAX_EVENT_AGE_SECONDS = 35 * 86_400;
 /** How far ahead an event's timestamp may be: 5 minutes, for clock drift (API reference). @unit seconds */
 export const MAX_EVENT_AHEAD_SECONDS = 5 * 60;
+/**
+ * How long Stripe remembers an event's identifier and drops another event with it: 24 hours
+ * (usage guide, "Idempotency"). A resend after that is counted again. @unit seconds
+ */
+export const IDENTIFIER_DEDUPE_WINDOW_SECONDS = 24 * 3600;
 /** Significant digits a usage value may have (changelog 2026-04-22.dahlia). */
 export const MAX_SIGNIFICANT_DIGITS = 15;
 /** The first API version that refuses values with more significant digits (changelog). */
@@ -35,3 +38,11 @@ export const SIGNIFICANT_DIGITS_FROM_API_VERSION = '2026-04-22';
 export const CLOCK_SKEW_SECONDS = 60;
 /** A unix timestamp this large is milliseconds (as seconds it is the year 5138). */
 export const MILLISECONDS_THRESHOLD = 1e11;
+
+/** How long after Stripe receives an event it may be cancelled (meter event adjustments: "within 24 hours"). @unit seconds */
+export const CANCEL_WINDOW_SECONDS = 24 * 3600;
+/**
+ * How long Stripe keeps an Idempotency-Key and replays its first answer: at least 24 hours (API
+ * reference, "Idempotent requests"; not a meter rule, so not in meter-semantics.md). @unit seconds
+ */
+export const IDEMPOTENCY_KEY_RETENTION_SECONDS = 24 * 3600;

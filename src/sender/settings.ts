@@ -1,12 +1,9 @@
 // The batching sender's options (defaults and limits) and its stats.
-import { PostV2BillingMeterEventStream } from '../../generated/rules.js';
+import { MAX_STREAM_EVENTS } from '../rules/limits.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { checkInteger, MAX_TIMER_MS } from '../internal/check-options.js';
 import type { MeterEventPayload } from '../types.js';
 import type { MeterEventSenderFailure } from './errors.js';
-
-/** Stripe's limit of events per stream request, from the spec. */
-const MAX_STREAM_BATCH = PostV2BillingMeterEventStream.params.properties.events.maxItems;
 
 export interface MeterEventSenderOptions {
   /** Events per request. @default 100 (Stripe's maximum) */
@@ -91,7 +88,7 @@ export function senderSettings(options: unknown = {}): SenderSettings {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new StripeInvalidParameterError('options', 'meterEventSender options must be an object');
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new StripeInvalidParameterError(key, `${key} is not a meterEventSender option (known: ${[...KNOWN].join(', ')})`);
   const o = options as MeterEventSenderOptions;
-  const batchSize = checkInteger(o.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_BATCH, MAX_STREAM_BATCH);
+  const batchSize = checkInteger(o.maxBatchSize, 'maxBatchSize', 1, MAX_STREAM_EVENTS, MAX_STREAM_EVENTS);
   const concurrency = checkInteger(o.maxConcurrency, 'maxConcurrency', 1, 256, 8);
   if (o.onError !== undefined && typeof o.onError !== 'function') throw new StripeInvalidParameterError('onError', 'onError must be a function');
   return {
