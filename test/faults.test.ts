@@ -68,16 +68,74 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     return failed;
   }
 
-  it('1,000 meter events at concurrency 32 through every kind of failure: none counted twice, one key and one body per create', async () => {
+  /** The logged create requests per customer (each create below has its own): keys, bodies, replays. */
+  function attemptsByCustomer(emulator: Parameters<typeof logged>[0]): Map<string, { keys: Set<string>; bodies: Set<string>; attempts: number; replayed: number }> {
+    const out = new Map<string, { keys: Set<string>; bodies: Set<string>; attempts: number; replayed: number }>();
+    for (const r of logged(emulator)) {
+      if (r.operationId !== 'PostBillingMeterEvents') continue;
+      const body = new TextDecoder().decode(r.body);
+      const customer = new URLSearchParams(body).get('payload[stripe_customer_id]') ?? '';
+      const seen = out.get(customer) ?? { keys: new Set<string>(), bodies: new Set<string>(), attempts: 0, replayed: 0 };
+      if (r.idempotencyKey !== undefined) seen.keys.add(r.idempotencyKey);
+      seen.bodies.add(body);
+      seen.attempts++;
+      if (r.replayed) seen.replayed++;
+      out.set(customer, seen);
+    }
+    return out;
+  }
+
+  /** How many stored events each customer has (each create below has its own customer). */
+  function countedByCustomer(emulator: Parameters<typeof logged>[0]): Map<string, number> {
+    const counted = new Map<string, number>();
+    for (const e of emulator.events({ event_name: 'api_call' })) counted.set(e.customer, (counted.get(e.customer) ?? 0) + 1);
+    return counted;
+  }
+
+  it('identifiers the SDK generates survive retries: every first attempt counted and then cut or reset, each event counted exactly once, one key and one body per create', async () => {
+    // Every first attempt is applied by the emulator and its answer lost (a body cut half-way, or the
+    // connection reset after the event was counted); some second attempts too. Only a retry that
+    // carries the same identifier and the same Idempotency-Key as the attempt that counted is safe.
+    const faults: FaultRule[] = [
+      { path: V1, fault: 'cut_body', attempt: 1, rate: 0.5 },
+      { path: V1, fault: 'reset_after', attempt: 1 },
+      { path: V1, fault: 'cut_body', attempt: 2, rate: 0.25 },
+      { path: V1, fault: 'reset_after', attempt: 2, rate: 0.25 },
+    ];
+    const { emulator, stripe } = await setup(faults, { maxNetworkRetries: 3 });
+    const total = 300;
+    const customers = Array.from({ length: total }, (_, i) => `cus_${i}`);
+    const failed = await createAll(total, 16, (i) => stripe.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: customers[i] as string, value: 1 } }));
+    // Counted once at the emulator: one stored event per create, none twice.
+    const counted = countedByCustomer(emulator);
+    expect(customers.filter((c) => (counted.get(c) ?? 0) > 1)).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(customers.filter((c) => counted.get(c) !== 1)).toEqual([]);
+    expect(emulator.events({ event_name: 'api_call' })).toHaveLength(total);
+    const fired = emulator.stats().faults;
+    expect([fired['cut_body'] ?? 0, fired['reset_after'] ?? 0].every((n) => n > 0)).toBe(true);
+    const attempts = attemptsByCustomer(emulator);
+    for (const c of customers) {
+      const a = attempts.get(c);
+      expect(a?.attempts ?? 0, c).toBeGreaterThanOrEqual(2); // every create was retried
+      expect(a?.keys.size, c).toBe(1); // one Idempotency-Key for all its attempts
+      expect(a?.bodies.size, c).toBe(1); // one body: the same identifier and timestamp
+      expect(a?.replayed ?? 0, c).toBeGreaterThanOrEqual(1); // the retry was answered from the first attempt
+    }
+  }, 60_000);
+
+  it('1,000 meter events at concurrency 32 through every kind of failure, identifiers from the SDK: none counted twice, every success counted once, one key and one body per create', async () => {
     const { emulator, stripe } = await setup(mix(V1, 0.025), { timeout: 150 });
-    const failed = await createAll(1000, 32, (i) => stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${i}` }));
-    const stored = emulator.events({ event_name: 'api_call' });
-    expect(new Set(stored.map((e) => e.identifier)).size).toBe(stored.length);
-    expect(stored.length).toBeGreaterThanOrEqual(1000 - failed.length);
-    expect(stored.length).toBeLessThanOrEqual(1000);
+    const total = 1000;
+    const failed = await createAll(total, 32, (i) => stripe.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i}`, value: 1 } }));
+    const counted = countedByCustomer(emulator);
+    expect([...counted.values()].filter((n) => n > 1)).toEqual([]);
+    const lost = failed.map((i) => `cus_${i}`);
+    const missing = Array.from({ length: total }, (_, i) => `cus_${i}`).filter((c) => counted.get(c) !== 1 && !lost.includes(c));
+    expect(missing).toEqual([]);
     const fired = Object.keys(emulator.stats().faults).sort();
     expect(fired).toEqual(['conflict', 'cut_body', 'not_json', 'rate_limit', 'reset', 'reset_after', 'server_error', 'slow', 'stall_body']);
-    for (const [key, bodies] of bodiesByKey(emulator)) expect(new Set(bodies).size, key).toBe(1);
+    for (const [customer, a] of attemptsByCustomer(emulator)) expect([a.keys.size, a.bodies.size], customer).toEqual([1, 1]);
   }, 60_000);
 
   it('a caller that resends every rejection as the README says: none lost, none counted twice', async () => {
