@@ -3,13 +3,14 @@
 // nothing buffered past it), each while another client is served.
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FaultRule } from '../src/emulator/index.js';
 import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 import { KEY } from './emulator-kit.js';
 
 let running: RunningEmulator | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await running?.close();
   running = undefined;
 });
@@ -57,15 +58,24 @@ describe('faults over HTTP', () => {
 
   it('slow answers after delayMs; hang never answers (the client times out), and the server keeps serving', async () => {
     const { url, emulator } = await start();
+    // The emulator's delay runs on the (in-process) global setTimeout, faked here: the slow answer
+    // comes exactly when the test moves the clock, however slow the machine. Sockets keep real time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     emulator.setFaults([{ path: '/v1/billing/meter_events', fault: 'slow', delayMs: 300, times: 1 }, { path: '/v1/billing/meters', method: 'GET', fault: 'hang' }]);
-    const t = performance.now();
-    const slow = send(url, 'POST', '/v1/billing/meter_events', event('s1'));
+    let slowAnswered = false;
+    const slow = send(url, 'POST', '/v1/billing/meter_events', event('s1')).then((o) => {
+      slowAnswered = true;
+      return o;
+    });
     const hung = send(url, 'GET', '/v1/billing/meters', '', {}, 400);
     const other = await send(url, 'GET', '/v1/billing/meters/mtr_nope');
     expect(other.status).toBe(404); // served while the others wait
-    expect(performance.now() - t).toBeLessThan(250);
+    // The slow request has been applied and its answer is waiting on the emulator's timer.
+    while (!slowAnswered && (emulator.countAccepted('s1') === 0 || vi.getTimerCount() === 0)) await new Promise((r) => setImmediate(r));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(slowAnswered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect((await slow).status).toBe(200);
-    expect(performance.now() - t).toBeGreaterThanOrEqual(290);
     expect(await hung).toEqual({ error: 'TIMEOUT' });
     expect(emulator.countAccepted('s1')).toBe(1);
   });
@@ -81,6 +91,7 @@ describe('faults over HTTP', () => {
     const t = performance.now();
     const stalled = await send(url, 'POST', '/v1/billing/meter_events', event('c2'));
     expect(stalled).toMatchObject({ status: 503, error: 'ECONNRESET' });
+    // A lower bound only: timers never fire early, and a slow machine only adds to it.
     expect(performance.now() - t).toBeGreaterThanOrEqual(290);
     expect([emulator.countAccepted('c1'), emulator.countAccepted('c2')]).toEqual([1, 0]);
   });
@@ -114,6 +125,8 @@ describe('faults over HTTP', () => {
     expect(declared).toContain('"code":"request_too_large"');
     // A chunked body: refused once past the limit, the connection closed while the client still sends.
     let sent = 0;
+    let halfSent = false;
+    let resumePump: (() => void) | undefined;
     const chunked = new Promise<Outcome>((resolve) => {
       const req = httpRequest(`${url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'transfer-encoding': 'chunked' } }, (res) => {
         const chunks: Buffer[] = [];
@@ -129,11 +142,15 @@ describe('faults over HTTP', () => {
         }
         req.end();
       };
-      pump();
+      // Half the limit first, then the body stops until another client has been served: the
+      // server holds a body in progress and serves the other meanwhile (by order, not by time).
+      req.write(Buffer.alloc(32 * 1024, 'x'), () => (halfSent = true));
+      sent = 32 * 1024;
+      resumePump = pump;
     });
-    const t = performance.now();
+    while (!halfSent) await new Promise((r) => setImmediate(r));
     expect((await send(url, 'GET', '/v1/billing/meters')).status).toBe(200);
-    expect(performance.now() - t).toBeLessThan(100);
+    resumePump?.();
     const refused = await chunked;
     expect(refused.status).toBe(413);
     expect(JSON.parse(refused.body ?? '')).toEqual({ error: { type: 'invalid_request_error', code: 'request_too_large', message: 'The request body is larger than the emulator takes (65536 bytes).' } });
