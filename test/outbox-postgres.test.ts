@@ -99,13 +99,18 @@ describe('outbox on PostgreSQL', () => {
     const { pool } = await database();
     const stores = [postgresStore(pool), postgresStore(pool), postgresStore(pool)];
     await stores[0]!.insert(range(3000).map((i) => prepareEvent(usage(i), Date.now())));
-    const claims = await Promise.all(stores.flatMap((s, i) => [s.claim(`relay-${i}`, 600, 500, 0), s.claim(`relay-${i}b`, 600, 500, 0)]));
+    // A lease far longer than the test: nothing can be taken over while it holds, however slow the machine.
+    const LEASE_MS = 3_600_000;
+    const claims = await Promise.all(stores.flatMap((s, i) => [s.claim(`relay-${i}`, 600, LEASE_MS, 0), s.claim(`relay-${i}b`, 600, LEASE_MS, 0)]));
     const ids = claims.flatMap((c) => c.events.map((e) => e.id));
     expect(ids.length).toBe(3000);
     expect(new Set(ids).size).toBe(3000);
-    expect((await stores[0]!.claim('late', 100, 500, 0)).events).toEqual([]);
-    await sleep(600);
-    const taken = await stores[1]!.claim('late', 5000, 500, 0);
+    expect((await stores[0]!.claim('late', 100, LEASE_MS, 0)).events).toEqual([]);
+    // The leases end: moved into the past on the database's clock (the one leases are read on), as
+    // an hour passing would, instead of sleeping past a short lease.
+    const { rowCount } = await pool.query(`UPDATE stripe_meters_outbox SET lease_until = lease_until - $1 WHERE lease_until IS NOT NULL`, [LEASE_MS + 1]);
+    expect(rowCount).toBe(3000);
+    const taken = await stores[1]!.claim('late', 5000, LEASE_MS, 0);
     expect(taken.events.length).toBe(3000);
     expect(taken.events.every((e) => e.attempts === 2)).toBe(true);
     await pool.end();
