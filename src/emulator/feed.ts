@@ -68,13 +68,13 @@ export class Feed {
     for (let i = from; i < intake.appended.length; i += 2) {
       const series = intake.appended[i] as Series;
       const p = intake.appended[i + 1] as number;
-      const identifier = series.identifiers[p];
+      const identifier = series.identifier(p);
       items.push({ seq: 0, ...base, via: VIAS[series.via[p] as number] as Via, status: 'counted', event_name: eventName(series), customer: series.customer, value: series.value[p] as number, ...(identifier === undefined ? {} : { identifier }) });
     }
     for (let i = 0; i < intake.cancelled.length; i += 2) {
       const series = intake.cancelled[i] as Series;
       const p = intake.cancelled[i + 1] as number;
-      const identifier = series.identifiers[p];
+      const identifier = series.identifier(p);
       items.push({ seq: 0, ...base, via, status: 'cancelled', event_name: eventName(series), customer: series.customer, value: series.value[p] as number, ...(identifier === undefined ? {} : { identifier }) });
     }
     for (const failed of this.#failed) {
