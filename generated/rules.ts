@@ -52,552 +52,584 @@ export interface OperationRule {
   readonly emptyResult: boolean;
 }
 
-export const OPERATIONS = {
-  "GetBillingMeters": {
-    "method": "GET",
-    "path": "/v1/billing/meters",
-    "server": "https://api.stripe.com",
-    "encoding": "none",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "status": {
-          "type": "string",
-          "enum": [
-            "active",
-            "inactive"
-          ]
-        },
-        "ending_before": {
-          "type": "string",
-          "maxLength": 5000
-        },
-        "limit": {
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100
-        },
-        "starting_after": {
-          "type": "string",
-          "maxLength": 5000
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
+/** The server of every operation that names no other. */
+export const DEFAULT_SERVER = "https://api.stripe.com";
+
+export const GetBillingMeters = {
+  "method": "GET",
+  "path": "/v1/billing/meters",
+  "server": "https://api.stripe.com",
+  "encoding": "none",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "status": {
+        "type": "string",
+        "enum": [
+          "active",
+          "inactive"
+        ]
       },
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMeters": {
-    "method": "POST",
-    "path": "/v1/billing/meters",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "default_aggregation": {
-          "type": "object",
-          "properties": {
-            "formula": {
-              "type": "string",
-              "enum": [
-                "count",
-                "sum",
-                "last"
-              ]
-            }
-          },
-          "required": [
-            "formula"
-          ],
-          "additionalProperties": true
-        },
-        "display_name": {
+      "ending_before": {
+        "type": "string",
+        "maxLength": 5000
+      },
+      "limit": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100
+      },
+      "starting_after": {
+        "type": "string",
+        "maxLength": 5000
+      },
+      "expand": {
+        "type": "array",
+        "items": {
           "type": "string",
-          "maxLength": 250
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMeters = {
+  "method": "POST",
+  "path": "/v1/billing/meters",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "default_aggregation": {
+        "type": "object",
+        "properties": {
+          "formula": {
+            "type": "string",
+            "enum": [
+              "count",
+              "sum",
+              "last"
+            ]
+          }
         },
-        "event_name": {
+        "required": [
+          "formula"
+        ],
+        "additionalProperties": true
+      },
+      "display_name": {
+        "type": "string",
+        "maxLength": 250
+      },
+      "event_name": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "customer_mapping": {
+        "type": "object",
+        "properties": {
+          "event_payload_key": {
+            "type": "string",
+            "maxLength": 100
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "by_id"
+            ]
+          }
+        },
+        "required": [
+          "event_payload_key",
+          "type"
+        ],
+        "additionalProperties": true
+      },
+      "value_settings": {
+        "type": "object",
+        "properties": {
+          "event_payload_key": {
+            "type": "string",
+            "maxLength": 100
+          }
+        },
+        "required": [
+          "event_payload_key"
+        ],
+        "additionalProperties": true
+      },
+      "event_time_window": {
+        "type": "string",
+        "enum": [
+          "day",
+          "hour"
+        ]
+      },
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [
+      "default_aggregation",
+      "display_name",
+      "event_name"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const GetBillingMetersId = {
+  "method": "GET",
+  "path": "/v1/billing/meters/{id}",
+  "server": "https://api.stripe.com",
+  "encoding": "none",
+  "pathParams": {
+    "id": {
+      "type": "string",
+      "maxLength": 5000
+    }
+  },
+  "params": {
+    "type": "object",
+    "properties": {
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMetersId = {
+  "method": "POST",
+  "path": "/v1/billing/meters/{id}",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {
+    "id": {
+      "type": "string",
+      "maxLength": 5000
+    }
+  },
+  "params": {
+    "type": "object",
+    "properties": {
+      "display_name": {
+        "type": "string",
+        "maxLength": 250
+      },
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMetersIdDeactivate = {
+  "method": "POST",
+  "path": "/v1/billing/meters/{id}/deactivate",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {
+    "id": {
+      "type": "string",
+      "maxLength": 5000
+    }
+  },
+  "params": {
+    "type": "object",
+    "properties": {
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMetersIdReactivate = {
+  "method": "POST",
+  "path": "/v1/billing/meters/{id}/reactivate",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {
+    "id": {
+      "type": "string",
+      "maxLength": 5000
+    }
+  },
+  "params": {
+    "type": "object",
+    "properties": {
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const GetBillingMetersIdEventSummaries = {
+  "method": "GET",
+  "path": "/v1/billing/meters/{id}/event_summaries",
+  "server": "https://api.stripe.com",
+  "encoding": "none",
+  "pathParams": {
+    "id": {
+      "type": "string",
+      "maxLength": 5000
+    }
+  },
+  "params": {
+    "type": "object",
+    "properties": {
+      "customer": {
+        "type": "string",
+        "maxLength": 5000
+      },
+      "start_time": {
+        "type": "integer",
+        "format": "unix-time"
+      },
+      "end_time": {
+        "type": "integer",
+        "format": "unix-time"
+      },
+      "value_grouping_window": {
+        "type": "string",
+        "enum": [
+          "day",
+          "hour"
+        ]
+      },
+      "ending_before": {
+        "type": "string",
+        "maxLength": 5000
+      },
+      "limit": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100
+      },
+      "starting_after": {
+        "type": "string",
+        "maxLength": 5000
+      },
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [
+      "customer",
+      "end_time",
+      "start_time"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMeterEvents = {
+  "method": "POST",
+  "path": "/v1/billing/meter_events",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "event_name": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "payload": {
+        "type": "object",
+        "properties": {},
+        "required": [],
+        "additionalProperties": {
           "type": "string",
           "maxLength": 100
+        }
+      },
+      "timestamp": {
+        "type": "integer",
+        "format": "unix-time"
+      },
+      "identifier": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [
+      "event_name",
+      "payload"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostBillingMeterEventAdjustments = {
+  "method": "POST",
+  "path": "/v1/billing/meter_event_adjustments",
+  "server": "https://api.stripe.com",
+  "encoding": "form",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "cancel": {
+        "type": "object",
+        "properties": {
+          "identifier": {
+            "type": "string",
+            "maxLength": 100
+          }
         },
-        "customer_mapping": {
+        "required": [],
+        "additionalProperties": true
+      },
+      "event_name": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "type": {
+        "type": "string",
+        "enum": [
+          "cancel"
+        ]
+      },
+      "expand": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "maxLength": 5000
+        }
+      }
+    },
+    "required": [
+      "event_name",
+      "type"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostV2BillingMeterEventSession = {
+  "method": "POST",
+  "path": "/v2/billing/meter_event_session",
+  "server": "https://api.stripe.com",
+  "encoding": "none",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {},
+    "required": [],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostV2BillingMeterEventStream = {
+  "method": "POST",
+  "path": "/v2/billing/meter_event_stream",
+  "server": "https://meter-events.stripe.com",
+  "encoding": "json",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "events": {
+        "type": "array",
+        "items": {
           "type": "object",
           "properties": {
-            "event_payload_key": {
+            "event_name": {
               "type": "string",
               "maxLength": 100
             },
-            "type": {
-              "type": "string",
-              "enum": [
-                "by_id"
-              ]
-            }
-          },
-          "required": [
-            "event_payload_key",
-            "type"
-          ],
-          "additionalProperties": true
-        },
-        "value_settings": {
-          "type": "object",
-          "properties": {
-            "event_payload_key": {
-              "type": "string",
-              "maxLength": 100
-            }
-          },
-          "required": [
-            "event_payload_key"
-          ],
-          "additionalProperties": true
-        },
-        "event_time_window": {
-          "type": "string",
-          "enum": [
-            "day",
-            "hour"
-          ]
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [
-        "default_aggregation",
-        "display_name",
-        "event_name"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "GetBillingMetersId": {
-    "method": "GET",
-    "path": "/v1/billing/meters/{id}",
-    "server": "https://api.stripe.com",
-    "encoding": "none",
-    "pathParams": {
-      "id": {
-        "type": "string",
-        "maxLength": 5000
-      }
-    },
-    "params": {
-      "type": "object",
-      "properties": {
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMetersId": {
-    "method": "POST",
-    "path": "/v1/billing/meters/{id}",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {
-      "id": {
-        "type": "string",
-        "maxLength": 5000
-      }
-    },
-    "params": {
-      "type": "object",
-      "properties": {
-        "display_name": {
-          "type": "string",
-          "maxLength": 250
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMetersIdDeactivate": {
-    "method": "POST",
-    "path": "/v1/billing/meters/{id}/deactivate",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {
-      "id": {
-        "type": "string",
-        "maxLength": 5000
-      }
-    },
-    "params": {
-      "type": "object",
-      "properties": {
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMetersIdReactivate": {
-    "method": "POST",
-    "path": "/v1/billing/meters/{id}/reactivate",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {
-      "id": {
-        "type": "string",
-        "maxLength": 5000
-      }
-    },
-    "params": {
-      "type": "object",
-      "properties": {
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "GetBillingMetersIdEventSummaries": {
-    "method": "GET",
-    "path": "/v1/billing/meters/{id}/event_summaries",
-    "server": "https://api.stripe.com",
-    "encoding": "none",
-    "pathParams": {
-      "id": {
-        "type": "string",
-        "maxLength": 5000
-      }
-    },
-    "params": {
-      "type": "object",
-      "properties": {
-        "customer": {
-          "type": "string",
-          "maxLength": 5000
-        },
-        "start_time": {
-          "type": "integer",
-          "format": "unix-time"
-        },
-        "end_time": {
-          "type": "integer",
-          "format": "unix-time"
-        },
-        "value_grouping_window": {
-          "type": "string",
-          "enum": [
-            "day",
-            "hour"
-          ]
-        },
-        "ending_before": {
-          "type": "string",
-          "maxLength": 5000
-        },
-        "limit": {
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100
-        },
-        "starting_after": {
-          "type": "string",
-          "maxLength": 5000
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [
-        "customer",
-        "end_time",
-        "start_time"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMeterEvents": {
-    "method": "POST",
-    "path": "/v1/billing/meter_events",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "event_name": {
-          "type": "string",
-          "maxLength": 100
-        },
-        "payload": {
-          "type": "object",
-          "properties": {},
-          "required": [],
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "timestamp": {
-          "type": "integer",
-          "format": "unix-time"
-        },
-        "identifier": {
-          "type": "string",
-          "maxLength": 100
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [
-        "event_name",
-        "payload"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostBillingMeterEventAdjustments": {
-    "method": "POST",
-    "path": "/v1/billing/meter_event_adjustments",
-    "server": "https://api.stripe.com",
-    "encoding": "form",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "cancel": {
-          "type": "object",
-          "properties": {
             "identifier": {
               "type": "string",
               "maxLength": 100
-            }
-          },
-          "required": [],
-          "additionalProperties": true
-        },
-        "event_name": {
-          "type": "string",
-          "maxLength": 100
-        },
-        "type": {
-          "type": "string",
-          "enum": [
-            "cancel"
-          ]
-        },
-        "expand": {
-          "type": "array",
-          "items": {
-            "type": "string",
-            "maxLength": 5000
-          }
-        }
-      },
-      "required": [
-        "event_name",
-        "type"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostV2BillingMeterEventSession": {
-    "method": "POST",
-    "path": "/v2/billing/meter_event_session",
-    "server": "https://api.stripe.com",
-    "encoding": "none",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {},
-      "required": [],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostV2BillingMeterEventStream": {
-    "method": "POST",
-    "path": "/v2/billing/meter_event_stream",
-    "server": "https://meter-events.stripe.com",
-    "encoding": "json",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "events": {
-          "type": "array",
-          "items": {
-            "type": "object",
-            "properties": {
-              "event_name": {
+            },
+            "payload": {
+              "type": "object",
+              "properties": {},
+              "required": [],
+              "additionalProperties": {
                 "type": "string",
                 "maxLength": 100
-              },
-              "identifier": {
-                "type": "string",
-                "maxLength": 100
-              },
-              "payload": {
-                "type": "object",
-                "properties": {},
-                "required": [],
-                "additionalProperties": {
-                  "type": "string"
-                }
-              },
-              "timestamp": {
-                "type": "string",
-                "format": "date-time"
               }
             },
-            "required": [
-              "event_name",
-              "payload"
-            ],
-            "additionalProperties": false
-          },
-          "minItems": 1,
-          "maxItems": 100
-        }
-      },
-      "required": [
-        "events"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": true
-  },
-  "PostV2BillingMeterEvents": {
-    "method": "POST",
-    "path": "/v2/billing/meter_events",
-    "server": "https://api.stripe.com",
-    "encoding": "json",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "event_name": {
-          "type": "string",
-          "maxLength": 100
-        },
-        "identifier": {
-          "type": "string",
-          "maxLength": 100
-        },
-        "payload": {
-          "type": "object",
-          "properties": {},
-          "required": [],
-          "additionalProperties": {
-            "type": "string"
-          }
-        },
-        "timestamp": {
-          "type": "string",
-          "format": "date-time"
-        }
-      },
-      "required": [
-        "event_name",
-        "payload"
-      ],
-      "additionalProperties": false
-    },
-    "emptyResult": false
-  },
-  "PostV2BillingMeterEventAdjustments": {
-    "method": "POST",
-    "path": "/v2/billing/meter_event_adjustments",
-    "server": "https://api.stripe.com",
-    "encoding": "json",
-    "pathParams": {},
-    "params": {
-      "type": "object",
-      "properties": {
-        "cancel": {
-          "type": "object",
-          "properties": {
-            "identifier": {
+            "timestamp": {
               "type": "string",
-              "maxLength": 100
+              "format": "date-time"
             }
           },
           "required": [
-            "identifier"
+            "event_name",
+            "payload"
           ],
           "additionalProperties": false
         },
-        "event_name": {
+        "minItems": 1,
+        "maxItems": 100
+      }
+    },
+    "required": [
+      "events"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": true
+} as const satisfies OperationRule;
+
+export const PostV2BillingMeterEvents = {
+  "method": "POST",
+  "path": "/v2/billing/meter_events",
+  "server": "https://api.stripe.com",
+  "encoding": "json",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "event_name": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "identifier": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "payload": {
+        "type": "object",
+        "properties": {},
+        "required": [],
+        "additionalProperties": {
           "type": "string",
           "maxLength": 100
-        },
-        "type": {
-          "type": "string",
-          "enum": [
-            "cancel"
-          ]
         }
       },
-      "required": [
-        "cancel",
-        "event_name",
-        "type"
-      ],
-      "additionalProperties": false
+      "timestamp": {
+        "type": "string",
+        "format": "date-time"
+      }
     },
-    "emptyResult": false
-  }
-} as const satisfies { readonly [operationId: string]: OperationRule };
+    "required": [
+      "event_name",
+      "payload"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const PostV2BillingMeterEventAdjustments = {
+  "method": "POST",
+  "path": "/v2/billing/meter_event_adjustments",
+  "server": "https://api.stripe.com",
+  "encoding": "json",
+  "pathParams": {},
+  "params": {
+    "type": "object",
+    "properties": {
+      "cancel": {
+        "type": "object",
+        "properties": {
+          "identifier": {
+            "type": "string",
+            "maxLength": 100
+          }
+        },
+        "required": [
+          "identifier"
+        ],
+        "additionalProperties": false
+      },
+      "event_name": {
+        "type": "string",
+        "maxLength": 100
+      },
+      "type": {
+        "type": "string",
+        "enum": [
+          "cancel"
+        ]
+      }
+    },
+    "required": [
+      "cancel",
+      "event_name",
+      "type"
+    ],
+    "additionalProperties": false
+  },
+  "emptyResult": false
+} as const satisfies OperationRule;
+
+export const OPERATIONS = {
+  GetBillingMeters,
+  PostBillingMeters,
+  GetBillingMetersId,
+  PostBillingMetersId,
+  PostBillingMetersIdDeactivate,
+  PostBillingMetersIdReactivate,
+  GetBillingMetersIdEventSummaries,
+  PostBillingMeterEvents,
+  PostBillingMeterEventAdjustments,
+  PostV2BillingMeterEventSession,
+  PostV2BillingMeterEventStream,
+  PostV2BillingMeterEvents,
+  PostV2BillingMeterEventAdjustments,
+} as const;
 
 export type OperationId = keyof typeof OPERATIONS;

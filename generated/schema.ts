@@ -388,7 +388,7 @@ export interface components {
             event_name: string;
             /** @description A unique identifier for the event; Stripe enforces uniqueness for a rolling 24 hours. stripe-meters generates one when you give none. */
             identifier?: string;
-            /** @description The payload of the event (string values), with the customer and the value under the meter's payload keys. */
+            /** @description The payload of the event (string values of at most 100 characters), with the customer and the value under the meter's payload keys. */
             payload: {
                 [key: string]: string;
             };

@@ -2,13 +2,16 @@
 // events. Each scenario runs in its own process (so its peak RSS is its own):
 //   core  stream batches of 100 handed to emulator.answer() (the core: JSON parse, validation,
 //         storage); only the time inside answer() counts, building the bodies does not
-//   sdk   stripe-meters' meterEventStream() over emulator.fetch (client and emulator together)
-// then, in each, event summaries for the one customer holding all 1,000,000 events.
+//   sdk   stripe-meters' meterEventSender() over emulator.fetch (client and emulator together)
+// then, in each, event summaries for the one customer holding all 1,000,000 events. Then the
+// emulator as a benchmark sink over HTTP (scripts/bench-emulator-http.ts): its server's CPU per v1
+// create and per stream event, beside a bare node:http server's, rounds interleaved.
 // It runs the built package (dist/, as users get it; `npm run bench:emulator` builds it first).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Emulator } from '../src/emulator/index.js';
+import { benchHttp, type HttpResult } from './bench-emulator-http.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path: string) => pathToFileURL(join(root, 'dist', 'src', path)).href;
@@ -95,7 +98,7 @@ async function run(scenario: 'core' | 'sdk'): Promise<Result> {
     seconds = inside / 1000;
   } else {
     const stripe = new StripeMeters(KEY, { fetch: emulator.fetch });
-    const stream = stripe.meterEventStream();
+    const stream = stripe.meterEventSender();
     const t = performance.now();
     for (let i = 0; i < EVENTS; i++) await stream.send({ event_name: 'bench', payload: { stripe_customer_id: 'cus_bench', value: valueOf(i) }, timestamp: stamp(i) });
     await stream.close();
@@ -116,9 +119,13 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await run(child)));
     return;
   }
+  if (child === 'http') {
+    await httpSection();
+    return;
+  }
   const labels = {
     core: 'core: emulator.answer(), batches of 100 (time inside the emulator)',
-    sdk: 'stripe-meters meterEventStream() over emulator.fetch (client + emulator)',
+    sdk: 'stripe-meters meterEventSender() over emulator.fetch (client + emulator)',
   };
   console.log(`stripe-meters emulator benchmark: ${fmt(EVENTS)} stream events per scenario, Node ${process.version}\n`);
   console.log('| scenario | events/s | seconds | summaries: 25 hourly buckets | one 25-hour range | one range from a minute past (reads every event) | peak RSS |');
@@ -131,6 +138,29 @@ async function main(): Promise<void> {
     console.log(`| ${labels[scenario]} | ${fmt(r.eventsPerSecond)} | ${fmt(r.seconds, 2)} | ${ms(r.queryHourlyMs)} | ${ms(r.queryWholeMs)} | ${ms(r.queryScanMs)} | ${fmt(r.peakRssMb)} MB |`);
   }
   console.log(`\nQuery times: the first run / the median of 5. Every run checks that the summaries add up to the ${fmt(expectedTotal())} units sent.`);
+  await httpSection();
+}
+
+/** The emulator over HTTP against a bare node:http server, ROUNDS rounds interleaved; medians. */
+async function httpSection(): Promise<void> {
+  const rounds = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 3);
+  const v1 = Number(process.env['BENCH_HTTP_V1'] ?? 40_000);
+  const batches = Number(process.env['BENCH_HTTP_BATCHES'] ?? 2_000);
+  const runs: Record<'emulator' | 'floor', HttpResult[]> = { emulator: [], floor: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const which of r % 2 === 0 ? (['floor', 'emulator'] as const) : (['emulator', 'floor'] as const)) runs[which].push(await benchHttp(v1, batches, which === 'floor'));
+  }
+  const med = (which: 'emulator' | 'floor', pick: (r: HttpResult) => number) => median(runs[which].map(pick));
+  console.log(`\nOver HTTP (loopback; the server in its own process, CPU from its process.cpuUsage(); the client: raw node:http keep-alive, ${fmt(v1)} v1 creates 16 in flight, ${fmt(batches)} hand-built stream batches of 100, 16 in flight), median of ${rounds} interleaved rounds:\n`);
+  console.log('| | emulator | bare node:http server | emulator / bare |');
+  console.log('| --- | ---: | ---: | ---: |');
+  const row = (label: string, pick: (r: HttpResult) => number, digits: number) =>
+    console.log(`| ${label} | ${fmt(med('emulator', pick), digits)} | ${fmt(med('floor', pick), digits)} | ${fmt(med('emulator', pick) / med('floor', pick), 2)}x |`);
+  row('server CPU per v1 create (µs)', (r) => r.v1CpuUs, 1);
+  row('v1 creates/s', (r) => r.v1PerSecond, 0);
+  row('server CPU per stream event (µs)', (r) => r.streamCpuUs, 2);
+  row('stream events/s', (r) => r.streamEventsPerSecond, 0);
+  console.log(`\nServer RSS at the end of the emulator runs: ${fmt(Math.max(...runs.emulator.map((r) => r.serverRssMb)))} MB (highest).`);
 }
 
 main().catch((error: unknown) => {

@@ -32,7 +32,10 @@ export interface Scenario {
   stream?: (events: number) => Promise<void>;
 }
 
-export const event = (i: number) => ({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i % 1000}`, value: String(1 + (i % 5)) } });
+/** The event name of the meter the benchmark's emulator holds. */
+export const BENCH_EVENT = 'api_call';
+
+export const event = (i: number) => ({ event_name: BENCH_EVENT, payload: { stripe_customer_id: `cus_${i % 1000}`, value: String(1 + (i % 5)) } });
 
 /** The v1 form body `stripe` sends for event(i) (brackets unescaped, as its qs settings do). */
 export const v1Form = (i: number, identifier: string): string => {

@@ -15,7 +15,7 @@ await runScenario(async (job) => {
   return {
     create: (i) => stripe.billing.meterEvents.create(event(i)),
     stream: async (events) => {
-      const stream = stripe.meterEventStream();
+      const stream = stripe.meterEventSender();
       for (let i = 0; i < events; i++) await stream.send(event(i));
       await stream.close();
       if (stream.stats.accepted !== events) throw new Error(`the stream reports ${stream.stats.accepted} of ${events} events accepted`);

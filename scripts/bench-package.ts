@@ -7,9 +7,13 @@ import { build } from 'esbuild';
 
 const run = promisify(execFile);
 
-/** An entry that lists meters with each package, bundled for browsers. */
+/**
+ * An entry that lists meters with each package, bundled for browsers, written as the README shows:
+ * stripe-meters with the core and the one resource it uses, and with the full client.
+ */
 export const BUNDLE_ENTRIES = {
-  ours: `import { StripeMeters } from 'stripe-meters'; export default () => new StripeMeters('sk_test_x').billing.meters.list();`,
+  ours: `import { StripeMetersCore, Meters } from 'stripe-meters'; export default () => new Meters(new StripeMetersCore('sk_test_x')).list();`,
+  oursFull: `import { StripeMeters } from 'stripe-meters'; export default () => new StripeMeters('sk_test_x').billing.meters.list();`,
   official: `import Stripe from 'stripe'; export default () => new Stripe('sk_test_x').billing.meters.list();`,
   openapiFetch: `import createClient from 'openapi-fetch'; export default () => createClient({ baseUrl: 'https://api.stripe.com' }).GET('/v1/billing/meters');`,
 };

@@ -1,8 +1,9 @@
 // npm run bench [-- --quick]: stripe-meters against the official `stripe` package and two floors,
-// printed as markdown tables with the targets of issue 10 marked met or missed.
+// printed as markdown tables with the targets of issue 16 marked met or missed.
 // Every scenario runs in its own fresh `node` process that loads only the client it measures
 // (scripts/bench-<client>.ts, bundled by esbuild with scripts/bench-harness.ts), against a fresh
-// sink (scripts/sink.ts) in its own child process on loopback. Scenarios interleave in rounds, the
+// emulator (scripts/emulator-process.ts, the built package's) in its own process on loopback: it
+// stores every event it accepts, so each scenario ends by checking that it stored as many as were sent. Scenarios interleave in rounds, the
 // order rotated each round; the tables quote medians over rounds and, for each ratio, the median
 // of the ratios computed within each round (this machine is shared and noisy).
 import { execFile, spawn } from 'node:child_process';
@@ -12,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import type { Job, Measurement } from './bench-harness.js';
+import { BENCH_EVENT, type Job, type Measurement } from './bench-harness.js';
 import { BUNDLE_ENTRIES, bundleSize, importMs } from './bench-package.js';
 import { CLIENTS, emptyRuns, IMPORTED, report, WORKLOADS, type ClientId, type Plan, type Results } from './bench-report.js';
 
@@ -30,7 +31,7 @@ const packages = { ours: import.meta.resolve('stripe-meters'), official: import.
 
 async function bundleScenarios(): Promise<void> {
   mkdirSync(work, { recursive: true });
-  const files = [...new Set(CLIENTS.map((c) => c.file)), 'sink'];
+  const files = [...new Set(CLIENTS.map((c) => c.file)), 'emulator-process'];
   await build({
     entryPoints: files.map((f) => join(root, 'scripts', `${f}.ts`)),
     bundle: true,
@@ -44,18 +45,30 @@ async function bundleScenarios(): Promise<void> {
   });
 }
 
-function startSink(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(work, 'sink.mjs')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`sink exited with ${String(code)}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      resolve({ url: (JSON.parse(line) as { url: string }).url, stop: () => child.stdin.end() });
-    });
+// The emulator as a sink: no request log (it would hold every request).
+const SINK_OPTIONS = JSON.stringify({ requestLog: { size: 0 } });
+
+/** A fresh emulator in its own process, with the meter the scenarios report to. */
+async function startSink(): Promise<{ url: string; stop: () => void }> {
+  // Bundled into the cache directory, the script finds the built package through EMULATOR_DIST.
+  const env = { ...process.env, EMULATOR_DIST: join(root, 'dist') };
+  const child = spawn(process.execPath, [join(work, 'emulator-process.mjs'), SINK_OPTIONS], { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the emulator exited with ${String(code)}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
   });
+  const meter = await fetch(`${url}/v1/billing/meters`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' },
+    body: `display_name=API+calls&event_name=${BENCH_EVENT}&default_aggregation[formula]=sum&customer_mapping[type]=by_id&customer_mapping[event_payload_key]=stripe_customer_id&value_settings[event_payload_key]=value`,
+  });
+  if (meter.status !== 200) throw new Error(`the emulator refused the benchmark's meter: ${await meter.text()}`);
+  return { url, stop: () => child.stdin.end() };
 }
 
+/** Events the emulator stored. */
 async function accepted(url: string): Promise<number> {
-  return ((await (await fetch(`${url}/stats`)).json()) as { accepted: number }).accepted;
+  return ((await (await fetch(`${url}/_emulator/stats`)).json()) as { events: { stored: number } }).events.stored;
 }
 
 /** One scenario: a fresh sink, a fresh client process, and a check that the sink got every event. */
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
     imports: { ours: [], official: [], openapiFetch: [] },
     bundles: {
       ours: await bundleSize(BUNDLE_ENTRIES.ours, root),
+      oursFull: await bundleSize(BUNDLE_ENTRIES.oursFull, root),
       official: await bundleSize(BUNDLE_ENTRIES.official, root),
       openapiFetch: await bundleSize(BUNDLE_ENTRIES.openapiFetch, root),
     },

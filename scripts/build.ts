@@ -13,7 +13,7 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
 await build({
   absWorkingDir: root,
   // The package's entry points (package.json "exports" and "bin").
-  entryPoints: ['src/index.ts', 'src/index.node.ts', 'src/emulator/index.ts', 'src/emulator/server.node.ts', 'src/cli/main.ts'],
+  entryPoints: ['src/index.ts', 'src/index.node.ts', 'src/emulator/index.ts', 'src/emulator/server.node.ts', 'src/outbox/index.ts', 'src/outbox/sqlite.node.ts', 'src/outbox/postgres.node.ts', 'src/cli/main.ts'],
   outbase: 'src',
   outdir: 'dist/src',
   entryNames: '[dir]/[name]',

@@ -10,6 +10,11 @@
 import { StripeError, StripeMeters, type StripeMetersOptions } from '../src/index.js';
 import { createEmulator } from '../src/emulator/index.js';
 import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOutbox } from '../src/outbox/index.js';
+import { sqliteStore } from '../src/outbox/sqlite.node.js';
 
 const HOUR = 3600;
 const HOURS = 3;
@@ -56,14 +61,14 @@ async function send(stripe: StripeMeters, eventName: string, usage: Usage[]): Pr
   for (const u of usage.filter((x) => x.via === 'v2')) {
     await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: u.customer, tokens: String(u.tokens) }, identifier: u.identifier, timestamp: iso(u) });
   }
-  const stream = stripe.meterEventStream({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
+  const stream = stripe.meterEventSender({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
   for (const u of usage.filter((x) => x.via === 'stream')) await stream.send({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u) });
   await stream.close();
   const count = (via: Usage['via']) => usage.filter((u) => u.via === via).length;
   line(`billing.meterEvents.create (v1):     ${n(count('v1')).padStart(6)} events, one request each`);
   line(`v2.billing.meterEvents.create:       ${n(count('v2')).padStart(6)} events, one request each`);
   const { accepted, batches, sessionsCreated } = stream.stats;
-  line(`meterEventStream() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
+  line(`meterEventSender() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
 }
 
 type Totals = Map<string, number>;
@@ -166,7 +171,40 @@ async function walk(stripe: StripeMeters, live: boolean, customers: string[] | u
 
   title('Tokens per customer and hour');
   chart(shown, firstHour, got);
+  await outboxDemo(stripe, eventName, meter.id, shown[0] ?? 'cus_demo_ada', live);
   if (live) await stripe.billing.meters.deactivate(meter.id);
+}
+
+/** The durable outbox on its embedded store: recorded usage survives the process, then a relay delivers it once. */
+async function outboxDemo(stripe: StripeMeters, eventName: string, meterId: string, customer: string, live: boolean): Promise<void> {
+  title('Record usage durably with the outbox (stripe-meters/outbox, SQLite), then let a relay deliver it');
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-meters-demo-'));
+  const path = join(dir, 'usage.db');
+  try {
+    const events = 1000;
+    const first = createOutbox(stripe, { store: sqliteStore(path) });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: events }, (_, i) => first.record({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: 1 + (i % 3) } })));
+    line(`record(): ${events} events stored in ${path} in ${Math.round(performance.now() - started)} ms (each resolved once in the WAL)`);
+    await first.close();
+    line('that outbox closes before any was sent, as a process stopped by a deploy or a crash would');
+    const second = createOutbox(stripe, { store: sqliteStore(path), pollIntervalMs: 20 });
+    line(`a new outbox opens the file, as the restarted process would: ${JSON.stringify(await second.stats())}`);
+    second.start();
+    for (let wait = 0; wait < 500 && (await second.stats()).delivered < events; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const stats = await second.stats();
+    await second.close();
+    line(`its relay delivered them: ${stats.delivered} delivered, ${stats.pending + stats.inFlight} pending, ${stats.dead} dead letters, ${stats.held} held`);
+    if (live) return;
+    const hour = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
+    let counted = 0;
+    for await (const s of stripe.billing.meters.listEventSummaries(meterId, { customer, start_time: hour, end_time: hour + HOUR })) counted += s.aggregated_value;
+    const expected = Array.from({ length: events }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
+    line(`${customer} this hour: ${n(counted)} tokens at the emulator, ${n(expected)} recorded: ${counted === expected ? 'each event counted once' : 'DIFFERENT'}`);
+    if (counted !== expected) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {

@@ -188,6 +188,12 @@ export interface OperationRule {
 /** The text of generated/rules.ts. */
 export function rulesModule(header: string, bundled: Json): string {
   const operations = extractRules(bundled);
-  const body = JSON.stringify(operations, null, 2);
-  return `/**\n * ${header}\n */\n\n${TYPES}\nexport const OPERATIONS = ${body} as const satisfies { readonly [operationId: string]: OperationRule };\n\nexport type OperationId = keyof typeof OPERATIONS;\n`;
+  // One constant per operation, so that a bundle holds the rules of the operations it calls only.
+  const each = Object.entries(operations).map(([id, rule]) => `export const ${id} = ${JSON.stringify(rule, null, 2)} as const satisfies OperationRule;\n`);
+  const servers = new Set(Object.values(operations).map((op) => (op as Obj)['server']));
+  const server = String((bundled as Obj)['servers'] === undefined ? '' : (((bundled as Obj)['servers'] as Obj[])[0]?.['url'] ?? '')).replace(/\/$/, '');
+  if (!servers.has(server)) throw new Error(`rules: no operation is served from the default server ${server}`);
+  const head = `/** The server of every operation that names no other. */\nexport const DEFAULT_SERVER = ${JSON.stringify(server)};\n\n`;
+  const all = `export const OPERATIONS = {\n${Object.keys(operations).map((id) => `  ${id},\n`).join('')}} as const;\n`;
+  return `/**\n * ${header}\n */\n\n${TYPES}\n${head}${each.join('\n')}\n${all}\nexport type OperationId = keyof typeof OPERATIONS;\n`;
 }

@@ -82,27 +82,17 @@ export class StripeError extends Error {
   }
 
   /**
-   * Maps an HTTP error answer (status, headers, body text) to the matching error class. A body
-   * that is not a Stripe error still gives a typed error; Prism's `sl-violations` header, when
-   * present, says what was wrong and which parameter.
+   * Maps an HTTP error answer to the matching error class. `body` is the answer's body, parsed when
+   * it is JSON (as openapi-fetch hands it over), else its text; one that is not a Stripe error still
+   * gives a typed error.
    */
-  static fromResponse(statusCode: number, headers: Record<string, string>, bodyText: string, more: Omit<StripeErrorInit, 'message' | 'raw' | 'statusCode' | 'headers'> = {}): StripeError {
+  static fromResponse(statusCode: number, headers: Record<string, string>, body: unknown, more: Omit<StripeErrorInit, 'message' | 'raw' | 'statusCode' | 'headers'> = {}): StripeError {
     const base = { ...more, statusCode, headers, requestId: headers['request-id'] };
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyText);
-    } catch {
-      body = undefined;
-    }
-    const violations = violationsOf(headers['sl-violations']);
     if (typeof body !== 'object' || body === null) {
-      const what = bodyText.trim() === '' ? 'an empty body' : `a body that is not JSON (${headers['content-type'] ?? 'no content type'})`;
+      const what = typeof body !== 'string' || body.trim() === '' ? 'an empty body' : `a body that is not JSON (${headers['content-type'] ?? 'no content type'})`;
       return new StripeAPIError({ ...base, message: `Stripe answered HTTP ${statusCode} with ${what}` });
     }
-    let raw = rawErrorOf(body);
-    if (violations !== undefined) {
-      raw = { ...raw, message: `${raw.message ?? `HTTP ${statusCode}`}: ${violations.text}`, ...(raw.param === undefined && violations.param !== undefined ? { param: violations.param } : {}) };
-    }
+    const raw = rawErrorOf(body);
     const Class = errorClassFor(statusCode, raw);
     return new Class({ ...base, raw, message: raw.message ?? `Stripe answered HTTP ${statusCode}` });
   }
@@ -111,7 +101,7 @@ export class StripeError extends Error {
 function rawErrorOf(body: object): StripeRawError {
   const error = (body as { error?: unknown }).error;
   if (typeof error === 'object' && error !== null) return error as StripeRawError;
-  // OAuth-style errors put a string in `error`; other JSON (a proxy's, Prism's) has no `error`.
+  // OAuth-style errors put a string in `error`; other JSON (a proxy's) has no `error`.
   if (typeof error === 'string') {
     const description = (body as { error_description?: unknown }).error_description;
     return { type: error, ...(typeof description === 'string' ? { message: description } : {}) };
@@ -119,23 +109,6 @@ function rawErrorOf(body: object): StripeRawError {
   const b = body as { message?: unknown; detail?: unknown; title?: unknown };
   const text = [b.message, b.title, b.detail].filter((v): v is string => typeof v === 'string').join(': ');
   return text === '' ? {} : { message: text };
-}
-
-/** Prism's validation report: `[{ location: ['request', 'query', 'limit'], message }]`. */
-function violationsOf(header: string | undefined): { text: string; param: string | undefined } | undefined {
-  if (header === undefined) return undefined;
-  let list: unknown;
-  try {
-    list = JSON.parse(header);
-  } catch {
-    return { text: header, param: undefined };
-  }
-  if (!Array.isArray(list) || list.length === 0) return undefined;
-  const entries = list as Array<{ location?: unknown; message?: unknown }>;
-  const where = (v: { location?: unknown }) => (Array.isArray(v.location) ? v.location.slice(2).map(String) : []);
-  const text = entries.map((v) => [where(v).join('.'), typeof v.message === 'string' ? v.message : ''].filter((s) => s !== '').join(' ')).join('; ');
-  const [first, ...rest] = where(entries[0] ?? {});
-  return { text, param: first === undefined ? undefined : first + rest.map((k) => `[${k}]`).join('') };
 }
 
 function errorClassFor(status: number, raw: StripeRawError): new (init: StripeErrorInit) => StripeError {

@@ -1,5 +1,5 @@
 // The entry point Node resolves to (package.json "exports" conditions): everything of ./index.js,
-// with a StripeMeters whose default transport is node:http. The explicit export wins over the
-// star export of the same name.
+// with clients whose default transport is node:http. The explicit exports win over the star
+// export of the same names.
 export * from './index.js';
-export { StripeMeters } from './client.node.js';
+export { StripeMeters, StripeMetersCore } from './client.node.js';

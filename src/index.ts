@@ -1,8 +1,17 @@
-export { StripeMeters, type RawClient, type RawInit } from './client.js';
-export { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS } from './internal/client-config.js';
-export { API_SERVER as DEFAULT_BASE_URL, METER_EVENTS_SERVER as DEFAULT_METER_EVENTS_BASE_URL } from './internal/operations.js';
-export { API_VERSION } from '../generated/schema.js';
+// Everything public, by name. Nothing here comes from src/internal. The package is free of side
+// effects: a bundle keeps only what it uses (the core and one resource, say).
+export { StripeMetersCore } from './client-core.js';
+export { StripeMeters } from './client.js';
+export type { InitOf, PathOf, RawClient, RawInit, ResultOf } from './client-raw.js';
+export { Meters } from './resources/meters.js';
+export { MeterEvents, MeterEventAdjustments } from './resources/meter-events.js';
+export { V2MeterEventSessions, V2MeterEventStream, V2MeterEvents, V2MeterEventAdjustments } from './resources/v2-billing.js';
+export { MeterEventSender, type MeterEventSenderEvent, type MeterEventSenderOptions, type MeterEventSenderStats, type ShutdownOptions } from './sender/meter-event-sender.js';
+export { MeterEventSenderAbortedError, MeterEventSenderClosedError, MeterEventSenderError, type MeterEventSenderFailure, type UndeliveredEvent } from './sender/errors.js';
+export { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS } from './options.js';
 export type { FetchLike, LastResponse, RequestEvent, RequestOptions, ResponseEvent, RetryDelayOptions, StripeMetersOptions, WithLastResponse } from './options.js';
+export { DEFAULT_BASE_URL, DEFAULT_METER_EVENTS_BASE_URL } from './servers.js';
+export { API_VERSION } from '../generated/schema.js';
 export { ListPromise, MAX_AUTO_PAGING_TO_ARRAY, type Cursor } from './list-promise.js';
 export {
   StripeError,
@@ -18,16 +27,5 @@ export {
   type SentIdentifiers,
   type StripeRawError,
 } from './errors.js';
-export { isDuplicateMeterEvent } from './internal/meter-events.js';
-export type { Meters } from './resources/meters.js';
-export type { MeterEvents, MeterEventAdjustments } from './resources/meter-events.js';
-export type { MeterEventSessions, MeterEventStreamRequests, V2MeterEvents, V2MeterEventAdjustments } from './resources/v2-billing.js';
-export {
-  MeterEventStream,
-  type MeterEventStreamEvent,
-  type MeterEventStreamOptions,
-  type MeterEventStreamStats,
-  type ShutdownOptions,
-} from './stream/meter-event-stream.js';
-export { MeterEventStreamAbortedError, MeterEventStreamClosedError, MeterEventStreamError, type MeterEventStreamFailure, type UndeliveredEvent } from './stream/errors.js';
+export { isDuplicateMeterEvent } from './rules/duplicates.js';
 export type * from './types.js';

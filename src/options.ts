@@ -27,6 +27,11 @@ export interface ResponseEvent extends RequestEvent {
   retryInMs: number | undefined;
 }
 
+/** The client's per-attempt timeout when none is given. @unit milliseconds */
+export const DEFAULT_TIMEOUT_MS = 80_000;
+/** Retries after a failed attempt when maxNetworkRetries is not given. */
+export const DEFAULT_MAX_NETWORK_RETRIES = 2;
+
 /** Backoff between retries. */
 export interface RetryDelayOptions {
   /** First backoff, doubling per attempt (before jitter). @unit milliseconds @default 500 */
@@ -60,7 +65,11 @@ export interface StripeMetersOptions {
   retryDelay?: RetryDelayOptions;
   /** Called before each attempt, for logging. It never sees a key or token; if it throws, nothing changes. */
   onRequest?: (event: RequestEvent) => void;
-  /** Called after each attempt, with its status or error and whether it will be retried; if it throws, nothing changes. */
+  /**
+   * Called after each attempt, with its status or error and whether another attempt follows
+   * (`retryInMs`), whoever retries: a request's own retries, or a MeterEventSender's within its
+   * retry budget. If it throws, nothing changes.
+   */
   onResponse?: (event: ResponseEvent) => void;
   /**
    * The clock meter event timestamps are filled in and checked with (Stripe's window: 35 days back,
@@ -85,7 +94,7 @@ export interface RequestOptions {
   /** Per-attempt timeout for this request. @unit milliseconds @default the client's timeout */
   timeout?: number;
   /** Aborts the request (and any retry) when it fires; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What every result carries, non-enumerable, as `result.lastResponse`. */

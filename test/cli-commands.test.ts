@@ -23,11 +23,20 @@ describe('upload progress', () => {
       expect(e.code).toBe(2); // some rows are refused
       return e;
     });
-    const frames = stdout.split('\u001b[1G').filter((f) => f.startsWith('upload '));
+    // Each frame: the cursor to column 1, the line, the rest of the line cleared.
+    const frames = stdout.split('\u001b[1G').map((f) => f.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '').split(/\r?\n/)[0] ?? '').filter((f) => /^\s*\d+% /.test(f));
     expect(frames.length).toBeGreaterThan(3);
     const last = frames.at(-1) ?? '';
-    expect(last).toMatch(/^upload [█░]+ 100% \| 6,000 rows \| [\d,]+ rows\/s \| ETA \d+s \| accepted 5,993 \| refused 7/);
-    expect(frames.some((f) => / [1-9]\d?% /.test(f))).toBe(true); // it moved while running
+    expect(last).toMatch(/^100% [█░]+ 5,993 accepted · 7 refused · [\d,]+\/s · ETA 0s$/);
+    // Right from the first frame to the last: never past the rows settled, never backwards, 100% only at the end, within 80 columns.
+    const figures = frames.map((f) => ({ pct: Number(/^\s*(\d+)%/.exec(f)?.[1]), accepted: Number(/ ([\d,]+) accepted/.exec(f)?.[1]?.replaceAll(',', '')) }));
+    for (let i = 1; i < figures.length; i++) {
+      expect(figures[i]?.pct).toBeGreaterThanOrEqual(figures[i - 1]?.pct ?? 0);
+      expect(figures[i]?.accepted).toBeGreaterThanOrEqual(figures[i - 1]?.accepted ?? 0);
+    }
+    expect(figures.slice(0, -1).every((f) => f.pct < 100 && f.accepted < 5_993)).toBe(true);
+    expect(figures.some((f) => f.pct > 0 && f.pct < 100)).toBe(true); // it moved while running
+    for (const f of frames) expect(f.length).toBeLessThan(80);
     expect(stdout).toMatch(/tty\.csv: done, 6,000 rows/);
   });
 
@@ -36,7 +45,13 @@ describe('upload progress', () => {
     const file = writeFile(suite.dir, 'plain.csv', csvOf(d.rows, PAYLOAD_KEYS));
     const result = await runCli(['upload', file, '--base-url', suite.emu.url, '--rate', '2500']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^upload: [\d,]+ rows \(\d+%\), [\d,]+ rows\/s, accepted [\d,]+, refused \d+, ETA \d+s$/m);
+    const lines = result.stderr.split('\n').filter((l) => l.startsWith('upload '));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toMatch(/^upload \d+%: [\d,]+ accepted · \d+ refused · [\d,]+\/s · ETA (\d+s|\?)$/);
+      expect(line.length).toBeLessThan(80);
+      expect(Number(/^upload (\d+)%/.exec(line)?.[1])).toBeLessThan(100);
+    }
     expect(result.stderr).not.toContain('\u001b');
     expect(result.stdout).toMatch(/plain\.csv: done, 15,000 rows through the meter event stream/);
   });
@@ -56,8 +71,10 @@ describe('errors: one line on stderr, a non-zero exit', () => {
       [['upload', writeFile(suite.dir, 'usage.txt', ''), '--base-url', suite.emu.url], /pass --format csv, json or jsonl/],
       [['meters', 'list', '--base-url', suite.emu.url], /no API key: set STRIPE_SECRET_KEY or pass --api-key/, { STRIPE_SECRET_KEY: '' }],
       [['meters', 'list', '--base-url', suite.emu.url, '--api-key', 'sk_live_123'], /this is a live key: pass --live/],
-      [['meters', 'list', '--base-url', suite.emu.url, '--api-key', 'sk_live_123', '--live'], /Stripe refused the API key/],
-      [['meters', 'retrieve', 'mtr_missing', '--base-url', suite.emu.url], /Stripe answered 404 \(resource_missing\)/],
+      [['meters', 'list', '--base-url', suite.emu.url, '--api-key', 'sk_live_123', '--live'], /^stripe-meters: http:\/\/127\.0\.0\.1:\d+ refused the API key: /],
+      [['meters', 'retrieve', 'mtr_missing', '--base-url', suite.emu.url], /^stripe-meters: http:\/\/127\.0\.0\.1:\d+ answered 404 \(resource_missing\)/],
+      [['meters', 'retrieve', 'mtr_missing'], /^stripe-meters: http:\/\/127\.0\.0\.1:\d+ answered 404/, { STRIPE_METERS_BASE_URL: suite.emu.url }],
+      [['meters', 'list'], /^stripe-meters: STRIPE_METERS_BASE_URL must be an http\(s\) URL, got "emulator"/, { STRIPE_METERS_BASE_URL: 'emulator' }],
       [['summaries', 'api_call', '--customer', 'cus_1', '--from', 'soon', '--to', 'now', '--base-url', suite.emu.url], /--from: timestamp "soon"/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
@@ -66,6 +83,20 @@ describe('errors: one line on stderr, a non-zero exit', () => {
       expect(result.code, args.join(' ')).not.toBe(0);
       expect(result.stderr, args.join(' ')).toMatch(message);
       oneLine(result.stderr);
+    }
+  });
+
+  it('name the server they could not reach, and say Stripe only when it was Stripe', { timeout: 30_000 }, async () => {
+    // A port nothing listens on: the connection is refused at once.
+    const closed = 'http://127.0.0.1:9';
+    for (const [args, env] of [
+      [['meters', 'list', '--base-url', closed], {}],
+      [['summaries', 'api_call', '--customer', 'cus_1', '--from', '-1h', '--to', 'now'], { STRIPE_METERS_BASE_URL: closed }],
+    ] as const) {
+      const result = await runCli([...args], env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^stripe-meters: could not reach http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED.*\(3 attempts\)\n$/m);
+      expect(result.stderr).not.toMatch(/Stripe/);
     }
   });
 });
@@ -98,7 +129,8 @@ describe('meters and summaries', () => {
           { timestamp: String(hour - 7200 + 10), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '10' } },
           { timestamp: String(hour - 3600 + 10), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '5' } },
           { timestamp: String(hour - 3600 + 20), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '15' } },
-          { timestamp: String(now - 30), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '2.5' } },
+          // At the hour itself: `now - 30` fell in the hour before during the first 30 s of an hour.
+          { timestamp: String(hour), event_name: 'api_call', payload: { stripe_customer_id: 'cus_9', value: '2.5' } },
         ],
         PAYLOAD_KEYS,
       ),
@@ -129,5 +161,32 @@ describe('--help', () => {
     const emulator = await runCli(['emulator', '--help']);
     expect(emulator.code).toBe(0);
     expect(emulator.stdout).toMatch(/Usage: stripe-meters emulator/);
+    expect(emulator.stdout).toMatch(/Examples:\n {2}\$ stripe-meters emulator/);
+  });
+
+  it('marks required options, names the environment variables beside each other, and uses one event name in examples', async () => {
+    const summaries = (await runCli(['summaries', '--help'])).stdout;
+    const marked = (help: string, option: string) => new RegExp(`${option}(?:(?!\\n  -)[\\s\\S])*\\(required\\)`).test(help);
+    for (const option of ['--customer <id>', '--from <time>', '--to <time>']) expect(marked(summaries, option), option).toBe(true);
+    expect(marked(summaries, '--window <window>')).toBe(false);
+    const create = (await runCli(['meters', 'create', '--help'])).stdout;
+    for (const option of ['--display-name <name>', '--event-name <name>', '--formula <formula>']) expect(marked(create, option), option).toBe(true);
+    for (const args of [[], ['upload'], ['summaries'], ['meters']]) {
+      const help = (await runCli([...args, '--help'])).stdout;
+      expect(help, args.join(' ')).toMatch(/STRIPE_SECRET_KEY .*\n +STRIPE_METERS_BASE_URL /);
+    }
+    const everything = (await Promise.all([[], ['upload'], ['meters'], ['summaries'], ['emulator']].map((args) => runCli([...args, '--help'])))).map((r) => r.stdout).join('\n');
+    expect(everything).toMatch(/api_call/);
+    expect(everything).not.toMatch(/api_calls/);
+  });
+});
+
+describe('the emulator answers a stream request made with an API key', () => {
+  it('saying it takes a session token, not that a session expired', async () => {
+    const response = await fetch(`${suite.emu.url}/v2/billing/meter_event_stream`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: [{ event_name: 'api_call', payload: { stripe_customer_id: 'c', value: '1' } }] }) });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/takes a meter event session token, not an API key: create a session with POST \/v2\/billing\/meter_event_session/);
+    expect(body.error.message).not.toMatch(/expired/);
   });
 });

@@ -89,3 +89,48 @@ describe('JSON and JSON Lines', () => {
     await expect(all(openRows(file('obj.json', '{"rows": []}'), 'json'))).rejects.toThrow(/not a readable JSON array/);
   });
 });
+
+describe('line breaks, places and bytes', () => {
+  it('CSV lines may end in LF, CRLF or CR, mixed in one file; each row knows its first line and where it ends', async () => {
+    const text = 'timestamp,event_name,payload_value\r\n1,a,1\n2,b,2\r\n3,"c\nc",3\r4,d,4\n';
+    const rows = await all(openRows(file('mixed.csv', text), 'csv'));
+    expect(rows.map((r) => [r.row, r.line, (r.fields as { payload: Record<string, string> }).payload['value']])).toEqual([
+      [1, 2, '1'],
+      [2, 3, '2'],
+      [3, 4, '3'],
+      [4, 6, '4'],
+    ]);
+    expect((rows[2]?.fields as { event_name: string }).event_name).toBe('c\nc');
+    expect(rows.map((r) => r.end)).toEqual([42, 49, 59, 65]);
+    expect(rows.at(-1)?.end).toBe(Buffer.byteLength(text));
+  });
+
+  it('JSON Lines may end in LF or CRLF; rows know their line and where they end', async () => {
+    const text = '{"timestamp":1,"event_name":"a"}\r\n\n{"timestamp":2,"event_name":"b"}\n{"timestamp":3,"event_name":"c"}';
+    const rows = await all(openRows(file('mixed.jsonl', text), 'jsonl'));
+    expect(rows.map((r) => [r.row, r.line, (r.fields as { event_name: string }).event_name])).toEqual([
+      [1, 1, 'a'],
+      [2, 3, 'b'],
+      [3, 4, 'c'],
+    ]);
+    expect(rows.at(-1)?.end).toBe(Buffer.byteLength(text));
+  });
+
+  it('bytes that are not UTF-8 refuse their row (naming the column), never become U+FFFD; the other rows are read', async () => {
+    const csv = Buffer.concat([Buffer.from('identifier,timestamp,event_name,payload_value\nid-é,1,a,1\nid-'), Buffer.from([0xe9]), Buffer.from(',2,a,2\nid-3,3,a,3\n')]);
+    writeFileSync(join(dir, 'latin1.csv'), csv);
+    const rows = await all(openRows(join(dir, 'latin1.csv'), 'csv', { utf8: false }));
+    expect(rows.map((r) => r.fields)).toEqual([
+      { identifier: 'id-é', timestamp: '1', event_name: 'a', payload: { value: '1' } },
+      { problem: 'column identifier is not valid UTF-8 (byte 0xE9 at byte 4 of it); save the file as UTF-8' },
+      { identifier: 'id-3', timestamp: '3', event_name: 'a', payload: { value: '3' } },
+    ]);
+    expect(Buffer.isBuffer((rows[1]?.raw as Buffer[])[0])).toBe(true);
+    writeFileSync(join(dir, 'latin1.jsonl'), Buffer.concat([Buffer.from('{"timestamp":1,"event_name":"a"}\n{"timestamp":2,"event_name":"'), Buffer.from([0xff]), Buffer.from('"}\n')]));
+    const lines = await all(openRows(join(dir, 'latin1.jsonl'), 'jsonl', { utf8: false }));
+    expect(lines.map((r) => r.fields)).toEqual([
+      { identifier: undefined, timestamp: '1', event_name: 'a', payload: {} },
+      { problem: 'line 2 is not valid UTF-8 (byte 0xFF at byte 30 of it); save the file as UTF-8' },
+    ]);
+  });
+});

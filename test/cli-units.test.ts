@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bar, table } from '../src/cli/format.js';
-import { alignRange } from '../src/cli/summaries-command.js';
 import { parseTimeFlag, parseTimestamp } from '../src/cli/time.js';
-import { deriveIdentifier } from '../src/cli/upload/identifier.js';
+import { fingerprint, FingerprintTable } from '../src/cli/upload/fingerprints.js';
+import { contentDigest, IdentifierDeriver } from '../src/cli/upload/identifier.js';
 import { Ledger, type Pending } from '../src/cli/upload/ledger.js';
 import { Pacer } from '../src/cli/upload/pacer.js';
+import { barLine, plainLine, ProgressFigures, type ProgressSnapshot } from '../src/cli/upload/progress.js';
+import { widenSummaryRange as alignRange } from '../src/rules/summaries.js';
 import { RejectsFile } from '../src/cli/upload/rejects-file.js';
-import { checkRow, meterIndex, valueProblem } from '../src/cli/upload/row-check.js';
+import { checkRow as checkWith, meterIndex, rowIdentity } from '../src/cli/upload/row-check.js';
+import type { RowFields } from '../src/cli/upload/rows.js';
 import type { RowSource, SourceRow } from '../src/cli/upload/rows.js';
 import type { Sender } from '../src/cli/upload/senders.js';
 import { unixToIso } from '../src/cli/upload/senders.js';
@@ -68,53 +71,63 @@ describe('row checks', () => {
   ]);
   const row = (over: Partial<{ identifier: string; timestamp: string; event_name: string; payload: Record<string, string> }> = {}) =>
     ({ identifier: undefined, timestamp: String(now - 60), event_name: 'tokens', payload: { account: 'cus_1', tokens: '12' }, ...over }) as const;
+  const checkRow = (fields: RowFields, _row: number, index: typeof meters, at: number) => checkWith(fields, rowIdentity(fields, new IdentifierDeriver()), index, at);
 
   it('passes a good row, deriving its identifier, or keeping the one given', () => {
-    expect(checkRow(row(), 7, meters, now)).toEqual({ identifier: deriveIdentifier(7, 'tokens', now - 60, { account: 'cus_1', tokens: '12' }), event_name: 'tokens', timestamp: now - 60, payload: { account: 'cus_1', tokens: '12' } });
+    expect(checkRow(row(), 7, meters, now)).toEqual({ identifier: `sm-${contentDigest('tokens', now - 60, { account: 'cus_1', tokens: '12' })}-0`, event_name: 'tokens', timestamp: now - 60, payload: { account: 'cus_1', tokens: '12' } });
     expect(checkRow(row({ identifier: 'mine' }), 7, meters, now)).toMatchObject({ identifier: 'mine' });
     expect(checkRow(row({ event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: '-1.5' } }), 1, meters, now)).toMatchObject({ event_name: 'calls' });
   });
 
+  // The rules themselves are tested in rules.test.ts and, through every caller, in rule-table.test.ts.
   it.each([
-    [{ event_name: '' }, 'event_name is empty'],
-    [{ event_name: 'x'.repeat(101) }, 'event_name is longer than 100 characters'],
-    [{ identifier: 'i'.repeat(101) }, 'identifier is longer than 100 characters'],
-    [{ timestamp: String(now - 35 * 86_400 - 1) }, /more than 35 days in the past/],
-    [{ timestamp: String(now + 301) }, /more than 5 minutes in the future/],
-    [{ event_name: 'nope' }, 'no active meter for event_name "nope"'],
-    [{ event_name: 'old' }, 'the meter for event_name "old" (mtr_old) is inactive'],
-    [{ payload: { tokens: '1' } }, 'payload_account is missing (the customer key of meter mtr_123)'],
-    [{ payload: { account: 'cus_1' } }, 'payload_tokens is missing (the value key of meter mtr_123)'],
-    [{ payload: { account: 'cus_1', tokens: '1e3' } }, 'payload_tokens "1e3" is not a number'],
-    [{ payload: { account: 'cus_1', tokens: '1', note: 'n'.repeat(101) } }, 'payload_note is longer than 100 characters'],
+    [{ event_name: '' }, 'event_name must not be empty'],
+    [{ event_name: 'x'.repeat(101) }, 'event_name must be at most 100 characters, got 101'],
+    [{ identifier: 'i'.repeat(101) }, 'identifier must be at most 100 characters, got 101'],
+    [{ timestamp: String(now - 35 * 86_400 - 61) }, /cannot be more than 35 days in past/],
+    [{ timestamp: String(now + 361) }, /cannot be more than 5 minutes in the future/],
+    [{ event_name: 'nope' }, 'No meter was found matching event_name nope.'],
+    [{ event_name: 'old' }, 'The meter mtr_old for event_name old is inactive; it accepts no events.'],
+    [{ payload: { tokens: '1' } }, 'Customer mapping key account not found in payload.'],
+    [{ payload: { account: 'cus_1' } }, 'Value settings key tokens not found in payload.'],
+    [{ payload: { account: 'cus_1', tokens: '1e3' } }, /^payload\[tokens\] is "1e3", which is not a decimal number/],
+    [{ payload: { account: 'cus_1', tokens: '1', note: 'n'.repeat(101) } }, 'payload[note] must be at most 100 characters, got 101'],
   ])('refuses %j', (over, reason) => {
     const result = checkRow(row(over), 1, meters, now);
     if (typeof reason === 'string') expect(result).toBe(reason);
     else expect(result).toMatch(reason);
   });
 
-  it('accepts the window edges', () => {
-    expect(checkRow(row({ timestamp: String(now - 35 * 86_400) }), 1, meters, now)).toMatchObject({ timestamp: now - 35 * 86_400 });
-    expect(checkRow(row({ timestamp: String(now + 300) }), 1, meters, now)).toMatchObject({ timestamp: now + 300 });
-  });
-
-  it('reads values as Stripe does: decimals and negatives, at most 15 significant digits', () => {
-    for (const ok of ['0', '7', '-3', '+4', '2.5', '.5', '000123', '123456789012345', '1.234567890123450', '0.000000000000001']) expect(valueProblem(ok, 'v'), ok).toBeUndefined();
-    for (const bad of ['', 'abc', '1,5', '1e3', 'NaN', '1234567890123456', '1.234567890123456']) expect(valueProblem(bad, 'v'), bad).toBeDefined();
+  it('refuses the window edges too, where Stripe may refuse the row by the time it arrives', () => {
+    expect(checkRow(row({ timestamp: String(now - 35 * 86_400 + 60) }), 1, meters, now)).toMatchObject({ timestamp: now - 35 * 86_400 + 60 });
+    expect(checkRow(row({ timestamp: String(now - 35 * 86_400 + 59) }), 1, meters, now)).toMatch(/within 60 seconds of Stripe's limit of 35 days in the past/);
+    expect(checkRow(row({ timestamp: String(now + 240) }), 1, meters, now)).toMatchObject({ timestamp: now + 240 });
+    expect(checkRow(row({ timestamp: String(now + 241) }), 1, meters, now)).toMatch(/within 60 seconds of Stripe's limit of 5 minutes in the future/);
   });
 });
 
 describe('derived identifiers', () => {
-  it('depend on the row number and the content only, not on the payload key order', () => {
-    const id = deriveIdentifier(12, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' });
-    expect(id).toMatch(/^sm-12-[\w-]{22}$/);
-    expect(deriveIdentifier(12, 'api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' })).toBe(id);
-    expect(deriveIdentifier(13, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' })).not.toBe(id);
-    expect(deriveIdentifier(12, 'api_call', 1714557601, { stripe_customer_id: 'cus_1', value: '3' })).not.toBe(id);
-    expect(deriveIdentifier(12, 'api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '4' })).not.toBe(id);
+  it('depend on the content and on how many identical rows came before, never on the row number or the payload key order', () => {
+    const derive = new IdentifierDeriver();
+    const id = derive.derive('api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3' });
+    expect(id).toMatch(/^sm-[\w-]{22}-0$/);
+    // The same content again is the next identical row: a second event.
+    const again = derive.derive('api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' });
+    expect(again).toBe(`${id.slice(0, -2)}-1`);
+    // Another reader of the same rows (a resumed run, the file as JSON) derives the same.
+    expect(new IdentifierDeriver().derive('api_call', 1714557600, { value: '3', stripe_customer_id: 'cus_1' })).toBe(id);
+    for (const other of [
+      ['api_calls', 1714557600, { stripe_customer_id: 'cus_1', value: '3' }],
+      ['api_call', 1714557601, { stripe_customer_id: 'cus_1', value: '3' }],
+      ['api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '4' }],
+      ['api_call', 1714557600, { stripe_customer_id: 'cus_1', value: '3', extra: '' }],
+    ] as const) {
+      expect(new IdentifierDeriver().derive(other[0], other[1], other[2])).not.toBe(id);
+    }
     // Parts cannot run into each other.
-    expect(deriveIdentifier(1, 'a', 1, { b: 'c', d: '' })).not.toBe(deriveIdentifier(1, 'a', 1, { b: 'c\u001f"d":""' }));
-    expect(deriveIdentifier(123_456_789_012, 'x'.repeat(100), 1, { k: 'v'.repeat(100) }).length).toBeLessThanOrEqual(100);
+    expect(contentDigest('a', 1, { b: 'c', d: '' })).not.toBe(contentDigest('a', 1, { b: 'c|1:d=0:' }));
+    expect(contentDigest('a|1', 1, {})).not.toBe(contentDigest('a', 11, {}));
+    expect(new IdentifierDeriver().derive('x'.repeat(100), 1, { k: 'v'.repeat(100) }).length).toBeLessThanOrEqual(100);
   });
 });
 
@@ -134,19 +147,11 @@ describe('the ledger', () => {
     expect(ledger.find('id5')).toBe(rows[4]);
   });
 
-  it('finds the oldest unsettled row when a file repeats an identifier', () => {
+  it('says where the last row it took ends, for progress', () => {
     const ledger = new Ledger();
-    const a: Pending = { row: 1, raw: 'a', identifier: 'same' };
-    const b: Pending = { row: 2, raw: 'b', identifier: 'same' };
-    ledger.add(a);
-    ledger.add(b);
-    expect(ledger.find('same')).toBe(a);
-    a.outcome = 'accepted';
-    expect(ledger.find('same')).toBe(b);
-    ledger.take(2);
-    expect(ledger.find('same')).toBe(b);
-    ledger.take(3);
-    expect(ledger.find('same')).toBeUndefined();
+    for (const row of [1, 2, 3]) ledger.add({ row, raw: 'r', end: row * 10 });
+    expect(ledger.take(3)).toMatchObject({ rows: 2, end: 20 });
+    expect(ledger.take(3)).toMatchObject({ rows: 0, end: undefined });
   });
 });
 
@@ -156,13 +161,12 @@ function source(n: number, bad: Set<number> = new Set()): RowSource {
   return {
     format: 'csv',
     header: () => ['timestamp', 'event_name', 'payload_stripe_customer_id', 'payload_value'],
-    bytesRead: () => 0,
     async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
       for (let first = 1; first <= n; first += 100) {
         const batch: SourceRow[] = [];
         for (let row = first; row < first + 100 && row <= n; row++) {
           const raw = [String(now - row), 'calls', 'cus_1', bad.has(row) ? 'x' : '1'];
-          batch.push({ row, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } });
+          batch.push({ row, end: row * 10, raw, fields: { identifier: undefined, timestamp: raw[0] ?? '', event_name: 'calls', payload: { stripe_customer_id: 'cus_1', value: raw[3] ?? '' } } });
         }
         yield batch;
       }
@@ -188,7 +192,7 @@ function fakeSender(failing: Set<number>, onFatal: (e: unknown) => void) {
 }
 
 function freshState(rejects: string): UploadState {
-  return { version: 1, file: { path: 'f', size: 0, sha256: 'x' }, rejects, startedAt: '', updatedAt: '', done: 1, retry: [], complete: false, rejectsBytes: 0, totals: { accepted: 0, refused: 0, alreadyRecorded: 0 } };
+  return { version: 2, file: { path: 'f', size: 0, sha256: 'x' }, target: { baseUrl: null, key: 'k' }, rejects, startedAt: '', updatedAt: '', done: 1, retry: [], complete: false, rejectsBytes: 0, totals: { accepted: 0, refused: 0, alreadyRecorded: 0 } };
 }
 
 describe('checkpoints and resumes', () => {
@@ -228,14 +232,14 @@ describe('checkpoints and resumes', () => {
   it('a resumed run truncates the rejects file to the last checkpoint, and refuses a file shorter than that', () => {
     const path = join(dir, 'truncate.csv');
     const r = new RejectsFile(path, undefined);
-    r.write([{ row: 1, raw: ['a', 'an old reason', 'b'], reason: 'bad "a"' }], ['x', 'reject_reason', 'y']);
+    r.write([{ row: 1, line: 2, raw: ['a', 'an old reason', 'b'], reason: 'bad "a"' }], ['x', 'reject_reason', 'y']);
     const at = r.bytes;
     r.write([{ row: 2, raw: ['c', 'd'], reason: 'bad c' }], ['x', 'reject_reason', 'y']); // a short row: as read
     r.close();
     // The input's own reject_ columns are left out: the file stays uploadable once fixed.
-    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_reason,x,y\n1,"bad ""a""",a,b\n2,bad c,c,d\n');
+    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_line,reject_reason,x,y\n1,2,"bad ""a""",a,b\n2,,bad c,c,d\n');
     new RejectsFile(path, at).close();
-    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_reason,x,y\n1,"bad ""a""",a,b\n');
+    expect(readFileSync(path, 'utf8')).toBe('reject_row,reject_line,reject_reason,x,y\n1,2,"bad ""a""",a,b\n');
     expect(() => new RejectsFile(path, at + 1000)).toThrow(/shorter than the state file says/);
   });
 
@@ -280,5 +284,61 @@ describe('output helpers', () => {
     expect(alignRange(3601, 7199, 'hour')).toEqual({ start: 3600, end: 7200 });
     expect(alignRange(90_000, 90_001, 'day')).toEqual({ start: 86_400, end: 172_800 });
     expect(alignRange(61, 61 + 1, undefined)).toEqual({ start: 60, end: 120 });
+  });
+});
+
+describe('progress figures', () => {
+  const snapshot = (rows: number, bytes: number, more: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({ rows, skipped: 0, accepted: rows, refused: 0, bytes, ...more });
+
+  it('say only what is settled: the percentage of the file the settled rows reach, 100% only when done', () => {
+    const f = new ProgressFigures(1000, 0);
+    expect(plainLine(f, 0, false)).toBe('upload 0%: 0 accepted · 0 refused · 0/s · ETA ?');
+    f.update(snapshot(250, 250, { accepted: 240, refused: 10 }), 1000);
+    expect(plainLine(f, 1000, false)).toBe('upload 25%: 240 accepted · 10 refused · 250/s · ETA 3s');
+    f.update(snapshot(1000, 1000), 4000);
+    // Every row read and settled, but the run has not said it is done (a last flush): not 100% yet.
+    expect(plainLine(f, 4000, false)).toMatch(/^upload 99%: /);
+    expect(plainLine(f, 4000, true)).toBe('upload 100%: 1,000 accepted · 0 refused · 250/s · ETA 0s');
+  });
+
+  it('measure speed and ETA from this run\'s own rows, not from the rows an earlier run settled', () => {
+    const f = new ProgressFigures(1000, 0);
+    f.update(snapshot(500, 500, { skipped: 500 }), 100);
+    expect(f.eta(200, false)).toBeNaN();
+    f.update(snapshot(600, 600, { skipped: 500 }), 1100);
+    expect(f.rate(1100)).toBe(100);
+    expect(f.eta(1100, false)).toBe(4);
+  });
+
+  it('fit 80 columns whatever the figures, with a bar as wide as the room left', () => {
+    const f = new ProgressFigures(10 ** 12, 0);
+    f.update(snapshot(99_999_999, 10 ** 11, { accepted: 99_999_999, refused: 99_999_999 }), 1);
+    for (const columns of [0, 40, 60, 80, 200]) {
+      const line = barLine(f, 36_000_000, false, columns);
+      expect(line.length, `${columns}: ${line}`).toBeLessThan(columns > 0 && columns < 80 ? columns : 80);
+    }
+    expect(plainLine(f, 36_000_000, false).length).toBeLessThan(80);
+    const small = new ProgressFigures(100, 0);
+    small.update(snapshot(5, 50), 1000);
+    expect(barLine(small, 1000, false, 80)).toMatch(/^ 50% █{15}░{15} 5 accepted · 0 refused · 5\/s · ETA 1s$/);
+  });
+});
+
+describe('fingerprint tables', () => {
+  it('keep a number per fingerprint through growth; distinct strings, distinct fingerprints', () => {
+    const table = new FingerprintTable();
+    const seen = new Set<string>();
+    for (let i = 0; i < 50_000; i++) {
+      const [hi, lo] = fingerprint(`id-${i}`);
+      seen.add(`${hi}:${lo}`);
+      table.set(hi, lo, i);
+    }
+    expect(seen.size).toBe(50_000);
+    expect(table.size).toBe(50_000);
+    for (const i of [0, 1, 4095, 4096, 49_999]) expect(table.get(...fingerprint(`id-${i}`))).toBe(i);
+    expect(table.get(...fingerprint('id-50000'))).toBeUndefined();
+    table.set(...fingerprint('id-7'), -3);
+    expect([table.get(...fingerprint('id-7')), table.size]).toEqual([-3, 50_000]);
+    expect(fingerprint('')).not.toEqual(fingerprint('\u0000'));
   });
 });

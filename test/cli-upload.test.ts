@@ -35,12 +35,12 @@ describe('stripe-meters upload', () => {
     expect(rejects.map((r) => r.row)).toEqual([...d.bad].sort((a, b) => a - b));
     expect(rejects.map((r) => r.reason)).toEqual([
       'timestamp "yesterday" is neither unix seconds nor an ISO 8601 date or date-time',
-      expect.stringMatching(/more than 35 days in the past/),
-      expect.stringMatching(/more than 5 minutes in the future/),
-      'no active meter for event_name "no_such_meter"',
-      expect.stringMatching(/^payload_stripe_customer_id is missing \(the customer key of meter mtr_/),
-      'payload_tokens "lots" is not a number',
-      expect.stringMatching(/^payload_account is missing/),
+      expect.stringMatching(/^The event timestamp cannot be more than 35 days in past\./),
+      expect.stringMatching(/^The event timestamp cannot be more than 5 minutes in the future\./),
+      'No meter was found matching event_name no_such_meter.',
+      'Customer mapping key stripe_customer_id not found in payload.',
+      expect.stringMatching(/^payload\[tokens\] is "lots", which is not a decimal number/),
+      'Customer mapping key account not found in payload.',
     ]);
     expect(state(file)).toMatchObject({ complete: true, totals: { accepted: 100_000 - d.bad.size, refused: d.bad.size } });
 
@@ -131,11 +131,11 @@ describe('stripe-meters upload', () => {
     const file = writeFile(suite.dir, 'v1.csv', csvOf(d.rows, PAYLOAD_KEYS));
     const first = await runCli(['upload', file, '--base-url', suite.emu.url, '--via', 'v1', '--json']);
     expect(first.code).toBe(2);
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'complete', via: 'v1', run: { accepted: 1_500 - d.bad.size, refused: d.bad.size, alreadyRecorded: 0 } });
+    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'complete', via: 'v1', run: { accepted: 1_500 - d.bad.size, refused: d.bad.size, already_recorded: 0 } });
     rmSync(`${file}.upload-state.json`);
     const again = await runCli(['upload', file, '--base-url', suite.emu.url, '--via', 'v1', '--json']);
     expect(again.code).toBe(2);
-    expect(JSON.parse(again.stdout)).toMatchObject({ run: { accepted: 0, refused: d.bad.size, alreadyRecorded: 1_500 - d.bad.size } });
+    expect(JSON.parse(again.stdout)).toMatchObject({ run: { accepted: 0, refused: d.bad.size, already_recorded: 1_500 - d.bad.size } });
     expect(plain(await hourlySummaries(suite.emu.stripe, suite.meters, d))).toEqual(plain(d.totals));
     expectRejects(`${file}.rejects.csv`, d);
   });

@@ -105,6 +105,14 @@ function rewriting(edit: (url: string, body: string | undefined) => [string, str
   };
 }
 
+/** Prism's report in its `sl-violations` header: `[{ location: ['request', 'query', 'limit'], message }]`, as text and the first parameter. */
+function violationsOf(header: string | undefined): { text: string; param: string | undefined } {
+  const list = JSON.parse(header ?? '[]') as Array<{ location?: unknown[]; message?: string }>;
+  const where = (v: { location?: unknown[] }) => (Array.isArray(v.location) ? v.location.slice(2).map(String) : []);
+  const [first, ...rest] = where(list[0] ?? {});
+  return { text: list.map((v) => `${where(v).join('.')} ${v.message ?? ''}`).join('; '), param: first === undefined ? undefined : first + rest.map((k) => `[${k}]`).join('') };
+}
+
 async function violation(call: (s: StripeMeters) => Promise<unknown>, edit: Parameters<typeof rewriting>[0]): Promise<StripeError> {
   const error = await call(client({ fetch: rewriting(edit) })).then(
     () => undefined,
@@ -117,7 +125,7 @@ async function violation(call: (s: StripeMeters) => Promise<unknown>, edit: Para
   return e;
 }
 
-describe("contract: what the client refuses never reaches Prism; what Prism refuses reads well", () => {
+describe("contract: what the client refuses never reaches Prism; what Prism refuses is typed", () => {
   it('the client refuses what the spec forbids, before sending (Prism sees nothing)', async () => {
     const seen: string[] = [];
     const stripe = client({ fetch: (url, init) => (seen.push(url), fetch(url, init)) });
@@ -138,10 +146,11 @@ describe("contract: what the client refuses never reaches Prism; what Prism refu
     ['a bad enum', (s) => s.billing.meters.list({ status: 'active' }), (url, body) => [url.replace('status=active', 'status=archived'), body], 'status', /status.*must be equal to one of the allowed values/],
     ['a missing required field', (s) => s.v2.billing.meterEventAdjustments.create({ event_name: 'e', type: 'cancel', cancel: { identifier: 'a' } }), (url) => [url, '{"event_name":"e","type":"cancel"}'], 'cancel', /must have required property 'cancel'/],
     ['an unknown field (which the client leaves to Stripe)', (s) => s.v2.billing.meterEvents.create({ event_name: 'e', payload: { value: '1' }, colour: 'red' } as never), (url, body) => [url, body], 'colour', /must NOT have additional properties/],
-  ])("Prism's verdict on %s is in the message, and the parameter in param", async (_, call, edit, param, message) => {
+  ])("Prism refuses %s: a StripeInvalidRequestError whose headers hold Prism's verdict", async (_, call, edit, param, message) => {
     const e = await violation(call, edit);
-    expect(e.message).toMatch(message);
-    if (param !== 'colour' && param !== 'cancel') expect(e.param).toBe(param);
+    const verdict = violationsOf(e.headers['sl-violations']);
+    expect(verdict.text).toMatch(message);
+    if (param !== 'colour' && param !== 'cancel') expect(verdict.param).toBe(param);
   });
 });
 

@@ -88,7 +88,7 @@ describe('emulator clock rules', () => {
   it('the batching stream replaces a token the emulator clock expired, and counts each event once', async () => {
     const { emulator, stripe } = setup();
     const meter = await createMeter(stripe, 'api_calls');
-    const stream = stripe.meterEventStream({ retryBudgetMs: 1000 });
+    const stream = stripe.meterEventSender({ retryBudgetMs: 1000 });
     // Timestamps on the emulator's clock (send() would stamp the host's).
     const at = () => new Date(emulator.clock.now() * 1000);
     for (let i = 0; i < 150; i++) await stream.send({ ...v2event(`first-${i}`), timestamp: at() });

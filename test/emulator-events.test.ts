@@ -117,7 +117,7 @@ describe('emulator v2 meter events', () => {
 });
 
 describe('emulator stream', () => {
-  it('answers 200 {} and validates afterwards: invalid events reported, duplicates dropped', async () => {
+  it('answers 200 {} and validates afterwards: invalid events and an identifier repeated in the batch reported, a resent event counted once', async () => {
     const { emulator, stripe } = setup();
     const meter = await createMeter(stripe, 'api');
     const archived = await createMeter(stripe, 'archived');
@@ -144,13 +144,14 @@ describe('emulator stream', () => {
     await post({ events: [events[0]] });
     expect(await total(stripe, meter.id)).toBe(5);
     expect(codes(emulator.errorReports())).toEqual([
-      'no_meter_found:no_meterx2',
-      `${archived.id}:archived_meterx1`,
+      `${meter.id}:duplicate_meter_eventx1`,
       `${meter.id}:meter_event_no_customer_definedx1`,
       `${meter.id}:meter_event_value_not_foundx1`,
       `${meter.id}:meter_event_value_too_many_digitsx1`,
       `${meter.id}:timestamp_in_futurex1`,
       `${meter.id}:timestamp_too_far_in_pastx1`,
+      'no_meter_found:no_meterx2',
+      `${archived.id}:archived_meterx1`,
     ]);
   });
 

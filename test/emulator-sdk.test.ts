@@ -100,7 +100,7 @@ describe('the client against the emulator: the batching stream', () => {
       { maxNetworkRetries: 8, retryDelay: { initialMs: 1, maxMs: 2 } },
     );
     const meter = await createMeter(stripe, 'calls');
-    const stream = stripe.meterEventStream();
+    const stream = stripe.meterEventSender();
     const at = new Date(T0 * 1000);
     for (let i = 0; i < 20_000; i++) await stream.send({ event_name: 'calls', payload: { stripe_customer_id: `cus_${i % 4}`, value: 1 + (i % 3) }, timestamp: at });
     await stream.close();
@@ -128,7 +128,7 @@ describe('the client against the emulator: the batching stream', () => {
   it('events the stream accepts but the emulator finds invalid show in the error reports', async () => {
     const { emulator, stripe } = setup();
     await createMeter(stripe, 'calls');
-    const stream = stripe.meterEventStream();
+    const stream = stripe.meterEventSender();
     const at = new Date(T0 * 1000);
     await stream.send({ event_name: 'calls', payload: { stripe_customer_id: 'cus_a', value: 1 }, timestamp: at });
     await stream.send({ event_name: 'calls', payload: { value: 1 }, identifier: 'no-customer', timestamp: at });

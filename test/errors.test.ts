@@ -105,9 +105,10 @@ describe('error mapping', () => {
   });
 
   it.each([
-    ['HTML', '<html></html>', /HTTP 200 with a body that is not JSON/],
+    ['HTML', '<html></html>', /HTTP 200 with a body that is not a JSON object/],
     ['empty', '', /HTTP 200 with an empty body/],
-    ['an array', '[]', /HTTP 200 with JSON that is not an object/],
+    ['an array', '[]', /HTTP 200 with a body that is not a JSON object/],
+    ['broken JSON that looks like an object', '{"id": mtr_1}', /HTTP 200 with a body that is not JSON \(1 attempt\)/],
   ])('a 2xx with %s body is a StripeAPIError, not a wrong result', async (_, text, message) => {
     const e = await failure(() => new Response(text, { status: 200 }));
     expect(e).toBeInstanceOf(StripeAPIError);

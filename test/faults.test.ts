@@ -1,40 +1,58 @@
-// Retries, idempotency, broken answers, timeouts and cancellation against a real loopback server
-// that fails on purpose and dedupes as Stripe does, over both transports.
-import { afterEach, describe, expect, it } from 'vitest';
+// Retries, idempotency, broken answers, timeouts and cancellation against the emulator over HTTP,
+// on both transports. The emulator stores every event it accepts, so an event sent twice under two
+// identifiers would be counted twice and show; timing runs on fake timers where it matters.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FaultRule } from '../src/emulator/index.js';
+import type { RunningEmulator } from '../src/emulator/server.node.js';
 import {
   isDuplicateMeterEvent,
   StripeAPIError,
   StripeConnectionError,
   StripeError,
+  StripeIdempotencyError,
   StripeInvalidRequestError,
   type MeterEventCreateInput,
   type StripeMeters,
   type StripeMetersOptions,
 } from '../src/index.js';
-import { seeded, startFaultServer, type Fault } from './fault-server.js';
-import { editingHeaders, KEY, TRANSPORTS } from './helpers.js';
+import { apiRequests, bodiesByKey, drive, editingHeaders, KEY, logged, servedEmulator, settled, TRANSPORTS } from './helpers.js';
 
-type Server = Awaited<ReturnType<typeof startFaultServer>>;
-const servers: Server[] = [];
+const servers: RunningEmulator[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 const EVENT = { event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 1 } };
-/** Every way an attempt fails here, Stripe's and the network's. */
-const MIX: Fault[] = ['reset-before', 'reset-after', 'slow', 'cut-body', 'stall-body', 'not-json', { status: 500 }, { status: 503 }, { status: 409 }, { status: 429, retryAfter: '0' }, { status: 429 }];
+const V1 = '/v1/billing/meter_events';
+/** Every way an attempt fails here, Stripe's and the network's, each at `rate`. */
+const mix = (path: string, rate: number): FaultRule[] => [
+  { path, fault: 'reset', rate },
+  { path, fault: 'reset_after', rate },
+  { path, fault: 'slow', rate, delayMs: 250 },
+  { path, fault: 'cut_body', rate },
+  { path, fault: 'stall_body', rate, delayMs: 250 },
+  { path, fault: 'not_json', rate },
+  { path, fault: 'server_error', rate },
+  { path, fault: 'server_error', status: 503, rate },
+  { path, fault: 'conflict', rate },
+  { path, fault: 'rate_limit', retryAfterSeconds: 0, rate },
+  { path, fault: 'rate_limit', rate },
+];
+/** Timers the client and the emulator run on; sockets and undici keep the real ones. */
+const FAKE = { toFake: ['setTimeout' as const, 'clearTimeout' as const, 'Date' as const] };
 
 describe.each(TRANSPORTS)('over $transport', ({ client }) => {
-  async function setup(plan: (info: { attemptForKey: number; n: number; path: string }) => Fault, options: StripeMetersOptions = {}, slowMs?: number) {
-    const server = await startFaultServer(plan, slowMs);
+  async function setup(faults: FaultRule[], options: StripeMetersOptions = {}) {
+    const server = await servedEmulator({ faults, faultSeed: 20261201, requestLog: { size: 100_000, bodies: true } });
     servers.push(server);
     // Fast backoff unless a test asks for the real default timing.
-    const stripe = client(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 4 }, ...options });
-    return { server, stripe };
+    const stripe = client(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 4 }, ...options });
+    return { emulator: server.emulator, stripe };
   }
 
   /** Creates `total` events `concurrency` at a time; returns the indexes whose create rejected. */
-  async function createAll(stripe: StripeMeters, total: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<number[]> {
+  async function createAll(total: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<number[]> {
     const failed: number[] = [];
     let next = 0;
     const worker = async () => {
@@ -50,21 +68,20 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     return failed;
   }
 
-  it('2,000 meter events at concurrency 32 through every kind of failure: none counted twice', async () => {
-    const random = seeded(20261201);
-    const { server, stripe } = await setup(() => (random() < 0.25 ? (MIX[Math.floor(random() * MIX.length)] as Fault) : 'none'), { timeout: 150 }, 200);
-    const failed = await createAll(stripe, 2000, 32, (i) => stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${i}` }));
-    expect([...server.events.values()].every((count) => count === 1)).toBe(true);
-    expect(server.events.size).toBeGreaterThanOrEqual(2000 - failed.length);
-    const injected = Object.entries(server.faults).filter(([name]) => name !== 'none');
-    expect(injected.map(([name]) => name).sort()).toEqual(['409', '429', '500', '503', 'cut-body', 'not-json', 'reset-after', 'reset-before', 'slow', 'stall-body']);
-    // One key per logical request, the same body on every attempt.
-    for (const [key, bodies] of server.bodiesByKey) expect(new Set(bodies).size, key).toBe(1);
+  it('1,000 meter events at concurrency 32 through every kind of failure: none counted twice, one key and one body per create', async () => {
+    const { emulator, stripe } = await setup(mix(V1, 0.025), { timeout: 150 });
+    const failed = await createAll(1000, 32, (i) => stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${i}` }));
+    const stored = emulator.events({ event_name: 'api_call' });
+    expect(new Set(stored.map((e) => e.identifier)).size).toBe(stored.length);
+    expect(stored.length).toBeGreaterThanOrEqual(1000 - failed.length);
+    expect(stored.length).toBeLessThanOrEqual(1000);
+    const fired = Object.keys(emulator.stats().faults).sort();
+    expect(fired).toEqual(['conflict', 'cut_body', 'not_json', 'rate_limit', 'reset', 'reset_after', 'server_error', 'slow', 'stall_body']);
+    for (const [key, bodies] of bodiesByKey(emulator)) expect(new Set(bodies).size, key).toBe(1);
   }, 60_000);
 
   it('a caller that resends every rejection as the README says: none lost, none counted twice', async () => {
-    const random = seeded(7);
-    const { server, stripe } = await setup(() => (random() < 0.3 ? (MIX[Math.floor(random() * MIX.length)] as Fault) : 'none'), { timeout: 150, maxNetworkRetries: 1 }, 200);
+    const { emulator, stripe } = await setup(mix(V1, 0.03), { timeout: 150, maxNetworkRetries: 1 });
     // The README's recipe: resend with the identifier, timestamp and idempotency key the error
     // reports; a duplicate answer means an earlier send landed.
     async function reportOnce(event: MeterEventCreateInput): Promise<void> {
@@ -82,46 +99,47 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
         }
       }
     }
-    const failed = await createAll(stripe, 2000, 32, () => reportOnce(EVENT));
+    const failed = await createAll(1000, 32, () => reportOnce(EVENT));
     expect(failed).toEqual([]);
-    expect(server.events.size).toBe(2000);
-    expect([...server.events.values()].every((count) => count === 1)).toBe(true);
+    // No identifier given: a second copy under a new identifier would be a 1,001st event.
+    expect(emulator.events({ event_name: 'api_call' })).toHaveLength(1000);
   }, 60_000);
 
-  it.each<[Fault, string]>([
-    ['cut-body', 'a 200 cut off mid-body'],
-    ['stall-body', 'a body that stalls past the timeout'],
-    ['not-json', 'a 2xx whose body is not JSON'],
+  it.each<[FaultRule['fault'], string]>([
+    ['cut_body', 'a 200 cut off mid-body'],
+    ['stall_body', 'a body that stalls past the timeout'],
+    ['not_json', 'a 2xx whose body is not JSON'],
+    ['reset_after', 'a connection dropped after the event landed'],
   ])('retries %s (%s) after the event landed, and counts it once', async (fault) => {
-    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? fault : 'none'), { timeout: 150 }, 400);
-    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${String(fault)}` });
+    const { emulator, stripe } = await setup([{ path: V1, fault, attempt: 1, delayMs: 400 }], { timeout: 150 });
+    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: `evt_${fault}` });
     expect(event.lastResponse.attempts).toBe(2);
-    expect(server.events.get(`evt_${String(fault)}`)).toBe(1);
-    const key = event.lastResponse.idempotencyKey ?? '';
-    expect(new Set(server.bodiesByKey.get(key))).toHaveProperty('size', 1);
+    expect(emulator.countAccepted(`evt_${fault}`)).toBe(1);
+    expect(new Set(bodiesByKey(emulator).get(event.lastResponse.idempotencyKey ?? ''))).toHaveProperty('size', 1);
   });
 
   it('a broken answer on every attempt says so, and what was sent', async () => {
-    const { stripe } = await setup(() => 'cut-body', { maxNetworkRetries: 1 });
+    const { stripe } = await setup([{ path: V1, fault: 'cut_body' }, { path: '/v1/billing/meters/{id}', fault: 'not_json' }], { maxNetworkRetries: 1 });
     const error = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
     expect(error).toBeInstanceOf(StripeConnectionError);
     expect(error.message).toMatch(/^The answer from Stripe broke off: .* \(2 attempts\)$/);
-    const html = await setup(() => 'not-json', { maxNetworkRetries: 1 });
-    const apiError = (await html.stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError;
+    expect(error.identifier).toMatch(/^[0-9a-f-]{36}$/);
+    const apiError = (await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError;
     expect(apiError).toBeInstanceOf(StripeAPIError);
-    expect(apiError.message).toBe('Stripe answered HTTP 200 with a body that is not JSON (2 attempts)');
+    expect(apiError.message).toBe('Stripe answered HTTP 200 with a body that is not a JSON object (2 attempts)');
   });
 
   it('every error of a POST carries the idempotency key it was sent with, and meter event errors their identifiers', async () => {
-    const { server, stripe } = await setup(() => ({ status: 503 }), { maxNetworkRetries: 1 });
+    const { emulator, stripe } = await setup([{ fault: 'server_error', status: 503 }], { maxNetworkRetries: 1 });
+    const perKey = (key: string | undefined) => logged(emulator).filter((r) => r.idempotencyKey === key).length;
     const v1 = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
     expect(v1.attempts).toBe(2);
     expect(v1.identifier).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof v1.timestamp).toBe('number');
-    expect(server.attemptsByKey.get(v1.idempotencyKey ?? '')).toBe(2);
+    expect(perKey(v1.idempotencyKey)).toBe(2);
     const v2 = (await stripe.v2.billing.meterEvents.create({ ...EVENT, identifier: 'v2_a' }).catch((e: unknown) => e)) as StripeError;
     expect(v2.identifier).toBe('v2_a');
-    expect(server.attemptsByKey.get(v2.idempotencyKey ?? '')).toBe(2);
+    expect(perKey(v2.idempotencyKey)).toBe(2);
     const batch = (await stripe.v2.billing.meterEventStream
       .create({ events: [{ ...EVENT, identifier: 'b' }, EVENT, { ...EVENT, identifier: 'a' }] }, { apiKey: 'mes_tok_123' })
       .catch((e: unknown) => e)) as StripeError;
@@ -129,14 +147,14 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     expect(batch.identifiers?.[2]).toBe('a');
     expect(batch.identifiers?.[1]).toMatch(/^[0-9a-f-]{36}$/);
     const meter = (await stripe.billing.meters.deactivate('mtr_1').catch((e: unknown) => e)) as StripeError;
-    expect(server.attemptsByKey.get(meter.idempotencyKey ?? '')).toBe(2);
+    expect(perKey(meter.idempotencyKey)).toBe(2);
   });
 
   it('a resend with the same idempotency key but another body is refused, as Stripe does', async () => {
-    const { stripe } = await setup(() => 'none');
+    const { stripe } = await setup([]);
     await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'x1' }, { idempotencyKey: 'k1' });
     const error = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'x2' }, { idempotencyKey: 'k1' }).catch((e: unknown) => e);
-    expect((error as StripeError).type).toBe('StripeIdempotencyError');
+    expect(error).toBeInstanceOf(StripeIdempotencyError);
   });
 
   it.each([
@@ -144,8 +162,8 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     ['v2', (s: StripeMeters) => s.v2.billing.meterEvents.create({ ...EVENT, identifier: 'evt_lost_answer' })],
   ])('%s: a retry refused as a duplicate of its own identifier (as Stripe answers it) succeeds and says so', async (_, create) => {
     // The first attempt lands and its answer is lost; the retry arrives under another idempotency
-    // key (as after a key expiry), so the server refuses the identifier as a duplicate.
-    const server = await startFaultServer(({ n }) => (n === 1 ? 'reset-after' : 'none'));
+    // key (as after a key expiry), so the emulator refuses the identifier as a duplicate.
+    const server = await servedEmulator({ faults: [{ fault: 'reset_after', times: 1 }] });
     servers.push(server);
     let attempt = 0;
     const rotating = client(KEY, { baseUrl: server.url, retryDelay: { initialMs: 1, maxMs: 1 }, fetch: editingHeaders((h) => h.set('Idempotency-Key', `rotated_${++attempt}`)) });
@@ -155,7 +173,7 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
     expect(event.lastResponse.statusCode).toBe(400);
     expect(event).toMatchObject({ identifier: 'evt_lost_answer', event_name: 'api_call', livemode: false });
     expect(event.payload).toEqual({ stripe_customer_id: 'cus_1', value: '1' });
-    expect(server.events.get('evt_lost_answer')).toBe(1);
+    expect(server.emulator.countAccepted('evt_lost_answer')).toBe(1);
     // A duplicate on the first attempt is the caller's own repeat: an error, recognisable as such.
     const repeat = await create(client(KEY, { baseUrl: server.url })).catch((e: unknown) => e);
     expect(repeat).toBeInstanceOf(StripeInvalidRequestError);
@@ -164,108 +182,114 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
   });
 
   it('a retried answer whose body stalls is dropped at once, not waited for', async () => {
-    const { stripe } = await setup(({ n }) => (n === 1 ? 'stall-error' : 'none'), { timeout: 5000 }, 10_000);
-    const started = Date.now();
-    const meter = await stripe.billing.meters.retrieve('mtr_1');
-    expect(meter.lastResponse.attempts).toBe(2);
-    expect(Date.now() - started).toBeLessThan(2000);
+    vi.useFakeTimers(FAKE);
+    const { stripe } = await setup([{ path: '/v1/billing/meters/{id}', fault: 'stall_body', status: 503, delayMs: 60_000, times: 1 }], { timeout: 120_000 });
+    const meter = stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
+    // Only the backoff passes: were the stalled body waited for, this would take a minute.
+    await drive(() => settled(meter), 5, (ms) => vi.advanceTimersByTimeAsync(ms), 20);
+    expect(await settled(meter)).toBe(true);
+    expect(((await meter) as StripeError).statusCode).toBe(404);
+    expect(((await meter) as StripeError).attempts).toBe(2);
   });
 
   it('a redirect is an answer, not followed (a POST must not turn into a GET)', async () => {
-    const { server, stripe } = await setup(() => 'redirect');
+    const { emulator, stripe } = await setup([{ fault: 'redirect' }]);
     const error = (await stripe.billing.meterEvents.create(EVENT).catch((e: unknown) => e)) as StripeError;
     expect(error).toBeInstanceOf(StripeAPIError);
     expect(error.statusCode).toBe(302);
-    expect(server.requests()).toBe(1);
+    expect(apiRequests(emulator)).toBe(1);
   });
 
-  it('hooks whose promise rejects change nothing either, and leave no unhandled rejection', async () => {
+  it('hooks that throw, or whose promise rejects, change nothing and leave no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const record = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', record);
     try {
-      const { server, stripe } = await setup(() => 'none', {
+      const { emulator, stripe } = await setup([{ path: V1, fault: 'server_error', attempt: 1 }], {
         onRequest: async () => Promise.reject(new Error('logger down')),
-        onResponse: async () => Promise.reject(new Error('logger down')),
+        onResponse: () => {
+          throw new Error('logger down');
+        },
       });
-      await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'async-hooked' });
-      await new Promise((r) => setTimeout(r, 20));
-      expect(server.events.get('async-hooked')).toBe(1);
+      const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'hooked' });
+      await new Promise((r) => setImmediate(r));
+      expect(event.lastResponse.attempts).toBe(2);
+      expect(emulator.countAccepted('hooked')).toBe(1);
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', record);
     }
   });
 
-  it('hooks that throw change nothing: the event lands and the call succeeds', async () => {
-    const { server, stripe } = await setup(({ attemptForKey }) => (attemptForKey === 1 ? { status: 503 } : 'none'), {
-      onRequest: () => {
-        throw new Error('logger down');
-      },
-      onResponse: () => {
-        throw new Error('logger down');
-      },
-    });
-    const event = await stripe.billing.meterEvents.create({ ...EVENT, identifier: 'hooked' });
-    expect(event.lastResponse.attempts).toBe(2);
-    expect(server.events.get('hooked')).toBe(1);
-  });
-
   it('never retries other 4xx; obeys Stripe-Should-Retry both ways', async () => {
-    const { server, stripe } = await setup(({ n }) => (n === 1 ? { status: 400 } : n === 2 ? { status: 500, shouldRetry: 'false' } : n === 3 ? { status: 400, shouldRetry: 'true' } : 'none'));
+    const { emulator, stripe } = await setup([
+      { fault: 'error', status: 400, when: (r) => r.n === 1 },
+      { fault: 'server_error', shouldRetry: false, when: (r) => r.n === 2 },
+      { fault: 'error', status: 400, shouldRetry: true, when: (r) => r.n === 3 },
+    ]);
     expect(((await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError).attempts).toBe(1);
     expect(await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)).toBeInstanceOf(StripeAPIError);
-    expect(server.requests()).toBe(2);
-    expect((await stripe.billing.meters.retrieve('mtr_1')).lastResponse.attempts).toBe(2);
+    expect(apiRequests(emulator)).toBe(2);
+    // The third request is retried on Stripe's word; the fourth answers (404: there is no mtr_1).
+    expect(((await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e)) as StripeError).attempts).toBe(2);
   });
 
   it('gives up after maxNetworkRetries with the last error and the attempt count', async () => {
-    const { server, stripe } = await setup(() => ({ status: 503 }), { maxNetworkRetries: 3 });
+    const { emulator, stripe } = await setup([{ fault: 'server_error', status: 503 }], { maxNetworkRetries: 3 });
     const error = (await stripe.billing.meters.deactivate('mtr_1').catch((e: unknown) => e)) as StripeError;
     expect(error).toBeInstanceOf(StripeAPIError);
-    expect([error.statusCode, error.attempts, server.requests()]).toEqual([503, 4, 4]);
+    expect([error.statusCode, error.attempts, apiRequests(emulator)]).toEqual([503, 4, 4]);
     const once = (await stripe.billing.meters.deactivate('mtr_1', {}, { maxNetworkRetries: 0 }).catch((e: unknown) => e)) as StripeError;
     expect(once.attempts).toBe(1);
   });
 
   it('retries connection resets and reports exhaustion as StripeConnectionError', async () => {
-    const { server, stripe } = await setup(() => 'reset-before', { maxNetworkRetries: 2 });
+    const { emulator, stripe } = await setup([{ fault: 'reset' }], { maxNetworkRetries: 2 });
     const error = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeConnectionError);
     expect((error as Error).message).toMatch(/^Could not connect to Stripe: .*\(3 attempts\)$/);
-    expect(server.requests()).toBe(3);
+    expect(apiRequests(emulator)).toBe(3);
   });
 
   it('a timeout surfaces as StripeConnectionError, after every attempt timed out', async () => {
-    const { server, stripe } = await setup(() => 'slow', { timeout: 100, maxNetworkRetries: 2 }, 400);
-    const error = await stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StripeConnectionError);
-    expect((error as Error).message).toBe('Request to Stripe timed out after 100 ms (3 attempts)');
-    expect(server.requests()).toBe(3);
+    vi.useFakeTimers(FAKE);
+    const { emulator, stripe } = await setup([{ fault: 'slow', delayMs: 60_000 }], { timeout: 100, maxNetworkRetries: 2 });
+    const error = stripe.billing.meters.retrieve('mtr_1').catch((e: unknown) => e);
+    await drive(() => settled(error), 20, (ms) => vi.advanceTimersByTimeAsync(ms), 100);
+    expect(await error).toBeInstanceOf(StripeConnectionError);
+    expect(((await error) as Error).message).toBe('Request to Stripe timed out after 100 ms (3 attempts)');
+    expect(apiRequests(emulator)).toBe(3);
   });
 
   it("a caller's abort during a backoff sleep rejects at once with its reason, with no further attempt", async () => {
-    const { server, stripe } = await setup(() => ({ status: 503, retryAfter: '30' }), { retryDelay: { maxRetryAfterMs: 60_000 } });
+    vi.useFakeTimers(FAKE);
+    const { emulator, stripe } = await setup([{ fault: 'rate_limit', retryAfterSeconds: 30 }], { retryDelay: { maxRetryAfterMs: 60_000 } });
     const controller = new AbortController();
     const reason = new Error('shutting down');
-    setTimeout(() => controller.abort(reason), 100);
-    await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal })).rejects.toBe(reason);
-    expect(server.requests()).toBe(1);
+    const call = stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal }).catch((e: unknown) => e);
+    await drive(() => apiRequests(emulator) > 0, 1, (ms) => vi.advanceTimersByTimeAsync(ms));
+    await vi.advanceTimersByTimeAsync(100);
+    controller.abort(reason);
+    expect(await call).toBe(reason);
+    expect(apiRequests(emulator)).toBe(1);
   });
 
   it("a caller's abort while the answer is slow rejects with its reason", async () => {
-    const { stripe } = await setup(() => 'slow', {}, 5000);
-    const reason = new Error('enough');
-    await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: AbortSignal.any([AbortSignal.timeout(100)]) }).catch((e: unknown) => (e as Error).name)).resolves.toBe('TimeoutError');
+    vi.useFakeTimers(FAKE);
+    const { emulator, stripe } = await setup([{ fault: 'slow', delayMs: 60_000 }]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(reason), 50);
-    await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal })).rejects.toBe(reason);
+    const reason = new Error('enough');
+    const call = stripe.billing.meters.retrieve('mtr_1', {}, { signal: controller.signal }).catch((e: unknown) => e);
+    await drive(() => apiRequests(emulator) > 0, 1, (ms) => vi.advanceTimersByTimeAsync(ms));
+    await vi.advanceTimersByTimeAsync(50);
+    controller.abort(reason);
+    expect(await call).toBe(reason);
   });
 
   it('an already-aborted signal sends nothing', async () => {
-    const { server, stripe } = await setup(() => 'none');
+    const { emulator, stripe } = await setup([]);
     const reason = new Error('too late');
     await expect(stripe.billing.meters.retrieve('mtr_1', {}, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-    expect(server.requests()).toBe(0);
+    expect(apiRequests(emulator)).toBe(0);
   });
 });

@@ -1,8 +1,10 @@
-// What goes on the wire, as a loopback server receives it, over both transports.
+// What goes on the wire, as the emulator over HTTP receives it (its request log keeps the headers
+// and the exact body bytes), over both transports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../src/emulator/request-log.js';
+import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 import { API_VERSION, StripeError } from '../src/index.js';
-import { KEY, TRANSPORTS } from './helpers.js';
-import { startRecordingServer } from './recording-server.js';
+import { KEY, logged, servedEmulator, TRANSPORTS } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const createParams = {
@@ -11,21 +13,40 @@ const createParams = {
   default_aggregation: { formula: 'sum' as const },
 };
 
-type Server = Awaited<ReturnType<typeof startRecordingServer>>;
-let server: Server;
+let server: RunningEmulator;
 beforeAll(async () => {
-  server = await startRecordingServer();
+  server = await servedEmulator({ requestLog: { size: 1000, bodies: true } });
 });
 afterAll(() => server.close());
 
+let meters = 0;
+/** A meter of its own (the emulator holds one active meter per event name). */
+const freshMeter = () => ({ ...createParams, event_name: `headers_${++meters}` });
+
+interface Sent {
+  method: string;
+  path: string;
+  /** The request target as sent, query included. */
+  rawPath: string;
+  query: Array<[string, string]>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function sentOf(r: RequestRecord): Sent {
+  const url = new URL(r.url, 'http://x');
+  return { method: r.method, path: r.path, rawPath: r.url, query: [...url.searchParams], headers: r.headers ?? {}, body: new TextDecoder().decode(r.body) };
+}
+
+/** Runs the calls in turn, each whatever its outcome (the emulator answers for real), and returns what the emulator received. */
+async function sent(...calls: Array<() => Promise<unknown>>): Promise<Sent[]> {
+  const start = logged(server.emulator).length;
+  for (const call of calls) await call().catch(() => undefined);
+  return logged(server.emulator).slice(start).map(sentOf);
+}
+
 describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => {
   const stripe = (options = {}) => client(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0, ...options });
-  /** Runs `call` and returns what the server received from it. */
-  async function sent(call: () => Promise<unknown>) {
-    const start = server.requests.length;
-    await call();
-    return server.requests.slice(start);
-  }
 
   it('a GET carries auth and version, and no idempotency key, account or content type', async () => {
     const [req] = await sent(() => stripe().billing.meters.retrieve('mtr_123'));
@@ -40,11 +61,11 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
 
   it('every POST gets a fresh idempotency key and a form body', async () => {
     const s = stripe();
-    const reqs = await sent(async () => {
-      await s.billing.meters.create(createParams);
-      await s.billing.meters.create(createParams);
-      await s.billing.meters.deactivate('mtr_123');
-    });
+    const reqs = await sent(
+      () => s.billing.meters.create(createParams),
+      () => s.billing.meters.create(createParams),
+      () => s.billing.meters.deactivate('mtr_123'),
+    );
     const keys = reqs.map((r) => r.headers['idempotency-key']);
     for (const key of keys) expect(key).toMatch(UUID);
     expect(new Set(keys).size).toBe(3);
@@ -55,10 +76,10 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
 
   it("uses the caller's idempotency key, account, key and version per request", async () => {
     const s = stripe({ stripeAccount: 'acct_default', apiVersion: '2025-01-01.test' });
-    const [first, second] = await sent(async () => {
-      await s.billing.meters.create(createParams);
-      await s.billing.meters.create(createParams, { idempotencyKey: 'order-42', stripeAccount: 'acct_other', apiKey: 'rk_test_restricted', apiVersion: '2026-01-01.other' });
-    });
+    const [first, second] = await sent(
+      () => s.billing.meters.create(createParams),
+      () => s.billing.meters.create(createParams, { idempotencyKey: 'order-42', stripeAccount: 'acct_other', apiKey: 'rk_test_restricted', apiVersion: '2026-01-01.other' }),
+    );
     expect(first?.headers['stripe-account']).toBe('acct_default');
     expect(first?.headers['stripe-version']).toBe('2025-01-01.test');
     expect(second?.headers['idempotency-key']).toBe('order-42');
@@ -70,10 +91,10 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
   it('encodes queries and path ids as Stripe does', async () => {
     const s = stripe();
     const hour = Math.floor(Date.now() / 3_600_000) * 3600;
-    const [list, summaries] = await sent(async () => {
-      await s.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.x'] });
-      await s.billing.meters.listEventSummaries('mtr/1 x', { customer: 'cus_1', start_time: hour - 7200, end_time: hour, value_grouping_window: 'hour' });
-    });
+    const [list, summaries] = await sent(
+      () => s.billing.meters.list({ limit: 3, status: 'active', starting_after: 'mtr_0', expand: ['data.x'] }),
+      () => s.billing.meters.listEventSummaries('mtr/1 x', { customer: 'cus_1', start_time: hour - 7200, end_time: hour, value_grouping_window: 'hour' }),
+    );
     expect(list?.query).toEqual([['limit', '3'], ['status', 'active'], ['starting_after', 'mtr_0'], ['expand[0]', 'data.x']]);
     expect(summaries?.rawPath).toBe(`/v1/billing/meters/mtr%2F1%20x/event_summaries?customer=cus_1&start_time=${hour - 7200}&end_time=${hour}&value_grouping_window=hour`);
   });
@@ -88,18 +109,25 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
   });
 
   it('sends the stream to meterEventsBaseUrl with the session token; creates a session with a bodiless POST', async () => {
-    const other = await startRecordingServer();
+    const other = await serveEmulator({ emulator: server.emulator, port: 0, host: '127.0.0.1' });
     try {
       const s = stripe({ meterEventsBaseUrl: other.url });
-      const [session] = await sent(() => s.v2.billing.meterEventSession.create());
+      let token = '';
+      const [session] = await sent(async () => {
+        token = (await s.v2.billing.meterEventSession.create()).authentication_token;
+      });
       expect(session?.body).toBe('');
       expect(session?.headers['content-type']).toBeUndefined();
       expect(session?.headers['idempotency-key']).toMatch(UUID);
-      const result = await s.v2.billing.meterEventStream.create({ events: [{ event_name: 'api_call', payload: { value: '1' }, identifier: 'a' }] }, { apiKey: 'mes_tok_123' });
+      expect(session?.path).toBe('/v2/billing/meter_event_session');
+      let result: unknown;
+      const [streamed] = await sent(async () => {
+        result = await s.v2.billing.meterEventStream.create({ events: [{ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: '1' }, identifier: 'a' }] }, { apiKey: token });
+      });
       expect(result).toEqual({});
-      const [streamed] = other.requests;
       expect(streamed?.path).toBe('/v2/billing/meter_event_stream');
-      expect(streamed?.headers['authorization']).toBe('Bearer mes_tok_123');
+      expect(streamed?.headers['host']).toBe(new URL(other.url).host);
+      expect(streamed?.headers['authorization']).toBe(`Bearer ${token}`);
       expect((JSON.parse(streamed?.body ?? '') as { events: unknown[] }).events).toHaveLength(1);
     } finally {
       await other.close();
@@ -107,23 +135,29 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
   });
 
   it('attaches a non-enumerable lastResponse', async () => {
-    const meter = await stripe().billing.meters.update('mtr_123', { display_name: 'x' }, { idempotencyKey: 'k1' });
-    expect(meter.id).toBe('mtr_123');
+    const s = stripe();
+    const created = await s.billing.meters.create(freshMeter());
+    const meter = await s.billing.meters.update(created.id, { display_name: 'x' }, { idempotencyKey: `k1-${created.id}` });
+    expect(meter.id).toBe(created.id);
     expect(Object.keys(meter)).not.toContain('lastResponse');
     expect(JSON.stringify(meter)).not.toContain('lastResponse');
-    expect(meter.lastResponse).toMatchObject({ statusCode: 200, idempotencyKey: 'k1', attempts: 1 });
-    expect(meter.lastResponse.requestId).toMatch(/^req_\d+$/);
-    expect(meter.lastResponse.headers['content-type']).toBe('application/json');
+    expect(meter.lastResponse).toMatchObject({ statusCode: 200, idempotencyKey: `k1-${created.id}`, attempts: 1 });
+    expect(meter.lastResponse.requestId).toMatch(/^req_\w+$/);
+    expect(meter.lastResponse.headers['content-type']).toMatch(/^application\/json/);
   });
 
   it('stripe.raw applies the same encoding, auth, keys and errors, and throws instead of returning an error', async () => {
     const s = stripe();
-    const [req] = await sent(() => s.raw.POST('/v1/billing/meters', { body: createParams }));
+    let id = '';
+    const body = freshMeter();
+    const [req] = await sent(async () => {
+      id = (await s.raw.POST('/v1/billing/meters', { body })).data.id;
+    });
     expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(req?.body).toBe('display_name=Search%20API%20Calls&event_name=ai_search_api&default_aggregation[formula]=sum');
+    expect(req?.body).toBe(`display_name=Search%20API%20Calls&event_name=${body.event_name}&default_aggregation[formula]=sum`);
     expect(req?.headers['authorization']).toBe(`Bearer ${KEY}`);
     expect(req?.headers['idempotency-key']).toMatch(UUID);
-    const { data } = await s.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_123' } }, options: { timeout: 5000 } });
+    const { data } = await s.raw.GET('/v1/billing/meters/{id}', { params: { path: { id } }, options: { timeout: 5000 } });
     expect(data.lastResponse.statusCode).toBe(200);
     const error = await s.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'missing' } } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeError);
@@ -133,28 +167,26 @@ describe.each(TRANSPORTS)('headers and bodies over $transport', ({ client }) => 
 
 describe('raw headers', () => {
   it("a raw call's own Idempotency-Key is the one sent and the one reported", async () => {
-    const server = await startRecordingServer();
-    try {
-      const s = TRANSPORTS[0].client(KEY, { baseUrl: server.url, maxNetworkRetries: 0 });
-      const { data } = await s.raw.POST('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } }, body: { display_name: 'x' }, headers: { 'idempotency-key': 'mine-1' } });
-      expect(server.requests[0]?.headers['idempotency-key']).toBe('mine-1');
-      expect(data.lastResponse.idempotencyKey).toBe('mine-1');
-    } finally {
-      await server.close();
-    }
+    const s = TRANSPORTS[0].client(KEY, { baseUrl: server.url, maxNetworkRetries: 0 });
+    const { id } = await s.billing.meters.create(freshMeter());
+    const [req] = await sent(async () => {
+      const { data } = await s.raw.POST('/v1/billing/meters/{id}', { params: { path: { id } }, body: { display_name: 'x' }, headers: { 'idempotency-key': `mine-${id}` } });
+      expect(data.lastResponse.idempotencyKey).toBe(`mine-${id}`);
+    });
+    expect(req?.headers['idempotency-key']).toBe(`mine-${id}`);
   });
 
-
   it("a raw call's own header replaces the client's, whatever its case", async () => {
-    const server = await startRecordingServer();
-    try {
+    const reqs = await sent(async () => {
       for (const { client } of TRANSPORTS) {
         const s = client(KEY, { baseUrl: server.url, meterEventsBaseUrl: server.url, maxNetworkRetries: 0 });
-        await s.raw.POST('/v2/billing/meter_event_stream', { body: { events: [{ event_name: 'e', payload: { v: '1' } }] }, headers: { authorization: 'Bearer mes_tok_raw' } });
+        // The emulator refuses the made-up token (401): what counts here is what was sent.
+        await s.raw.POST('/v2/billing/meter_event_stream', { body: { events: [{ event_name: 'e', payload: { v: '1' } }] }, headers: { authorization: 'Bearer mes_tok_raw', 'X-Trace': 'abc' } }).catch(() => undefined);
       }
-      expect(server.requests.map((r) => r.headers['authorization'])).toEqual(['Bearer mes_tok_raw', 'Bearer mes_tok_raw']);
-    } finally {
-      await server.close();
-    }
+    });
+    expect(reqs.map((r) => [r.headers['authorization'], r.headers['x-trace']])).toEqual([
+      ['Bearer mes_tok_raw', 'abc'],
+      ['Bearer mes_tok_raw', 'abc'],
+    ]);
   });
 });

@@ -1,5 +1,9 @@
-// An injected fetch that records what the client sends and answers as told (no network), and the
-// two transports the suites that touch the wire run over.
+// An injected fetch that records what the client sends and answers as told (no network, for unit
+// tests of pure logic), the two transports the suites that touch the wire run over, and the
+// emulator over HTTP for them.
+import type { Emulator } from '../src/emulator/index.js';
+import type { RequestRecord } from '../src/emulator/request-log.js';
+import { serveEmulator, type RunningEmulator, type ServeEmulatorOptions } from '../src/emulator/server.node.js';
 import { StripeMeters as NodeStripeMeters } from '../src/index.node.js';
 import { StripeMeters, type StripeMetersOptions } from '../src/index.js';
 
@@ -71,3 +75,63 @@ export const TRANSPORTS = [
   { transport: 'node:http', client: (key: string, options: StripeMetersOptions = {}) => new NodeStripeMeters(key, options) },
   { transport: 'fetch', client: (key: string, options: StripeMetersOptions = {}) => new StripeMeters(key, { fetch: (url, init) => fetch(url, init), ...options }) },
 ] as const;
+
+/** Where each served emulator's log starts, once its setup requests are done. */
+const setupDone = new WeakMap<Emulator, number>();
+
+/**
+ * The emulator over HTTP on a free loopback port, with a `sum` meter on `api_call` (customer key
+ * stripe_customer_id, value key value); its faults apply from then on.
+ */
+export async function servedEmulator(options: ServeEmulatorOptions = {}): Promise<RunningEmulator> {
+  const { faults = [], ...rest } = options;
+  const running = await serveEmulator({ port: 0, host: '127.0.0.1', onWarning: () => undefined, ...rest });
+  await new StripeMeters(KEY, { fetch: running.emulator.fetch }).billing.meters.create({
+    display_name: 'API calls',
+    event_name: 'api_call',
+    default_aggregation: { formula: 'sum' },
+    customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+    value_settings: { event_payload_key: 'value' },
+  });
+  setupDone.set(running.emulator, running.emulator.requests().at(-1)?.seq ?? 0);
+  running.emulator.setFaults(faults);
+  return running;
+}
+
+/** The requests the emulator logged after its setup. */
+export function logged(emulator: Emulator): RequestRecord[] {
+  const after = setupDone.get(emulator) ?? 0;
+  return emulator.requests().filter((r) => r.seq > after);
+}
+
+/** Groups the logged requests' bodies by Idempotency-Key (needs requestLog.bodies). */
+export function bodiesByKey(emulator: Emulator): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of logged(emulator)) {
+    if (r.idempotencyKey === undefined || r.operationId === undefined) continue;
+    out.set(r.idempotencyKey, [...(out.get(r.idempotencyKey) ?? []), new TextDecoder().decode(r.body)]);
+  }
+  return out;
+}
+
+/** API requests the emulator saw after its setup (control endpoints aside), per operation id when given. */
+export function apiRequests(emulator: Emulator, operationId?: string): number {
+  return logged(emulator).filter((r) => r.operationId !== undefined && (operationId === undefined || r.operationId === operationId)).length;
+}
+
+/**
+ * Runs fake timers forward `stepMs` at a time, letting real I/O (sockets) happen in between, until
+ * `done()` says so (at most `maxSteps` steps).
+ */
+export async function drive(done: () => boolean | Promise<boolean>, stepMs: number, advance: (ms: number) => Promise<unknown>, maxSteps = 1000): Promise<void> {
+  for (let i = 0; i < maxSteps && !(await done()); i++) {
+    for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+    await advance(stepMs);
+  }
+}
+
+/** Whether `promise` has settled, without waiting for it. */
+export async function settled(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  return (await Promise.race([promise, Promise.resolve(marker)])) !== marker;
+}

@@ -159,7 +159,7 @@ describe('params', () => {
     ['a dot-segment id', (s) => s.billing.meters.deactivate('..'), 'id', 'id must not be ".."'],
     ['a non-string id', (s) => s.billing.meters.update(42 as never, { display_name: 'x' }), 'id', 'id must be a string, got number'],
     ['an unknown summary window', (s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: recent(2), end_time: recent(1), value_grouping_window: 'week' as 'day' }), 'value_grouping_window', /must be one of "day", "hour"/],
-    ['an unaligned summary range', (s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: recent(2) + 30, end_time: recent(1) }), 'start_time', /must fall on a minute boundary/],
+    ['an unaligned summary range', (s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: recent(2) + 30, end_time: recent(1) }), 'start_time', /must be aligned to a minute boundary/],
     ['a summary end before its start', (s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: recent(1), end_time: recent(2) }), 'end_time', /must be after start_time/],
     ['an event name that is too long', (s) => s.billing.meterEvents.create({ ...EVENT, event_name: 'e'.repeat(101) }), 'event_name', 'event_name must be at most 100 characters, got 101'],
     ['a stream batch of 101', (s) => s.v2.billing.meterEventStream.create({ events: Array.from({ length: 101 }, () => EVENT) }, { apiKey: 'mes_tok_1' }), 'events', 'events must hold at most 100 items, got 101'],
@@ -172,12 +172,12 @@ describe('params', () => {
     expectRefusal(await refused((s) => s.billing.meters.list('abc' as never)), 'params', /params must be an object/);
     const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     const misaligned = new Date(hour.getTime() - 90_000);
-    expectRefusal(await refused((s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: misaligned as never, end_time: hour as never })), 'start_time', /must fall on a minute boundary/);
+    expectRefusal(await refused((s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: misaligned as never, end_time: hour as never })), 'start_time', /must be aligned to a minute boundary/);
     expectRefusal(await refused((s) => s.billing.meters.listEventSummaries('mtr_1', { customer: 'c', start_time: hour as never, end_time: new Date(hour.getTime() - 3_600_000) as never })), 'end_time', /must be after start_time/);
   });
 
   it('refuses a meter event identifier of null, and a clock that is not in milliseconds', async () => {
-    expectRefusal(await refused((s) => s.billing.meterEvents.create({ ...EVENT, identifier: null as never })), 'identifier', 'identifier must be a non-empty string, got null');
+    expectRefusal(await refused((s) => s.billing.meterEvents.create({ ...EVENT, identifier: null as never })), 'identifier', 'identifier must be a string, got null');
     expectRefusal(await refused((s) => s.billing.meterEvents.create(EVENT), { now: () => Date.now() / 1000 }), 'now', /must return milliseconds since the epoch/);
     expectRefusal(await refused((s) => s.v2.billing.meterEvents.create(EVENT), { now: () => Number.NaN }), 'now', /must return milliseconds since the epoch/);
   });

@@ -34,7 +34,7 @@ async function sendWith(stripe: StripeMeters, path: Path, event: Record<string, 
   else if (path === 'v2') await stripe.v2.billing.meterEvents.create(e);
   else if (path === 'stream request') await stripe.v2.billing.meterEventStream.create({ events: [e] }, { apiKey: 'mes_tok_123' });
   else {
-    const stream = stripe.meterEventStream({ flushIntervalMs: 0 });
+    const stream = stripe.meterEventSender({ flushIntervalMs: 0 });
     await stream.send(e);
     await stream.close();
   }
@@ -84,11 +84,11 @@ describe('meter events are prepared the same way on every path', () => {
   });
 
   it.each<[Path, unknown, RegExp]>([
-    ['v1', NOW, /which is milliseconds \(Date\.now\(\)\)/],
+    ['v1', NOW, /which is milliseconds; unix timestamps are in seconds \(pass Math\.floor\(Date\.now\(\) \/ 1000\), or a Date\)/],
     ['v1', SECONDS + 0.5, /whole seconds/],
     ['v1', '2026-11-22T12:00:00Z', /unix seconds \(an integer\) or a Date/],
-    ['v1', SECONDS - 35 * DAY - 120, /more than 35 days in the past/],
-    ['v1', SECONDS + 7 * 60, /more than 5 minutes in the future/],
+    ['v1', SECONDS - 35 * DAY - 120, /cannot be more than 35 days in past/],
+    ['v1', SECONDS + 7 * 60, /cannot be more than 5 minutes in the future/],
     ['v1', new Date(Number.NaN), /invalid Date/],
     ...V2_PATHS.flatMap((path): Array<[Path, unknown, RegExp]> => [
       [path, '11/22/2026', /RFC 3339 date-time with a time zone/],
@@ -97,8 +97,8 @@ describe('meter events are prepared the same way on every path', () => {
       [path, '2026-11-22T12:00:00', /RFC 3339/],
       [path, '2026-02-30T12:00:00Z', /RFC 3339/],
       [path, SECONDS, /an RFC 3339 date-time string or a Date/],
-      [path, '2026-10-17T11:00:00Z', /more than 35 days in the past/],
-      [path, new Date(NOW + 10 * 60_000), /more than 5 minutes in the future/],
+      [path, '2026-10-17T11:00:00Z', /cannot be more than 35 days in past/],
+      [path, new Date(NOW + 10 * 60_000), /cannot be more than 5 minutes in the future/],
     ]),
   ])('%s refuses the timestamp %o', async (path, timestamp, message) => {
     const e = await refusal(path, { timestamp });

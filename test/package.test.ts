@@ -169,8 +169,12 @@ describe('the package', () => {
     expect(client).toContain('private constructor');
     expect(client).not.toMatch(/static of</);
     const meters = await readFile(join(root, 'dist', 'src', 'resources', 'meters.d.ts'), 'utf8');
-    expect(meters).not.toContain('constructor');
+    // A resource is made from a core (new Meters(core)); the core's request machinery stays internal.
+    expect(meters).toContain('constructor(core: StripeMetersCore);');
     expect(meters).toContain('Promise<WithLastResponse<Meter>>');
+    const core = await readFile(join(root, 'dist', 'src', 'client-core.d.ts'), 'utf8');
+    expect(core).toContain('export declare class StripeMetersCore');
+    expect(core).not.toMatch(/\b(send|request|openapi|transport|config)\b[(<:]/);
   });
 
   it('the bundle runs in headless Chromium against a loopback server', async () => {

@@ -1,130 +1,157 @@
-import { describe, expect, inject, it } from 'vitest';
+// Auto-pagination against the emulator in process (its lists page by cursor as Stripe's do), and the
+// guards against a server that pages forever, with an injected fetch (no real server does that).
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Emulator } from '../src/emulator/index.js';
 import { StripeAPIError, StripeInvalidParameterError, StripeMeters, type Meter } from '../src/index.js';
+import { createMeter, HOUR, setup, T0 } from './emulator-kit.js';
 import { clientWith, editingHeaders, json, METER } from './helpers.js';
 
-const ALL = Array.from({ length: 25 }, (_, i) => ({ ...METER, id: `mtr_${String(i).padStart(2, '0')}` }));
+let emulator: Emulator;
+let stripe: StripeMeters;
+/** The 25 meters, as Stripe lists them (newest first). */
+let ALL: string[];
 
-/** A list endpoint over ALL (newest first, as Stripe orders), honouring limit and both cursors. */
-function listServer(items = ALL) {
-  return (req: Request) => {
-    const q = new URL(req.url).searchParams;
-    const limit = Number(q.get('limit') ?? 10);
-    const after = q.get('starting_after');
-    const before = q.get('ending_before');
-    let page: typeof items;
-    let hasMore: boolean;
-    if (before !== null) {
-      const end = items.findIndex((m) => m.id === before);
-      page = items.slice(Math.max(0, end - limit), end);
-      hasMore = end - limit > 0;
-    } else {
-      const start = after === null ? 0 : items.findIndex((m) => m.id === after) + 1;
-      page = items.slice(start, start + limit);
-      hasMore = start + limit < items.length;
-    }
-    return json(200, { object: 'list', data: page, has_more: hasMore, url: '/v1/billing/meters' });
-  };
+beforeAll(async () => {
+  ({ emulator, stripe } = setup({ requestLog: { size: 10_000 } }));
+  for (let i = 0; i < 25; i++) await createMeter(stripe, `calls_${i}`);
+  ALL = (await stripe.billing.meters.list({ limit: 100 })).data.map((m) => m.id);
+});
+
+/** The list requests made by `run`, as their query strings. */
+async function cursors(run: () => Promise<unknown>): Promise<string[]> {
+  const start = emulator.requests().length;
+  await run();
+  return emulator
+    .requests()
+    .slice(start)
+    .filter((r) => r.operationId === 'GetBillingMeters')
+    .map((r) => new URL(r.url, 'http://x').search);
 }
-
-const cursors = (requests: Array<{ url: URL }>) => requests.map((r) => r.url.search);
 
 describe('auto-pagination', () => {
   it('awaiting gives the first page', async () => {
-    const { stripe } = clientWith(listServer());
+    expect(ALL).toHaveLength(25);
     const page = await stripe.billing.meters.list({ limit: 10 });
-    expect(page.data.map((m) => m.id)).toEqual(ALL.slice(0, 10).map((m) => m.id));
+    expect(page.data.map((m) => m.id)).toEqual(ALL.slice(0, 10));
     expect(page.has_more).toBe(true);
     expect(page.lastResponse.statusCode).toBe(200);
   });
 
   it('for await walks every item forwards, one page at a time', async () => {
-    const { stripe, requests } = clientWith(listServer());
     const ids: string[] = [];
-    for await (const meter of stripe.billing.meters.list({ limit: 10, status: 'active' })) ids.push(meter.id);
-    expect(ids).toEqual(ALL.map((m) => m.id));
-    expect(cursors(requests)).toEqual(['?limit=10&status=active', '?limit=10&status=active&starting_after=mtr_09', '?limit=10&status=active&starting_after=mtr_19']);
+    const sent = await cursors(async () => {
+      for await (const meter of stripe.billing.meters.list({ limit: 10, status: 'active' })) ids.push(meter.id);
+    });
+    expect(ids).toEqual(ALL);
+    expect(sent).toEqual(['?limit=10&status=active', `?limit=10&status=active&starting_after=${ALL[9]}`, `?limit=10&status=active&starting_after=${ALL[19]}`]);
   });
 
   it('walks backwards with ending_before when the first call used it', async () => {
-    const { stripe, requests } = clientWith(listServer());
     const ids: string[] = [];
-    for await (const meter of stripe.billing.meters.list({ limit: 10, ending_before: 'mtr_24' })) ids.push(meter.id);
-    expect(ids).toEqual(ALL.slice(0, 24).map((m) => m.id).reverse());
-    expect(cursors(requests)).toEqual(['?limit=10&ending_before=mtr_24', '?limit=10&ending_before=mtr_14', '?limit=10&ending_before=mtr_04']);
+    const sent = await cursors(async () => {
+      for await (const meter of stripe.billing.meters.list({ limit: 10, ending_before: ALL[24] as string })) ids.push(meter.id);
+    });
+    expect(ids).toEqual(ALL.slice(0, 24).reverse());
+    expect(sent).toEqual([`?limit=10&ending_before=${ALL[24]}`, `?limit=10&ending_before=${ALL[14]}`, `?limit=10&ending_before=${ALL[4]}`]);
   });
 
   it('breaking out of a loop fetches nothing more', async () => {
-    const { stripe, requests } = clientWith(listServer());
     const ids: string[] = [];
-    for await (const meter of stripe.billing.meters.list({ limit: 10 })) {
-      ids.push(meter.id);
-      if (ids.length === 12) break;
-    }
+    const sent = await cursors(async () => {
+      for await (const meter of stripe.billing.meters.list({ limit: 10 })) {
+        ids.push(meter.id);
+        if (ids.length === 12) break;
+      }
+    });
     expect(ids).toHaveLength(12);
-    expect(requests).toHaveLength(2);
+    expect(sent).toHaveLength(2);
   });
 
   it('autoPagingEach awaits an async callback and stops on false', async () => {
-    const { stripe, requests } = clientWith(listServer());
     const ids: string[] = [];
-    await stripe.billing.meters.list({ limit: 5 }).autoPagingEach(async (meter: Meter) => {
-      await new Promise((r) => setTimeout(r, 1));
-      ids.push(meter.id);
-      return ids.length < 7;
-    });
-    expect(ids).toEqual(ALL.slice(0, 7).map((m) => m.id));
-    expect(requests).toHaveLength(2);
+    const sent = await cursors(() =>
+      stripe.billing.meters.list({ limit: 5 }).autoPagingEach(async (meter: Meter) => {
+        await Promise.resolve();
+        ids.push(meter.id);
+        return ids.length < 7;
+      }),
+    );
+    expect(ids).toEqual(ALL.slice(0, 7));
+    expect(sent).toHaveLength(2);
   });
 
   it('autoPagingToArray collects up to its limit', async () => {
-    const { stripe, requests } = clientWith(listServer());
-    const some = await stripe.billing.meters.list({ limit: 10 }).autoPagingToArray({ limit: 15 });
-    expect(some.map((m) => m.id)).toEqual(ALL.slice(0, 15).map((m) => m.id));
-    expect(requests).toHaveLength(2);
-    const all = await stripe.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 });
-    expect(all).toHaveLength(25);
+    let some: Meter[] = [];
+    const sent = await cursors(async () => {
+      some = await stripe.billing.meters.list({ limit: 10 }).autoPagingToArray({ limit: 15 });
+    });
+    expect(some.map((m) => m.id)).toEqual(ALL.slice(0, 15));
+    expect(sent).toHaveLength(2);
+    expect(await stripe.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).toHaveLength(25);
   });
 
   it('autoPagingToArray stops at 10,000 items on a long list', async () => {
-    const many = Array.from({ length: 10_250 }, (_, i) => ({ ...METER, id: `mtr_${i}` }));
-    const { stripe, requests } = clientWith(listServer(many));
-    const items = await stripe.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 });
+    const { stripe: many } = setup();
+    for (let i = 0; i < 10_050; i++) await createMeter(many, `m_${i}`);
+    const items = await many.billing.meters.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 });
     expect(items).toHaveLength(10_000);
-    expect(items.at(-1)?.id).toBe('mtr_9999');
-    expect(requests).toHaveLength(100);
-  });
+    expect(new Set(items.map((m) => m.id)).size).toBe(10_000);
+  }, 60_000);
 
   it.each([[undefined], [{}], [{ limit: 0 }], [{ limit: 10_001 }], [{ limit: 2.5 }]])('autoPagingToArray refuses %j', async (options) => {
-    const { stripe } = clientWith(listServer());
     const error = await stripe.billing.meters.list().autoPagingToArray(options as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeInvalidParameterError);
     expect((error as StripeInvalidParameterError).param).toBe('limit');
   });
 
   it('pages event summaries too', async () => {
-    const summaries = Array.from({ length: 3 }, (_, i) => ({ id: `sum_${i}`, object: 'billing.meter_event_summary' }));
-    const { stripe, requests } = clientWith((req) => {
-      const after = new URL(req.url).searchParams.get('starting_after');
-      const start = after === null ? 0 : summaries.findIndex((s) => s.id === after) + 1;
-      return json(200, { object: 'list', data: summaries.slice(start, start + 2), has_more: start + 2 < 3, url: '/' });
-    });
-    const list = stripe.billing.meters.listEventSummaries('mtr_1', { customer: 'cus_1', start_time: 1711584000, end_time: 1711587600, limit: 2 });
-    expect((await list.autoPagingToArray({ limit: 10 })).map((s) => s.id)).toEqual(['sum_0', 'sum_1', 'sum_2']);
-    expect(requests[1]?.url.searchParams.get('starting_after')).toBe('sum_1');
-    expect(requests[1]?.url.searchParams.get('customer')).toBe('cus_1');
+    const meter = await createMeter(stripe, 'summed');
+    for (let h = 0; h < 3; h++) await stripe.billing.meterEvents.create({ event_name: 'summed', payload: { stripe_customer_id: 'cus_1', value: 1 }, timestamp: T0 - (h + 1) * HOUR });
+    const start = emulator.requests().length;
+    const list = stripe.billing.meters.listEventSummaries(meter.id, { customer: 'cus_1', start_time: T0 - 3 * HOUR, end_time: T0, value_grouping_window: 'hour', limit: 2 });
+    expect((await list.autoPagingToArray({ limit: 10 })).map((s) => s.aggregated_value)).toEqual([1, 1, 1]);
+    const pages = emulator.requests().slice(start).map((r) => new URL(r.url, 'http://x').searchParams);
+    expect(pages).toHaveLength(2);
+    expect(pages[1]?.get('starting_after')).toMatch(/\w/);
+    expect(pages[1]?.get('customer')).toBe('cus_1');
   });
 
-  it('a server that says has_more with an empty page ends with an error', async () => {
-    const { stripe } = clientWith(() => json(200, { object: 'list', data: [], has_more: true, url: '/' }));
-    const error = await stripe.billing.meters.list().autoPagingToArray({ limit: 100 }).catch((e: unknown) => e);
+  it('a first page that fails rejects both the promise and the loop', async () => {
+    const { stripe: failing } = setup({ faults: [{ path: '/v1/billing/meters', fault: 'server_error' }] });
+    const list = failing.billing.meters.list();
+    await expect(list).rejects.toBeInstanceOf(StripeAPIError);
+    await expect(list.autoPagingToArray({ limit: 5 })).rejects.toBeInstanceOf(StripeAPIError);
+  });
+
+  it('a list whose first page nobody awaits never produces an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const { stripe: failing } = setup({ faults: [{ path: '/v1/billing/meters', fault: 'server_error' }] });
+      // The argument error is the caller's to see; the eagerly fetched first page fails unseen.
+      await expect(failing.billing.meters.list().autoPagingToArray({} as never)).rejects.toMatchObject({ param: 'limit' });
+      void failing.billing.meters.list();
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+});
+
+describe('guards against a server that pages forever (an injected fetch: no real server does this)', () => {
+  it('has_more with an empty page ends with an error', async () => {
+    const { stripe: s } = clientWith(() => json(200, { object: 'list', data: [], has_more: true, url: '/' }));
+    const error = await s.billing.meters.list().autoPagingToArray({ limit: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeAPIError);
     expect((error as Error).message).toMatch(/has_more: true with an empty page/);
   });
 
-  it('a server that repeats a page ends with an error instead of looping', async () => {
-    const { stripe, requests } = clientWith(() => json(200, { object: 'list', data: [METER], has_more: true, url: '/' }));
+  it('a repeated page ends with an error instead of looping', async () => {
+    const { stripe: s, requests } = clientWith(() => json(200, { object: 'list', data: [METER], has_more: true, url: '/' }));
     const seen: string[] = [];
-    const error = await stripe.billing.meters
+    const error = await s.billing.meters
       .list()
       .autoPagingEach((m: Meter) => {
         seen.push(m.id);
@@ -136,38 +163,11 @@ describe('auto-pagination', () => {
     expect(requests).toHaveLength(2);
   });
 
-  it('a first page that fails rejects both the promise and the loop', async () => {
-    const { stripe } = clientWith(() => json(500, { error: { type: 'api_error', message: 'down' } }));
-    const list = stripe.billing.meters.list();
-    await expect(list).rejects.toThrow('down');
-    await expect(list.autoPagingToArray({ limit: 5 })).rejects.toThrow('down');
-  });
-
-  it('a list whose first page nobody awaits never produces an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', record);
-    try {
-      const { stripe } = clientWith(() => json(500, { error: { type: 'api_error', message: 'down' } }));
-      // The argument error is the caller's to see; the eagerly fetched first page fails unseen.
-      await expect(stripe.billing.meters.list().autoPagingToArray({} as never)).rejects.toMatchObject({ param: 'limit' });
-      void stripe.billing.meters.list();
-      await new Promise((r) => setTimeout(r, 50));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', record);
-    }
-  });
-
   it('against Prism: one page when has_more is false, and the endless-page guard when it is true', async () => {
     const url = inject('prismUrl');
-    const stripe = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0 });
-    expect((await stripe.billing.meters.list().autoPagingToArray({ limit: 50 })).map((m) => m.id)).toEqual(['mtr_123']);
-    const asking = new StripeMeters('sk_test_pages', {
-      baseUrl: url,
-      maxNetworkRetries: 0,
-      fetch: editingHeaders((h) => h.set('Prefer', 'example=more')),
-    });
+    const prism = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0 });
+    expect((await prism.billing.meters.list().autoPagingToArray({ limit: 50 })).map((m) => m.id)).toEqual(['mtr_123']);
+    const asking = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0, fetch: editingHeaders((h) => h.set('Prefer', 'example=more')) });
     const ids: string[] = [];
     const error = await asking.billing.meters
       .list({ limit: 1 })

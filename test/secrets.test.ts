@@ -2,15 +2,14 @@
 // resources, a stream, every error, every lastResponse, every hook payload, every stream failure.
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StripeError, type MeterEventStreamFailure, type RequestEvent, type ResponseEvent } from '../src/index.js';
-import { startMeterEventsServer } from '../scripts/meter-events-server.js';
+import type { RunningEmulator } from '../src/emulator/server.node.js';
+import { StripeError, type MeterEventSenderFailure, type RequestEvent, type ResponseEvent } from '../src/index.js';
 import { mask } from '../src/internal/secrets.js';
-import { TRANSPORTS } from './helpers.js';
+import { servedEmulator, TRANSPORTS } from './helpers.js';
 
 const KEY = 'sk_test_51SecretKeyThatMustNeverLeak0000004242';
 
-type Server = Awaited<ReturnType<typeof startMeterEventsServer>>;
-const servers: Server[] = [];
+const servers: RunningEmulator[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
@@ -29,8 +28,8 @@ function renderings(value: unknown): string[] {
 
 describe.each(TRANSPORTS)('secrets over $transport', ({ client }) => {
   it('neither the key nor any session token appears anywhere a user can look', async () => {
-    // Every fourth stream request finds its token expired: the stream renews tokens as it goes.
-    const server = await startMeterEventsServer({ streamFault: (n) => (n % 4 === 0 ? 'expire-session' : 'none') });
+    // A fourth of the stream requests find their token expired: the sender renews tokens as it goes.
+    const server = await servedEmulator({ faults: [{ path: 'PostV2BillingMeterEventStream', fault: 'session_expired', rate: 0.25 }] });
     servers.push(server);
     const seen: unknown[] = [];
     const hooks = { onRequest: (e: RequestEvent) => void seen.push(e), onResponse: (e: ResponseEvent) => void seen.push(e) };
@@ -51,14 +50,14 @@ describe.each(TRANSPORTS)('secrets over $transport', ({ client }) => {
     const errors: unknown[] = [];
     const attempt = (p: Promise<unknown>) => p.then((r) => results.push(r, (r as { lastResponse?: unknown }).lastResponse), (e: unknown) => errors.push(e));
 
-    await attempt(stripe.billing.meterEvents.create({ event_name: 'e', payload: { value: 1 } })); // success
+    await attempt(stripe.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 1 } })); // success
     await attempt(stripe.v2.billing.meterEventSession.create()); // a token in the result, which is the user's own
     await attempt(client('sk_test_wrongKeyButLooksRight1234', { baseUrl: server.url }).billing.meters.retrieve('mtr_1')); // 404 here
     await attempt(viaLeakyFetch.billing.meters.retrieve('mtr_leak')); // a custom fetch quoting the key
     await attempt(viaLeakyFetch.raw.GET('/v1/billing/meters/{id}', { params: { path: { id: 'mtr_leak' } } }));
-    const failures: MeterEventStreamFailure[] = [];
-    const stream = viaLeakyFetch.meterEventStream({ onError: (f) => failures.push(f), retryBudgetMs: 50 });
-    for (let i = 0; i < 3000; i++) await stream.send({ event_name: 'e', payload: { value: i } });
+    const failures: MeterEventSenderFailure[] = [];
+    const stream = viaLeakyFetch.meterEventSender({ onError: (f) => failures.push(f), retryBudgetMs: 50 });
+    for (let i = 0; i < 3000; i++) await stream.send({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: i } });
     await stream.close().catch((e: unknown) => errors.push(e));
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(seen.length).toBeGreaterThan(10);

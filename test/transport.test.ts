@@ -1,95 +1,80 @@
-// Transport details that need an injected fetch to observe.
+// What every attempt of one request carries, and when it goes: against the emulator in process,
+// whose request log keeps each attempt's headers, exact body bytes and arrival time (fake timers).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clientWith, json } from './helpers.js';
+import { createEmulator, type FaultRule } from '../src/emulator/index.js';
+import { StripeMeters, type StripeMetersOptions } from '../src/index.js';
+import { KEY } from './helpers.js';
 
-describe('transport', () => {
-  it('cancels the body of every retried attempt and reads only the last', async () => {
-    const cancelled: number[] = [];
-    let attempt = 0;
-    const { stripe } = clientWith(
-      () => {
-        const n = ++attempt;
-        if (n === 3) return json(200, { id: 'mtr_1' });
-        const body = new ReadableStream({
-          start(controller) {
-            controller.enqueue(new TextEncoder().encode('{"error":{"type":"api_error"'));
-          },
-          cancel() {
-            cancelled.push(n);
-          },
-        });
-        return new Response(body, { status: 503, headers: { 'content-type': 'application/json' } });
-      },
-      { maxNetworkRetries: 2, retryDelay: { initialMs: 1, maxMs: 1 } },
-    );
-    const meter = await stripe.billing.meters.retrieve('mtr_1');
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+function setup(faults: FaultRule[], options: StripeMetersOptions = {}) {
+  const emulator = createEmulator({ faults, requestLog: { size: 100, bodies: true }, onWarning: () => undefined });
+  const stripe = new StripeMeters(KEY, { fetch: emulator.fetch, ...options });
+  return { emulator, stripe, attempts: () => emulator.requests().filter((r) => r.operationId === 'GetBillingMetersId' || r.operationId === 'PostBillingMetersId') };
+}
+
+describe('attempts', () => {
+  it('sends the same body bytes and headers on every attempt', async () => {
+    const { emulator, stripe, attempts } = setup([], { maxNetworkRetries: 2, retryDelay: { initialMs: 1, maxMs: 1 } });
+    const { id } = await stripe.billing.meters.create({ display_name: 'x', event_name: 'calls', default_aggregation: { formula: 'sum' } });
+    emulator.setFaults([{ path: '/v1/billing/meters/{id}', fault: 'server_error', times: 2 }]);
+    const meter = await stripe.billing.meters.update(id, { display_name: 'Café ☕' }, { idempotencyKey: 'same-key' });
     expect(meter.lastResponse.attempts).toBe(3);
-    expect(cancelled).toEqual([1, 2]);
+    const sent = attempts();
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((r) => new TextDecoder().decode(r.body)))).toEqual(new Set(['display_name=Caf%C3%A9%20%E2%98%95']));
+    expect(new Set(sent.map((r) => r.headers?.['idempotency-key']))).toEqual(new Set(['same-key']));
+    expect(new Set(sent.map((r) => r.headers?.['content-type']))).toEqual(new Set(['application/x-www-form-urlencoded']));
   });
 
-  it('sends the same body bytes and headers on every attempt', async () => {
-    let attempt = 0;
-    const { stripe, requests } = clientWith(() => (++attempt < 3 ? json(500, { error: { type: 'api_error' } }) : json(200, { id: 'mtr_1' })), {
-      maxNetworkRetries: 2,
-      retryDelay: { initialMs: 1, maxMs: 1 },
-    });
-    await stripe.billing.meters.update('mtr_1', { display_name: 'Café ☕' }, { idempotencyKey: 'same-key' });
-    expect(requests).toHaveLength(3);
-    expect(new Set(requests.map((r) => r.body))).toEqual(new Set(['display_name=Caf%C3%A9%20%E2%98%95']));
-    expect(new Set(requests.map((r) => r.headers.get('idempotency-key')))).toEqual(new Set(['same-key']));
-    expect(new Set(requests.map((r) => r.headers.get('content-type')))).toEqual(new Set(['application/x-www-form-urlencoded']));
+  it('drops the body of an answer that will be retried, and reads only the last', async () => {
+    vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { stripe, attempts } = setup([{ path: '/v1/billing/meters/{id}', fault: 'stall_body', status: 503, delayMs: 3_600_000, times: 2 }], { maxNetworkRetries: 2, retryDelay: { initialMs: 1, maxMs: 1 } });
+    const meter = stripe.billing.meters.retrieve('mtr_missing').catch((e: unknown) => e);
+    // Only the two 1 ms backoffs pass: a stalled body waited for would take an hour.
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await meter).toMatchObject({ statusCode: 404, attempts: 3 });
+    expect(attempts()).toHaveLength(3);
   });
 });
 
 describe('backoff timing, with fake timers', () => {
-  afterEach(() => vi.useRealTimers());
-
-  /** A client whose first `failures` attempts answer `failure`, and the times of its attempts. */
-  function timed(failure: () => Response, failures = 1, options = {}) {
-    const times: number[] = [];
-    const { stripe } = clientWith(
-      () => {
-        times.push(Date.now());
-        return times.length <= failures ? failure() : json(200, { id: 'mtr_1' });
-      },
-      { maxNetworkRetries: 3, ...options },
-    );
-    return { stripe, times };
+  /** When each attempt of one retrieve arrived, after `failures` answered as the rules say. */
+  async function times(faults: FaultRule[], options: StripeMetersOptions, run: (done: Promise<unknown>) => Promise<void>): Promise<number[]> {
+    const { stripe, attempts } = setup(faults, { maxNetworkRetries: 3, ...options });
+    const done = stripe.billing.meters.retrieve('mtr_missing').catch((e: unknown) => e);
+    await run(done);
+    await done;
+    return attempts().map((r) => r.at);
   }
 
   it('waits the default backoff (0.5 s, halved at most by jitter) before the first retry', async () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(0); // the shortest jitter: half of 500 ms
-    const { stripe, times } = timed(() => json(503, { error: { type: 'api_error' } }));
-    const done = stripe.billing.meters.retrieve('mtr_1');
+    const { stripe, attempts } = setup([{ fault: 'server_error', status: 503, times: 1 }], { maxNetworkRetries: 3 });
+    const done = stripe.billing.meters.retrieve('mtr_missing').catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(249);
-    expect(times).toEqual([0]);
+    expect(attempts().map((r) => r.at)).toEqual([0]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(times).toEqual([0, 250]);
-    expect((await done).lastResponse.attempts).toBe(2);
+    expect(attempts().map((r) => r.at)).toEqual([0, 250]);
+    expect(await done).toMatchObject({ attempts: 2, statusCode: 404 });
   });
 
   it('doubles per attempt and honours Retry-After, cut to maxRetryAfterMs', async () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(0.999999);
-    const backoff = timed(() => json(500, { error: { type: 'api_error' } }), 3);
-    const first = backoff.stripe.billing.meters.retrieve('mtr_1');
-    await vi.advanceTimersByTimeAsync(10_000);
-    await first;
-    expect(backoff.times).toEqual([0, 500, 1500, 3500]);
+    expect(await times([{ fault: 'server_error', times: 3 }], {}, () => vi.advanceTimersByTimeAsync(10_000).then(() => undefined))).toEqual([0, 500, 1500, 3500]);
     vi.setSystemTime(0);
-    const asked = timed(() => json(429, { error: { type: 'invalid_request_error' } }, { 'retry-after': '2' }), 1);
-    const second = asked.stripe.billing.meters.retrieve('mtr_1');
-    await vi.advanceTimersByTimeAsync(1999);
-    expect(asked.times).toEqual([0]);
-    await vi.advanceTimersByTimeAsync(1);
-    await second;
-    expect(asked.times).toEqual([0, 2000]);
+    const asked = await times([{ fault: 'rate_limit', retryAfterSeconds: 2, times: 1 }], {}, async () => {
+      await vi.advanceTimersByTimeAsync(1999);
+      await vi.advanceTimersByTimeAsync(1);
+    });
+    expect(asked).toEqual([0, 2000]);
     vi.setSystemTime(0);
-    const capped = timed(() => json(503, { error: { type: 'api_error' } }, { 'retry-after': '3600' }), 1, { retryDelay: { maxRetryAfterMs: 200 } });
-    const third = capped.stripe.billing.meters.retrieve('mtr_1');
-    await vi.advanceTimersByTimeAsync(200);
-    await third;
-    expect(capped.times).toEqual([0, 200]);
+    const capped = await times([{ fault: 'rate_limit', retryAfterSeconds: 3600, times: 1 }], { retryDelay: { maxRetryAfterMs: 200 } }, () => vi.advanceTimersByTimeAsync(200).then(() => undefined));
+    expect(capped).toEqual([0, 200]);
   });
 });

@@ -18,13 +18,14 @@ function errorsOf(code: string): string[] {
 }
 
 const prelude = `import { StripeMeters, type Meter, type V2MeterEventSession, type WithLastResponse } from '../../src/index.js';
-import type { Core } from '../../src/internal/core.js';
+import { GetBillingMetersId } from '../../generated/rules.js';
 const stripe = new StripeMeters('sk_test_x');
-declare const core: Core;
+declare const core: StripeMeters;
 export {};
 `;
 
-describe('named types in compiler errors', () => {
+// Each case compiles a program with the whole package's types: slow on a busy machine.
+describe('named types in compiler errors', { timeout: 90_000 }, () => {
   it('a result assigned to the wrong type names both types', () => {
     expect(errorsOf(`${prelude}const n: number = await stripe.billing.meters.retrieve('mtr_1');`)).toEqual(["Type 'WithLastResponse<Meter>' is not assignable to type 'number'."]);
     expect(errorsOf(`${prelude}const p: string = await stripe.billing.meters.list();`)).toEqual(["Type 'Page<Meter>' is not assignable to type 'string'."]);
@@ -37,7 +38,7 @@ describe('named types in compiler errors', () => {
   });
 
   it('a declaration that contradicts the path does not compile', () => {
-    const errors = errorsOf(`${prelude}const f = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'x' } } }, undefined);`);
+    const errors = errorsOf(`${prelude}const f = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request(GetBillingMetersId, { params: { path: { id: 'x' } } }, undefined, (c, init) => c.GET('/v1/billing/meters/{id}', init));`);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/is not assignable to type 'Promise<WithLastResponse<V2MeterEventSession>>'/);
   });

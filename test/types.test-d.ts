@@ -1,11 +1,13 @@
 // Type-level tests (vitest --typecheck and tsc): the public API accepts what Stripe accepts, and
 // results are typed from the spec's paths, not asserted.
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Core } from '../src/internal/core.js';
+import { GetBillingMeters, GetBillingMetersId } from '../generated/rules.js';
 import {
   ListPromise,
-  MeterEventStream,
+  MeterEventSender,
+  Meters,
   StripeMeters,
+  StripeMetersCore,
   type LastResponse,
   type List,
   type Meter,
@@ -17,7 +19,7 @@ import {
 } from '../src/index.js';
 
 const stripe = new StripeMeters('sk_test_types');
-declare const core: Core;
+declare const core: StripeMetersCore;
 
 describe('types', () => {
   it('results are the named types with lastResponse', () => {
@@ -37,14 +39,21 @@ describe('types', () => {
   });
 
   it('results are derived from the path: a wrong declaration does not compile', () => {
-    const right = (): Promise<WithLastResponse<Meter>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } } }, undefined);
+    const right = (): Promise<WithLastResponse<Meter>> => core.request(GetBillingMetersId, { params: { path: { id: 'mtr_1' } } }, undefined, (c, init) => c.GET('/v1/billing/meters/{id}', init));
     // @ts-expect-error a meter is not a meter event session
-    const wrong = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id: 'mtr_1' } } }, undefined);
+    const wrong = (): Promise<WithLastResponse<V2MeterEventSession>> => core.request(GetBillingMetersId, { params: { path: { id: 'mtr_1' } } }, undefined, (c, init) => c.GET('/v1/billing/meters/{id}', init));
     // @ts-expect-error a list endpoint answers a page, not a meter
-    const page = (): Promise<WithLastResponse<Meter>> => core.request('GET', '/v1/billing/meters', { params: {} }, undefined);
+    const page = (): Promise<WithLastResponse<Meter>> => core.request(GetBillingMeters, { params: {} }, undefined, (c, init) => c.GET('/v1/billing/meters', init));
     // @ts-expect-error the path is checked against the spec
-    const typo = () => core.request('GET', '/v1/billing/meterz', {}, undefined);
+    const typo = () => core.request(GetBillingMeters, {}, undefined, (c, init) => c.GET('/v1/billing/meterz', init));
     void [right, wrong, page, typo];
+  });
+
+  it('the core and one resource give the same types as the full client', () => {
+    const meters = new Meters(new StripeMetersCore('sk_test_types'));
+    expectTypeOf(meters.list).toEqualTypeOf(stripe.billing.meters.list);
+    expectTypeOf(meters.retrieve).returns.toEqualTypeOf<Promise<WithLastResponse<Meter>>>();
+    expectTypeOf(stripe).toExtend<StripeMetersCore>();
   });
 
   it('raw says what it does: typed by path, thrown errors, no error branch', async () => {
@@ -58,12 +67,11 @@ describe('types', () => {
     void stripe.raw.GET('/v1/billing/meterz');
   });
 
-  it('internal constructors are not public', () => {
+  it('internal constructors are not public; the sender is made from any client', () => {
     // @ts-expect-error ListPromise is made by list methods only
     void new ListPromise(() => Promise.reject(new Error('x')), {});
-    // @ts-expect-error a stream is made by stripe.meterEventStream()
-    void new MeterEventStream(core, {});
-    expectTypeOf(stripe.meterEventStream()).toEqualTypeOf<MeterEventStream>();
+    expectTypeOf(stripe.meterEventSender()).toEqualTypeOf<MeterEventSender>();
+    expectTypeOf(new MeterEventSender(core)).toEqualTypeOf<MeterEventSender>();
   });
 
   it('params are checked', () => {
@@ -91,7 +99,7 @@ describe('types', () => {
       // @ts-expect-error timeout is a number of milliseconds
       void stripe.billing.meters.retrieve('mtr_1', {}, { timeout: '5s' });
       // @ts-expect-error flush takes a signal, not a timeout
-      void stripe.meterEventStream().flush({ timeout: 1000 });
+      void stripe.meterEventSender().flush({ timeout: 1000 });
     });
     expectTypeOf(stripe.billing.meterEvents.create).parameter(0).toHaveProperty('payload').toEqualTypeOf<Record<string, string | number>>();
     expectTypeOf(stripe.billing.meterEvents.create).parameter(0).toHaveProperty('timestamp').toEqualTypeOf<number | Date | undefined>();

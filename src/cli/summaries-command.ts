@@ -5,6 +5,7 @@ import type { CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { bar, count, table } from './format.js';
 import { isoSeconds, parseTimeFlag } from './time.js';
+import { widenSummaryRange } from '../rules/summaries.js';
 
 export interface SummariesFlags {
   customer: string;
@@ -14,21 +15,11 @@ export interface SummariesFlags {
   json?: boolean;
 }
 
-const STEP = { minute: 60, hour: 3600, day: 86_400 } as const;
-
 /** A meter id, or an event name looked up among the meters. */
 async function meterId(stripe: StripeMeters, meter: string): Promise<string> {
   if (meter.startsWith('mtr_')) return meter;
   for await (const m of stripe.billing.meters.list({ limit: 100 })) if (m.event_name === meter) return m.id;
   throw new CliError(`no meter has the id or event name "${meter}"`);
-}
-
-/** Stripe wants bounds on minute (hour, UTC day) boundaries: widen the range to the nearest ones. */
-export function alignRange(from: number, to: number, window: 'hour' | 'day' | undefined): { start: number; end: number } {
-  const step = STEP[window ?? 'minute'];
-  const start = Math.floor(from / step) * step;
-  const end = Math.ceil(to / step) * step;
-  return { start, end: end > start ? end : start + step };
 }
 
 export async function summariesCommand(stripe: StripeMeters, meter: string, flags: SummariesFlags, ctx: CommandContext): Promise<number> {
@@ -38,8 +29,8 @@ export async function summariesCommand(stripe: StripeMeters, meter: string, flag
   const to = parseTimeFlag(flags.to, nowSeconds);
   if (typeof to === 'string') throw new CliError(`--to: ${to}`);
   if (to <= from) throw new CliError(`--to (${isoSeconds(to)}) must be after --from (${isoSeconds(from)})`);
-  const { start, end } = alignRange(from, to, flags.window);
-  if ((start !== from || end !== to) && !flags.json) ctx.stderr.write(`note: range widened to ${isoSeconds(start)} .. ${isoSeconds(end)} (Stripe wants ${flags.window ?? 'minute'} boundaries)\n`);
+  const { start, end } = widenSummaryRange(from, to, flags.window);
+  if ((start !== from || end !== to) && !flags.json) ctx.stderr.write(`note: range widened to ${isoSeconds(start)} .. ${isoSeconds(end)} (summaries take ${flags.window ?? 'minute'} boundaries)\n`);
   const id = await meterId(stripe, meter);
   const params = { customer: flags.customer, start_time: start, end_time: end, ...(flags.window === undefined ? {} : { value_grouping_window: flags.window }) };
   const summaries: MeterEventSummary[] = await stripe.billing.meters.listEventSummaries(id, { ...params, limit: 100 }).autoPagingToArray({ limit: 10_000 });

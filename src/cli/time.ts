@@ -1,5 +1,8 @@
 // Timestamps as Stripe's usage-file template takes them (unix seconds, ISO dates and date-times),
-// and the command line's time flags, which also take `now` and offsets such as `-24h`.
+// and the command line's time flags, which also take `now` and offsets such as `-24h`. The file
+// may say more than the wire takes (a date alone, no time zone: UTC); what it means is checked
+// with Stripe's rules (src/rules/timestamps.ts).
+import { unixSecondsProblem, validDateTime } from '../rules/timestamps.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -8,26 +11,15 @@ export function parseTimestamp(text: string): number | string {
   const s = text.trim();
   if (s === '') return 'timestamp is empty';
   if (/^\d+$/.test(s)) {
-    // Milliseconds are the usual mistake: 13 digits would be a date in the year 50,000.
-    if (s.length > 11) return `timestamp ${s} is not in unix seconds (it looks like milliseconds)`;
-    return Number(s);
+    const seconds = Number(s);
+    return unixSecondsProblem(seconds, 'timestamp')?.message ?? seconds;
   }
   const m = ISO.exec(s);
   if (m === null) return `timestamp "${s}" is neither unix seconds nor an ISO 8601 date or date-time`;
   const [, y, mo, d, h = '00', mi = '00', sec = '00', zone] = m;
+  if (!validDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(sec))) return `timestamp "${s}" is not a valid date or time`;
   // A date-time without an offset is read as UTC, so that a file means the same everywhere.
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
-  const check = new Date(ms);
-  if (
-    Number.isNaN(ms) ||
-    check.getUTCDate() !== Number(d) ||
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(sec) > 59
-  ) {
-    return `timestamp "${s}" is not a valid date or time`;
-  }
   return Math.floor(ms / 1000) - zoneOffsetSeconds(zone);
 }
 

@@ -39,16 +39,32 @@ export function checkApiKey(header: string | undefined, api: Api): Reply | undef
   return unauthorized(api, 'Invalid API Key provided. The stripe-meters emulator accepts test-mode secret keys (sk_test_...) and restricted keys (rk_test_...).');
 }
 
-/** The session a stream request's token belongs to, or the 401 (expired or unknown token). */
-export function checkSessionToken(header: string | undefined, state: State, nowMs: number): Session | Reply {
-  const token = credential(header);
-  if (token === undefined) return unauthorized('v2', 'You did not provide a meter event session token. Create one with POST /v2/billing/meter_event_session.');
-  const session = state.sessions.get(token);
-  if (session !== undefined && nowMs < session.expiresAtMs) return session;
+function expired(): Reply {
   return v2Error(401, {
     type: 'temporary_session_expired',
     code: 'billing_meter_event_session_expired',
     message: 'The meter event session has expired (or its token is not known); create a new session.',
     doc_url: 'https://docs.stripe.com/api/v2/billing-meter-stream',
   });
+}
+
+/** Expires the session whose token the header carries (if any) and answers as for an expired token. */
+export function expireSession(header: string | undefined, state: State, nowMs: number): Reply {
+  const token = credential(header);
+  const session = token === undefined ? undefined : state.sessions.get(token);
+  if (session !== undefined && session.expiresAtMs > nowMs) session.expiresAtMs = nowMs;
+  return expired();
+}
+
+/** The session a stream request's token belongs to, or the 401 (expired or unknown token). */
+export function checkSessionToken(header: string | undefined, state: State, nowMs: number): Session | Reply {
+  const token = credential(header);
+  if (token === undefined) return unauthorized('v2', 'You did not provide a meter event session token. Create one with POST /v2/billing/meter_event_session.');
+  const session = state.sessions.get(token);
+  if (session !== undefined && nowMs < session.expiresAtMs) return session;
+  // An API key is not a session token: say so rather than call it an expired session.
+  if (/^(sk|rk)_(test|live)_/.test(token)) {
+    return unauthorized('v2', 'The meter event stream takes a meter event session token, not an API key: create a session with POST /v2/billing/meter_event_session (with the API key) and send its authentication_token.');
+  }
+  return expired();
 }

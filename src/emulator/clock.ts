@@ -27,6 +27,14 @@ export interface ClockSettings {
   frozen?: boolean | undefined;
 }
 
+export interface ClockSnapshot {
+  /** @unit unix milliseconds */
+  nowMs: number;
+  /** The clock's distance from the host clock. @unit milliseconds */
+  offsetMs: number;
+  frozen: boolean;
+}
+
 export class Clock implements EmulatorClock {
   #offsetMs = 0;
   readonly #frozenAt: number | undefined;
@@ -60,9 +68,22 @@ export class Clock implements EmulatorClock {
   advance(by: ClockAdvance): number {
     const { days = 0, hours = 0, minutes = 0, seconds = 0 } = by;
     const ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-    if (!Number.isFinite(ms)) throw new RangeError('clock.advance() takes finite numbers of days, hours, minutes and seconds');
+    const to = this.nowMs() + ms;
+    if (!Number.isFinite(ms) || to < 0 || to > MAX_CLOCK_MS) throw new RangeError('clock.advance() takes finite numbers of days, hours, minutes and seconds that keep the clock from 1970 to 9999-12-31T23:59:59Z');
     this.#offsetMs += ms;
     return this.now();
+  }
+
+  /** What saved state keeps of the clock: its time, and how far it is from the host clock. */
+  snapshot(): ClockSnapshot {
+    return { nowMs: this.nowMs(), offsetMs: this.#offsetMs, frozen: this.#frozenAt !== undefined };
+  }
+
+  /** Puts the clock back where a snapshot had it: a frozen clock at its time, a running one as far from the host clock. */
+  restore(snapshot: ClockSnapshot): void {
+    if (this.#frozenAt !== undefined) this.set(snapshot.nowMs / 1000);
+    else if (snapshot.frozen) this.#offsetMs = snapshot.nowMs - this.host();
+    else this.#offsetMs = snapshot.offsetMs;
   }
 
   /** Back to where the clock started (reset()). */
@@ -71,8 +92,11 @@ export class Clock implements EmulatorClock {
   }
 }
 
+/** The clock shows times from 1970 to 9999-12-31T23:59:59Z, the range RFC 3339 timestamps cover. @unit unix milliseconds */
+export const MAX_CLOCK_MS = 253_402_300_799_000;
+
 function toMs(time: Date | number, name: string): number {
   const ms = time instanceof Date ? time.getTime() : time * 1000;
-  if (!Number.isFinite(ms)) throw new RangeError(`${name} must be a valid Date or a finite number of unix seconds`);
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_CLOCK_MS) throw new RangeError(`${name} must be a valid Date or unix seconds from 1970 to 9999-12-31T23:59:59Z`);
   return ms;
 }

@@ -1,4 +1,5 @@
 // What every operation handler receives, and the settings the options resolve to.
+import { SIGNIFICANT_DIGITS_FROM_API_VERSION } from '../rules/limits.js';
 import type { EventRules } from './events.js';
 import type { AggregationSettings } from './summaries.js';
 import type { Account, State } from './state.js';
@@ -39,7 +40,7 @@ export function eventRules(context: Context): EventRules {
     identifierWindowSeconds: settings.identifierWindowSeconds,
     values: settings.values,
     // Stripe checks the digits from API version 2026-04-22.dahlia on.
-    limitDigits: apiVersion === undefined || apiVersion.slice(0, 10) >= '2026-04-22',
+    limitDigits: apiVersion === undefined || apiVersion.slice(0, 10) >= SIGNIFICANT_DIGITS_FROM_API_VERSION,
     customerExists: settings.customerExists,
   };
 }

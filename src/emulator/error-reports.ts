@@ -2,18 +2,10 @@
 // customer or value is wrong) do not count; Stripe reports them later as thin events
 // `v1.billing.meter.error_report_triggered` (per meter) and `v1.billing.meter.no_meter_found`.
 // Here they are batched per meter (or unknown event name) per minute of receipt.
+import type { ReportCode } from '../rules/codes.js';
 
-/** The error codes of Stripe's meter error reports. */
-export type MeterErrorCode =
-  | 'archived_meter'
-  | 'meter_event_customer_not_found'
-  | 'meter_event_invalid_value'
-  | 'meter_event_no_customer_defined'
-  | 'meter_event_value_not_found'
-  | 'meter_event_value_too_many_digits'
-  | 'no_meter'
-  | 'timestamp_in_future'
-  | 'timestamp_too_far_in_past';
+/** The error codes of Stripe's meter error reports (src/rules/codes.ts). */
+export type MeterErrorCode = ReportCode;
 
 /** One failed event, as Stripe samples it. */
 export interface MeterErrorSample {
@@ -63,6 +55,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export class ErrorReports {
   readonly #reports = new Map<string, MeterErrorReport>();
+  /** Called after each failed event is added (the dashboard's live feed). */
+  onAdd: ((failed: FailedEvent, report: MeterErrorReport) => void) | undefined;
 
   add(failed: FailedEvent): void {
     const start = Math.floor(failed.atMs / WINDOW_MS) * WINDOW_MS;
@@ -93,6 +87,17 @@ export class ErrorReports {
     }
     const n = reason.error_count;
     report.data.developer_message_summary = `${n} meter event${n === 1 ? '' : 's'} for event name "${failed.eventName}" failed validation and did not count.`;
+    this.onAdd?.(failed, report);
+  }
+
+  /** The reports by their batch key, to export and restore the emulator's state. */
+  entries(): Array<[string, MeterErrorReport]> {
+    return structuredClone([...this.#reports]);
+  }
+
+  restore(entries: ReadonlyArray<[string, MeterErrorReport]>): void {
+    this.#reports.clear();
+    for (const [key, report] of entries) this.#reports.set(key, structuredClone(report));
   }
 
   /** Copies of the reports so far, oldest first. */

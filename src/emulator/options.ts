@@ -2,6 +2,39 @@
 // (../shared/reference/meter-semantics.md §10) the default is the closest documented behaviour and
 // an option turns on the other reading.
 import type { ClockSettings } from './clock.js';
+import type { RequestRecord } from './request-log.js';
+import type { WebhookDestination } from './thin-events.js';
+
+/** What a fault does; see FaultRule.fault. */
+export type FaultKind =
+  | 'slow'
+  | 'hang'
+  | 'hang_after'
+  | 'cut_body'
+  | 'stall_body'
+  | 'not_json'
+  | 'reset'
+  | 'reset_after'
+  | 'conflict'
+  | 'rate_limit'
+  | 'server_error'
+  | 'redirect'
+  | 'error'
+  | 'session_expired';
+
+/** What a fault rule's `when` sees of a request. */
+export interface FaultRequest {
+  method: string;
+  /** The request path, without the query. */
+  path: string;
+  /** The operation id (`PostBillingMeterEvents`). */
+  operationId: string;
+  idempotencyKey: string | undefined;
+  /** How many requests with this Idempotency-Key arrived since the rules were set, this one included (1 without a key). */
+  attempt: number;
+  /** 1-based count of API requests since the rules were set, this one included. */
+  n: number;
+}
 
 /** A fault to inject, so that your own retry paths can be tested. */
 export interface FaultRule {
@@ -14,19 +47,53 @@ export interface FaultRule {
   /** Only requests with this method. @default any method */
   method?: 'GET' | 'POST';
   /**
-   * What happens: `rate_limit` answers 429 with Retry-After, `server_error` 500, `conflict` 409
-   * (v1 `lock_timeout`, v2 `too_many_concurrent_requests`), all without applying the request;
-   * `reset` drops the connection before the request is applied, `reset_after` after it was
-   * applied (the answer is lost). In process a reset rejects the fetch with a TypeError, as a
-   * runtime's fetch does.
+   * What happens. Applied first (the request takes effect, then the answer is disturbed):
+   * `slow` answers after `delayMs`; `hang_after` never answers; `cut_body` sends the status, the
+   * headers (Content-Length of the whole body) and half the body, then drops the connection;
+   * `stall_body` sends half the body, stalls `delayMs`, then drops the connection; `not_json`
+   * answers `status` (200) with an HTML page, as a proxy might; `reset_after` drops the
+   * connection without answering. Not applied: `reset` drops the connection; `hang` never
+   * answers; `conflict` is 409 (v1 `lock_timeout`, v2 `too_many_concurrent_requests`);
+   * `rate_limit` is 429 (Retry-After only when `retryAfterSeconds` is given); `server_error` is
+   * `status` (500-599); `redirect` is 302 to `location`; `error` is any `status` in Stripe's error
+   * shape (`code`, `type`, `message`); `session_expired` expires the request's session token and
+   * answers 401 `temporary_session_expired`, as the stream does for an expired token.
+   * In process a dropped connection rejects the fetch (or errors the body stream) with a
+   * TypeError, as a runtime's fetch does, and every wait honours the request's AbortSignal.
    */
-  fault: 'rate_limit' | 'server_error' | 'conflict' | 'reset' | 'reset_after';
+  fault: FaultKind;
   /** Probability that a matching request fails (drawn from a seeded generator). @default 1 */
   rate?: number;
   /** The rule is spent after failing this many requests. @default unlimited */
   times?: number;
-  /** The Retry-After header of `rate_limit` answers. @unit seconds @default 1 */
+  /**
+   * Only the n-th request carrying the same Idempotency-Key (1: the first attempt, 2: the first
+   * retry), counted from when the rules were set. Requests without a key are attempt 1.
+   * @default every attempt
+   */
+  attempt?: number;
+  /** In process only (not over HTTP): fails only the requests for which it returns true. @default every request */
+  when?: (request: FaultRequest) => boolean;
+  /** `rate_limit`: the Retry-After header. @unit seconds @default no Retry-After header */
   retryAfterSeconds?: number;
+  /**
+   * The status: `server_error` 500-599 (default 500); `error` 400-599 (required); `not_json`
+   * (default 200); `cut_body` and `stall_body` answer this error status (in Stripe's shape, not
+   * applied) instead of the operation's answer. @default see each kind
+   */
+  status?: number;
+  /** `error`: the error's `code`. @default none on v1, `injected_error` on v2 */
+  code?: string;
+  /** `error`: the error's `type`. @default "api_error" for 5xx, "invalid_request_error" otherwise */
+  type?: string;
+  /** `error`: the error's message. @default a message naming the injected status */
+  message?: string;
+  /** `slow`: how long before the answer; `stall_body`: how long the body stalls. @unit milliseconds @default 1000 */
+  delayMs?: number;
+  /** `redirect`: the Location header. @default "/v1/billing/meters/redirected" */
+  location?: string;
+  /** Adds `Stripe-Should-Retry: true` or `false` to the injected answer. @default no header */
+  shouldRetry?: boolean;
 }
 
 /** Options of createEmulator(); every one can be left out. */
@@ -80,6 +147,25 @@ export interface EmulatorOptions {
    * on the host clock. @default no limit
    */
   rateLimitPerSecond?: number;
+  /**
+   * The request log (`emulator.requests()`, the dashboard): how many requests it keeps, and
+   * whether each record keeps the request's headers and exact body bytes (for byte-parity tests).
+   * @default { size: 1000, bodies: false }
+   */
+  requestLog?: { size?: number; bodies?: boolean };
+  /** Called with every request (headers and exact body bytes included) once it is answered. @default none */
+  onRequest?: (record: RequestRecord) => void;
+  /**
+   * Where to post Stripe's thin events for meter error reports
+   * (`v1.billing.meter.error_report_triggered`, `v1.billing.meter.no_meter_found`), each signed with
+   * its `whsec_` secret as Stripe signs. An event is emitted once its report's window (a minute of
+   * the emulator's clock) has closed. @default none (the events are still served at /v2/core/events)
+   */
+  webhooks?: WebhookDestination[];
+  /** The fetch thin events are posted with. @default globalThis.fetch */
+  webhookFetch?: typeof fetch;
+  /** How many live-feed items (the dashboard's) to keep. @default 50 */
+  feedSize?: number;
   /** Where the emulator's clock starts and whether it follows the host clock. @default the host's time, following it */
   clock?: ClockSettings;
   /**

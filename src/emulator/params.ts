@@ -2,7 +2,7 @@
 // them against the spec's rules (generated/rules.ts): required, enums, lengths, ranges, unknown
 // parameters refused, as Stripe does.
 import type { OperationRule } from '../../generated/rules.js';
-import { findObjectProblem } from '../internal/rule-check.js';
+import { findObjectProblem } from '../rules/params.js';
 import { decodeForm, findEmpty, shapeByRule } from './form.js';
 import { emptyParamReply, problemReply, v1Error, v2Error, type Api, type Reply } from './wire.js';
 

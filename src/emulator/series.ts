@@ -5,6 +5,21 @@ import { HourCells } from './hour-cells.js';
 
 const INITIAL_CAPACITY = 16;
 
+/** The endpoints an event can come through, as stored in the `via` column. */
+export const VIAS = ['v1', 'v2', 'stream'] as const;
+export type Via = (typeof VIAS)[number];
+
+/** Which endpoint is ingesting right now (set by the endpoint's handler, read by append()), and, while someone watches, the events appended and cancelled during the request. */
+export interface Intake {
+  via: number;
+  /** Pairs (series, position), filled only while `watching`. */
+  appended: Array<Series | number>;
+  cancelled: Array<Series | number>;
+  watching: boolean;
+}
+
+export const newIntake = (): Intake => ({ via: 0, appended: [], cancelled: [], watching: false });
+
 export class Series {
   /** Event timestamps. @unit unix seconds (fractions kept from v2 timestamps) */
   ts = new Float64Array(INITIAL_CAPACITY);
@@ -12,6 +27,10 @@ export class Series {
   /** When the emulator received each event. @unit unix seconds */
   received = new Float64Array(INITIAL_CAPACITY);
   cancelled = new Uint8Array(INITIAL_CAPACITY);
+  /** Index into VIAS. */
+  via = new Uint8Array(INITIAL_CAPACITY);
+  /** Each event's identifier (undefined for a stream event sent without one). */
+  readonly identifiers: Array<string | undefined> = [];
   length = 0;
   /** Whether every value is a whole number (their sums are then exact). */
   integral = true;
@@ -24,6 +43,7 @@ export class Series {
     readonly index: number,
     readonly meterId: string,
     readonly customer: string,
+    private readonly intake: Intake = newIntake(),
   ) {}
 
   /** Appends one event; returns its position. */
@@ -33,11 +53,14 @@ export class Series {
     this.ts[i] = ts;
     this.value[i] = value;
     this.received[i] = received;
+    this.via[i] = this.intake.via;
+    this.identifiers.push(undefined);
     this.length = i + 1;
     if (this.integral && !Number.isInteger(value)) this.integral = false;
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
     this.hours.add(ts, value, 1);
+    if (this.intake.watching) this.intake.appended.push(this, i);
     return i;
   }
 
@@ -46,6 +69,7 @@ export class Series {
     if (this.cancelled[position] === 1) return false;
     this.cancelled[position] = 1;
     this.hours.add(this.ts[position] as number, this.value[position] as number, -1);
+    if (this.intake.watching) this.intake.cancelled.push(this, position);
     return true;
   }
 
@@ -60,6 +84,7 @@ export class Series {
     this.value = grow(this.value, (n) => new Float64Array(n));
     this.received = grow(this.received, (n) => new Float64Array(n));
     this.cancelled = grow(this.cancelled, (n) => new Uint8Array(n));
+    this.via = grow(this.via, (n) => new Uint8Array(n));
   }
 }
 

@@ -4,7 +4,7 @@
 import type { components } from '../../generated/schema.js';
 import { ErrorReports } from './error-reports.js';
 import { IdempotencyStore } from './idempotency.js';
-import { eventRef, refPosition, refSeries, Series } from './series.js';
+import { eventRef, newIntake, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
 
 export type MeterObject = components['schemas']['billing.meter'];
 
@@ -28,14 +28,23 @@ export class Account {
   /** identifier -> event reference, in the order received. */
   readonly identifiers = new Map<string, number>();
   readonly idempotency = new IdempotencyStore();
+  /** The endpoint ingesting now (set by its handler before it ingests), shared by the accounts of a State. */
+  readonly intake: Intake;
   #sinceSweep = 0;
+  /** The identifier locate() last found unknown: remember() need not look it up again. */
+  #lastMiss: string | undefined;
 
-  constructor(readonly id: string | undefined) {}
+  constructor(
+    readonly id: string | undefined,
+    intake: Intake = newIntake(),
+  ) {
+    this.intake = intake;
+  }
 
   seriesFor(record: MeterRecord, customer: string): Series {
     let series = record.series.get(customer);
     if (series === undefined) {
-      series = new Series(this.series.length, record.meter.id, customer);
+      series = new Series(this.series.length, record.meter.id, customer, this.intake);
       this.series.push(series);
       record.series.set(customer, series);
     }
@@ -45,14 +54,26 @@ export class Account {
   /** The event last received with `identifier` (whenever that was). */
   locate(identifier: string): { series: Series; position: number; received: number } | undefined {
     const ref = this.identifiers.get(identifier);
-    if (ref === undefined) return undefined;
+    if (ref === undefined) {
+      this.#lastMiss = identifier;
+      return undefined;
+    }
     const series = this.series[refSeries(ref)] as Series;
     const position = refPosition(ref);
     return { series, position, received: series.received[position] ?? 0 };
   }
 
+  /** Marks the endpoint the next events come through. */
+  receiving(via: Via): this {
+    this.intake.via = VIAS.indexOf(via);
+    return this;
+  }
+
   remember(identifier: string, series: Series, position: number, keepSeconds: number): void {
-    this.identifiers.delete(identifier);
+    series.identifiers[position] = identifier;
+    // Delete first (a repeat past the window), so that the map stays in order of receipt for the sweep.
+    if (identifier !== this.#lastMiss && this.identifiers.has(identifier)) this.identifiers.delete(identifier);
+    this.#lastMiss = undefined;
     this.identifiers.set(identifier, eventRef(series.index, position));
     if (++this.#sinceSweep < 4096) return;
     this.#sinceSweep = 0;
@@ -75,17 +96,25 @@ export class State {
   readonly accounts = new Map<string, Account>();
   readonly sessions = new Map<string, Session>();
   readonly reports = new ErrorReports();
+  constructor(
+    /** What the endpoints are ingesting, shared by every account (see Intake). */
+    readonly intake: Intake = newIntake(),
+  ) {}
+
+  /** Sessions created since the start (or reset). */
+  sessionsCreated = 0;
 
   clear(): void {
     this.accounts.clear();
     this.sessions.clear();
+    this.sessionsCreated = 0;
     this.reports.clear();
   }
 
   account(id: string | undefined): Account {
     const key = id ?? '';
     let account = this.accounts.get(key);
-    if (account === undefined) this.accounts.set(key, (account = new Account(id)));
+    if (account === undefined) this.accounts.set(key, (account = new Account(id, this.intake)));
     return account;
   }
 }

@@ -3,6 +3,7 @@
 import type { Handler } from './context.js';
 import { summaryId, summaryStart } from './ids.js';
 import { page } from './pagination.js';
+import { summaryRangeProblem } from '../rules/summaries.js';
 import { aggregate, WINDOW_SECONDS } from './summaries.js';
 import { notFound, v1Error, type Reply } from './wire.js';
 
@@ -19,18 +20,10 @@ interface Params {
   ending_before?: string;
 }
 
+/** Stripe's alignment rule (src/rules/summaries.ts), answered as v1 answers a bad param. */
 function misaligned(p: Params): Reply | undefined {
-  const window = p.value_grouping_window;
-  const step = window === undefined ? 60 : WINDOW_SECONDS[window];
-  const what = window === undefined ? 'a minute boundary' : window === 'hour' ? 'an hour boundary' : '00:00 UTC';
-  const grouped = window === undefined ? '' : ` when value_grouping_window is ${window}`;
-  for (const param of ['start_time', 'end_time'] as const) {
-    if (p[param] % step !== 0) {
-      return v1Error(400, { param, message: `${param} must be aligned to ${what} (a multiple of ${step} seconds)${grouped}; got ${p[param]}.` });
-    }
-  }
-  if (p.start_time >= p.end_time) return v1Error(400, { param: 'end_time', message: `end_time (${p.end_time}) must be after start_time (${p.start_time}).` });
-  return undefined;
+  const found = summaryRangeProblem(p.start_time, p.end_time, p.value_grouping_window);
+  return found === undefined ? undefined : v1Error(400, { param: found.param, message: found.message });
 }
 
 export const listEventSummaries: Handler = (context) => {

@@ -1,12 +1,14 @@
 // What a handler answers, and Stripe's two error shapes: v1 `{error: {type, message, code?, param?,
 // doc_url?}}` and v2 `{error: {code, message, type?, doc_url?}}`.
-import type { Problem } from '../internal/rule-check.js';
+import type { Problem } from '../rules/params.js';
 
 /** A handler's answer before serialization. */
 export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** An answer that comes later (a control endpoint that waits on network work). */
+  deferred?: Promise<Reply>;
 }
 
 export type Api = 'v1' | 'v2';
@@ -66,9 +68,9 @@ export const notFound = (what: string, id: string, param = 'id'): Reply =>
   v1Error(404, { code: 'resource_missing', param, message: `No such ${what}: '${id}'` });
 
 /** Stripe's 429 body (v1), as Stripe sends it. */
-export function rateLimited(api: Api, retryAfterSeconds: number): Reply {
+export function rateLimited(api: Api, retryAfterSeconds: number | undefined): Reply {
   const message = 'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.';
-  const headers = { 'Retry-After': String(retryAfterSeconds) };
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
   return api === 'v1' ? v1Error(429, { code: 'rate_limit', message }, headers) : v2Error(429, { type: 'rate_limit', code: 'rate_limit', message }, headers);
 }
 

@@ -120,10 +120,12 @@ export function checkClientOptions(options: unknown): StripeMetersOptions {
  * Checks per-request options. `session`: the request goes to the v2 stream, whose `apiKey` must be
  * a meter event session token.
  */
+const NONE: RequestOptions = Object.freeze({});
+
 export function checkRequestOptions(options: unknown, session = false): RequestOptions {
   if (options === undefined) {
     if (session) checkApiKey(undefined, 'apiKey', true);
-    return {};
+    return NONE;
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) return fail('options', `request options must be an object, got ${kindOf(options)}`);
   const o = options as RequestOptions;

@@ -1,12 +1,9 @@
 // A client's options, checked and with their defaults filled in, resolved once at construction.
+import { DEFAULT_SERVER } from '../../generated/rules.js';
 import { API_VERSION } from '../../generated/schema.js';
-import type { FetchLike, StripeMetersOptions } from '../options.js';
+import { DEFAULT_MAX_NETWORK_RETRIES, DEFAULT_TIMEOUT_MS, type FetchLike, type StripeMetersOptions } from '../options.js';
 import { checkBaseUrl, checkClientOptions } from './check-options.js';
-import { API_SERVER, METER_EVENTS_SERVER } from './operations.js';
-import { DEFAULT_RETRY_DELAYS, type RetryDelays } from './retry-policy.js';
-
-export const DEFAULT_TIMEOUT_MS = 80_000;
-export const DEFAULT_MAX_NETWORK_RETRIES = 2;
+import { DEFAULT_RETRY_DELAYS, type RetryDelays, type RetryPolicy } from './retry.js';
 
 export interface ClientConfig {
   apiVersion: string;
@@ -14,9 +11,13 @@ export interface ClientConfig {
   maxNetworkRetries: number;
   /** @unit milliseconds */
   timeout: number;
+  /** Where operations of the spec's default server go. */
   baseUrl: string;
-  meterEventsBaseUrl: string;
+  /** Where operations of any other server (the v2 stream's) go; undefined: their own server. */
+  meterEventsBaseUrl: string | undefined;
   delays: RetryDelays;
+  /** A request's retry policy: 1 + maxNetworkRetries attempts, no deadline. */
+  policy: RetryPolicy;
   fetch: FetchLike | undefined;
   onRequest: StripeMetersOptions['onRequest'];
   onResponse: StripeMetersOptions['onResponse'];
@@ -26,17 +27,25 @@ export interface ClientConfig {
 
 export function resolveClientOptions(options: unknown): ClientConfig {
   const o = checkClientOptions(options);
+  const maxNetworkRetries = o.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES;
+  const delays = { ...DEFAULT_RETRY_DELAYS, ...o.retryDelay };
   return {
     apiVersion: o.apiVersion ?? API_VERSION,
     stripeAccount: o.stripeAccount,
-    maxNetworkRetries: o.maxNetworkRetries ?? DEFAULT_MAX_NETWORK_RETRIES,
+    maxNetworkRetries,
     timeout: o.timeout ?? DEFAULT_TIMEOUT_MS,
-    baseUrl: checkBaseUrl(o.baseUrl ?? API_SERVER, 'baseUrl'),
-    meterEventsBaseUrl: checkBaseUrl(o.meterEventsBaseUrl ?? METER_EVENTS_SERVER, 'meterEventsBaseUrl'),
-    delays: { ...DEFAULT_RETRY_DELAYS, ...o.retryDelay },
+    baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_SERVER, 'baseUrl'),
+    meterEventsBaseUrl: o.meterEventsBaseUrl === undefined ? undefined : checkBaseUrl(o.meterEventsBaseUrl, 'meterEventsBaseUrl'),
+    delays,
+    policy: { maxAttempts: 1 + maxNetworkRetries, deadline: Number.POSITIVE_INFINITY, delays, now: () => Date.now() },
     fetch: o.fetch,
     onRequest: o.onRequest,
     onResponse: o.onResponse,
     now: o.now ?? Date.now,
   };
+}
+
+/** Where an operation served from `server` goes. */
+export function baseUrlFor(config: ClientConfig, server: string): string {
+  return server === DEFAULT_SERVER ? config.baseUrl : (config.meterEventsBaseUrl ?? server);
 }

@@ -1,10 +1,10 @@
 // One attempt through a fetch(url, init): the runtime's own (browsers, Bun, Deno, workers) or the
 // caller's `fetch` option. One controller per attempt aborts it on timeout or on the caller's signal.
 import type { FetchLike } from '../options.js';
-import { AttemptFailure, type SendAttempt } from './transport.js';
+import { AttemptFailure, type SendAttempt } from './attempt.js';
 
 export function fetchAttempt(fetch: FetchLike): SendAttempt {
-  return async (request, timeoutMs, signal) => {
+  return async (out, timeoutMs, signal) => {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -18,11 +18,11 @@ export function fetchAttempt(fetch: FetchLike): SendAttempt {
       signal?.removeEventListener('abort', onAbort);
     };
     // Redirects are answers, as on node:http: following one would turn a POST into a GET.
-    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal, redirect: 'manual' };
-    if (request.body !== undefined) init.body = request.body;
+    const init: RequestInit = { method: out.method, headers: out.headers, signal: controller.signal, redirect: 'manual' };
+    if (out.body !== undefined) init.body = out.body;
     let response: Response;
     try {
-      response = await fetch(request.url, init);
+      response = await fetch(out.url, init);
     } catch (error) {
       done();
       if (signal?.aborted) throw signal.reason;

@@ -1,7 +1,9 @@
 // Stripe's v1 wire format, byte for byte as the official `stripe` package writes it: nested objects
 // as a[b]=c, arrays as a[0]=x, null as an empty value (which unsets a field), undefined skipped,
 // Dates as unix seconds. Brackets stay readable and !*()' are escaped as qs does. Input is a
-// snapshot (src/internal/params.ts): every value in it can be encoded.
+// snapshot (src/internal/params.ts): every value in it can be encoded, except a string holding
+// half of a UTF-16 surrogate pair, which is refused naming its parameter.
+import { StripeInvalidParameterError } from '../errors.js';
 
 const ESCAPE = /[!'()*]/g;
 const ESCAPED: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
@@ -10,12 +12,16 @@ const ESCAPED: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')
 // replaces. Brackets are written as they are either way.
 const PLAIN = /^[\w.~[\]-]*$/;
 
-function encode(s: string): string {
+function encode(s: string, param: string): string {
   if (PLAIN.test(s)) return s;
-  return encodeURIComponent(s)
-    .replace(ESCAPE, (c) => ESCAPED[c] ?? c)
-    .replace(/%5B/g, '[')
-    .replace(/%5D/g, ']');
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(s);
+  } catch {
+    // URIError: a lone surrogate, which UTF-8 cannot carry.
+    throw new StripeInvalidParameterError(param, `${param} holds half of a UTF-16 surrogate pair, which cannot be sent`);
+  }
+  return encoded.replace(ESCAPE, (c) => ESCAPED[c] ?? c).replace(/%5B/g, '[').replace(/%5D/g, ']');
 }
 
 function scalar(value: unknown): string {
@@ -27,7 +33,7 @@ function scalar(value: unknown): string {
 function collect(pairs: string[], key: string, value: unknown): void {
   if (value === undefined) return;
   if (value === null || typeof value !== 'object' || value instanceof Date) {
-    pairs.push(`${encode(key)}=${encode(scalar(value))}`);
+    pairs.push(`${encode(key, key)}=${encode(scalar(value), key)}`);
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => collect(pairs, `${key}[${i}]`, item));
   } else {
@@ -35,9 +41,11 @@ function collect(pairs: string[], key: string, value: unknown): void {
   }
 }
 
-/** Encodes params as application/x-www-form-urlencoded (also used for v1 query strings). */
-export function toFormString(params: Record<string, unknown>): string {
+/** Encodes params (an object) as application/x-www-form-urlencoded (also used for v1 query strings). */
+export function toFormString(params: unknown): string {
   const pairs: string[] = [];
-  for (const k of Object.keys(params)) collect(pairs, k, params[k]);
+  if (typeof params === 'object' && params !== null) {
+    for (const k of Object.keys(params)) collect(pairs, k, (params as Record<string, unknown>)[k]);
+  }
   return pairs.join('&');
 }

@@ -2,15 +2,17 @@
 // fetch costs several times more CPU per request (WHATWG streams, headers and signals), and
 // nothing of that is needed for small JSON bodies read whole. No AbortController per attempt: a
 // timeout or the caller's abort destroys the request directly.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { AttemptFailure, type Answer, type SendAttempt } from './transport.js';
+import { AttemptFailure, type Answer, type SendAttempt } from './attempt.js';
 
-function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
+/** The answer's headers, lower-case names, from the raw pairs (node's own `headers` object is not built). */
+function headerRecord(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) out[name] = typeof value === 'string' ? value : value.join(', ');
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
   }
   return out;
 }
@@ -43,10 +45,10 @@ export function httpAttempt(): SendAttempt {
     }
     return { origin, path: end === -1 ? '/' : url.slice(end) };
   };
-  return (request, timeoutMs, signal) =>
+  return (out, timeoutMs, signal) =>
     new Promise<Answer>((resolve, reject) => {
-      const { origin, path } = originOf(request.url);
-      const req = origin.send({ ...origin.options, path, method: request.method, headers: request.headers });
+      const { origin, path } = originOf(out.url);
+      const req = origin.send({ ...origin.options, path, method: out.method, headers: out.headers });
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -64,8 +66,12 @@ export function httpAttempt(): SendAttempt {
         reject(failure(error, false));
       });
       req.on('response', (res) => {
-        // The body is read from the start (it is small), so that one that breaks off before read()
-        // is called is kept, not an unhandled 'error'; read() hands it over, discard() drops it.
+        const status = res.statusCode ?? 0;
+        const headers = headerRecord(res.rawHeaders);
+        // A 2xx is always read whole: it resolves once its body is complete. Any other answer
+        // resolves at once, so that one that will be retried can be dropped unread; its body is
+        // read from the start (it is small), and one that breaks off before read() is kept.
+        const whole = status >= 200 && status < 300;
         let text = '';
         let outcome: { text: string } | { error: unknown } | undefined;
         let waiting: { resolve: (text: string) => void; reject: (error: unknown) => void } | undefined;
@@ -73,9 +79,13 @@ export function httpAttempt(): SendAttempt {
           if (outcome !== undefined) return;
           done();
           outcome = result;
-          if (waiting === undefined) return;
-          if ('text' in result) waiting.resolve(result.text);
-          else waiting.reject(result.error);
+          if (whole) {
+            if ('text' in result) resolve({ status, headers, text: result.text, read: () => Promise.resolve(result.text), discard: () => undefined });
+            else reject(result.error);
+          } else if (waiting !== undefined) {
+            if ('text' in result) waiting.resolve(result.text);
+            else waiting.reject(result.error);
+          }
         };
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
@@ -84,9 +94,10 @@ export function httpAttempt(): SendAttempt {
         res.on('close', () => {
           if (!res.complete) settle({ error: failure(new Error('the connection closed before the whole answer arrived'), true) });
         });
+        if (whole) return;
         resolve({
-          status: res.statusCode ?? 0,
-          headers: headerRecord(res.headers),
+          status,
+          headers,
           read: () => {
             if (outcome !== undefined) return 'text' in outcome ? Promise.resolve(outcome.text) : Promise.reject(outcome.error as Error);
             return new Promise<string>((ok, fail) => (waiting = { resolve: ok, reject: fail }));
@@ -99,6 +110,6 @@ export function httpAttempt(): SendAttempt {
           },
         });
       });
-      req.end(request.body);
+      req.end(out.body);
     });
 }

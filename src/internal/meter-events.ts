@@ -1,39 +1,28 @@
 // Meter events, the same way on every path (v1 create, v2 create, stream create, the batching
 // stream): payload numbers become the decimal strings Stripe expects, a missing identifier is
 // generated (so no resend can count twice) and a missing timestamp is filled in (so a resend
-// keeps the event's time), and a timestamp Stripe would refuse or drop later is refused now.
-import { OPERATIONS, type ObjectRule } from '../../generated/rules.js';
-import { StripeError, StripeInvalidParameterError, StripeInvalidRequestError } from '../errors.js';
-import type { LastResponse, RequestOptions, WithLastResponse } from '../options.js';
-import { withLastResponse, type Core, type InitOf, type ResultOf } from './core.js';
-import type { V2MeterEventInput } from '../types.js';
+// keeps the event's time), and what Stripe would refuse or drop later is refused now (the rules
+// themselves are src/rules/'s).
+import { StripeInvalidParameterError } from '../errors.js';
+import type { V2MeterEventStreamCreateParams } from '../types.js';
 import { newIdentifier } from './ids.js';
-import { seal, setOwn, snapshot } from './params.js';
-import { describeValue, findObjectProblem } from './rule-check.js';
+import { setOwn, snapshot } from './params.js';
+import { eventShapeProblem } from '../rules/event-shape.js';
+import { MAX_IDENTIFIER_LENGTH, MILLISECONDS_THRESHOLD } from '../rules/limits.js';
+import { describeValue, findObjectProblem } from '../rules/params.js';
+import type { RuleProblem } from '../rules/problem.js';
+import { parseRfc3339, rfc3339Problem, timestampWindowProblem, unixSecondsProblem } from '../rules/timestamps.js';
+import { decimalOfNumber } from '../rules/values.js';
+import { EVENT_RULES, type Wire } from '../rules/wire.js';
 
-/** v1 takes unix seconds, v2 and the stream RFC 3339 strings. */
-type Wire = 'v1' | 'v2' | 'stream';
-
-// Stripe's window for event timestamps (documented, not in the spec's schema): 35 days back,
-// 5 minutes ahead. The check allows a minute of clock skew either way; at the edges Stripe's own
-// clock decides.
-const DAY_MS = 86_400_000;
-const MAX_AGE_MS = 35 * DAY_MS;
-const MAX_AHEAD_MS = 5 * 60_000;
-const CLOCK_SKEW_MS = 60_000;
-/** A v1 timestamp this large is milliseconds (the year 5138 in seconds). */
-const SECONDS_LIMIT = 1e11;
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
-
-const RULES: Record<Wire, ObjectRule> = {
-  v1: OPERATIONS.PostBillingMeterEvents.params,
-  v2: OPERATIONS.PostV2BillingMeterEvents.params,
-  stream: OPERATIONS.PostV2BillingMeterEventStream.params.properties.events.items,
-};
+const RULES = EVENT_RULES;
 
 const join = (where: string, key: string) => (where === '' ? key : `${where}[${key}]`);
 const fail = (param: string, message: string): never => {
   throw new StripeInvalidParameterError(param, message);
+};
+const refuse = (problem: RuleProblem | undefined): void => {
+  if (problem !== undefined) fail(problem.param, problem.message);
 };
 
 let isoMs = -1;
@@ -60,19 +49,12 @@ function payloadOf(payload: unknown, param: string): Record<string, string> {
     }
     if (typeof value === 'string') setOwn(out, key, value);
     else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) fail(where, `${where} must be a finite number, got ${value}`);
-      const text = String(value);
-      if (/e/i.test(text)) fail(where, `${where} is ${text}, which JavaScript writes with an exponent; pass the value as a decimal string instead`);
+      const text = decimalOfNumber(value, where);
+      if (typeof text !== 'string') return fail(text.param, text.message);
       setOwn(out, key, text);
     } else fail(where, `${where} must be a string or a number, got ${describeValue(value)}`);
   }
   return out;
-}
-
-function validDateTime(m: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((g) => (g === undefined ? undefined : Number(g))) as [number, number, number, number, number, number, number?, number?];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
 }
 
 /** The event's time in the wire's form, or the current time when absent; refuses what Stripe would. */
@@ -85,20 +67,20 @@ function timestampOf(value: unknown, wire: Wire, param: string, now: number): nu
     if (!Number.isFinite(ms)) fail(param, `${param} is an invalid Date`);
     out = wire === 'v1' ? Math.floor(ms / 1000) : value.toISOString();
   } else if (wire === 'v1' && typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) fail(param, `${param} must be a unix timestamp in whole seconds, got ${value}`);
-    if (value > SECONDS_LIMIT) fail(param, `${param} is ${value}, which is milliseconds (Date.now()); pass seconds (Math.floor(Date.now() / 1000)) or a Date`);
+    const problem = unixSecondsProblem(value, param);
+    if (problem !== undefined) fail(param, value >= MILLISECONDS_THRESHOLD ? `${problem.message} (pass Math.floor(Date.now() / 1000), or a Date)` : problem.message);
     ms = value * 1000;
     out = value;
   } else if (wire !== 'v1' && typeof value === 'string') {
-    const m = RFC3339.exec(value);
-    ms = m === null || !validDateTime(m) ? Number.NaN : Date.parse(value);
-    if (Number.isNaN(ms)) fail(param, `${param} must be an RFC 3339 date-time with a time zone, such as 2026-11-22T10:00:00Z, or a Date; got ${describeValue(value)}`);
+    const parsed = parseRfc3339(value);
+    if (parsed === undefined) refuse(rfc3339Problem(value, param));
+    ms = parsed as number;
     out = value;
   } else {
     return fail(param, `${param} must be ${wire === 'v1' ? 'unix seconds (an integer)' : 'an RFC 3339 date-time string'} or a Date, got ${describeValue(value)}`);
   }
-  if (ms < now - MAX_AGE_MS - CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 35 days in the past; Stripe refuses such events`);
-  if (ms > now + MAX_AHEAD_MS + CLOCK_SKEW_MS) fail(param, `${param} (${new Date(ms).toISOString()}) is more than 5 minutes in the future; Stripe refuses such events`);
+  // The client's clock may be a little off Stripe's: at the window's edges Stripe decides.
+  refuse(timestampWindowProblem(ms / 1000, now / 1000, param, 'allow'));
   return out;
 }
 
@@ -109,15 +91,13 @@ function fnv1a(text: string, seed: number): string {
   return hash.toString(16).padStart(8, '0');
 }
 
-const MAX_IDENTIFIER = RULES.v1.properties['identifier']?.type === 'string' ? (RULES.v1.properties['identifier'].maxLength ?? 100) : 100;
-
 /**
  * The identifier of an event sent with the caller's own Idempotency-Key and no identifier: the
  * same on every call with that key, so that repeating the call repeats the request exactly.
  */
 function identifierFor(idempotencyKey: string): string {
-  if (idempotencyKey.length <= MAX_IDENTIFIER) return idempotencyKey;
-  return `${idempotencyKey.slice(0, MAX_IDENTIFIER - 17)}-${fnv1a(idempotencyKey, 0x811c9dc5)}${fnv1a(idempotencyKey, 0x01000193)}`;
+  if (idempotencyKey.length <= MAX_IDENTIFIER_LENGTH) return idempotencyKey;
+  return `${idempotencyKey.slice(0, MAX_IDENTIFIER_LENGTH - 17)}-${fnv1a(idempotencyKey, 0x811c9dc5)}${fnv1a(idempotencyKey, 0x01000193)}`;
 }
 
 /**
@@ -125,7 +105,7 @@ function identifierFor(idempotencyKey: string): string {
  * identifier comes from the key and the timestamp is left to Stripe (the time it receives the
  * event), so that a repeat of the call with that key sends the same params.
  */
-function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
+export function defaultsFor(options: { idempotencyKey?: unknown } | undefined): Defaults {
   const key = options?.idempotencyKey;
   return typeof key === 'string' && key !== '' ? { identifier: identifierFor(key), timestamp: false } : { timestamp: true };
 }
@@ -149,11 +129,9 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   const stream = wire === 'stream';
   const given = stream ? streamFields(event, where) : snapshot(event);
   const name = given['event_name'];
-  // The spec sets no minimum length, but an empty name can match no meter.
-  if (name === '') fail(join(where, 'event_name'), `${join(where, 'event_name')} must not be empty`);
   // null is not "absent": a fresh identifier on every resend of the same input could count it twice.
   const identifier = given['identifier'] === undefined ? (defaults.identifier ?? newIdentifier()) : given['identifier'];
-  if (typeof identifier !== 'string' || identifier === '') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a non-empty string, got ${describeValue(identifier)}`);
+  if (typeof identifier !== 'string') fail(join(where, 'identifier'), `${join(where, 'identifier')} must be a string, got ${describeValue(identifier)}`);
   const payload = payloadOf(given['payload'], join(where, 'payload'));
   const timestamp = given['timestamp'] !== undefined || defaults.timestamp ? timestampOf(given['timestamp'], wire, join(where, 'timestamp'), now) : undefined;
   let prepared: Record<string, unknown>;
@@ -164,6 +142,7 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   }
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
+  refuse(eventShapeProblem({ event_name: name as string, identifier: identifier as string, payload }, where));
   return prepared as Record<string, unknown> & { identifier: string };
 }
 
@@ -185,71 +164,10 @@ function field(event: object, key: string, where: string): unknown {
   }
 }
 
-/** A stream event as sent (what the batching stream buffers and hands back). */
-export function prepareStreamEvent(event: unknown, now: number, where = ''): V2MeterEventInput & { identifier: string; timestamp: string } {
-  return prepareMeterEvent(event, 'stream', where, now) as unknown as V2MeterEventInput & { identifier: string; timestamp: string };
-}
+/** A stream event as sent: identifier and timestamp filled in. */
+export type StreamWireEvent = V2MeterEventStreamCreateParams['events'][number] & { identifier: string; timestamp: string };
 
-const V1_DUPLICATE = /^An event already exists with identifier (.+)\.$/;
-
-/**
- * Whether Stripe refused a meter event as a duplicate of an identifier it already holds: v2
- * answers `code: duplicate_meter_event`; v1 answers 400 with no code and the message
- * "An event already exists with identifier <id>." (with `identifier`: of that one).
- */
-export function isDuplicateMeterEvent(error: unknown, identifier?: string): boolean {
-  if (!(error instanceof StripeInvalidRequestError)) return false;
-  if (error.code === 'duplicate_meter_event') return true;
-  const m = error.code === undefined && typeof error.raw.message === 'string' ? V1_DUPLICATE.exec(error.raw.message) : null;
-  return m !== null && (identifier === undefined || m[1] === identifier);
-}
-
-/**
- * A retried create refused as a duplicate of its own identifier: an earlier attempt of this very
- * call landed and its answer was lost, so the event is counted once and the call succeeded.
- */
-function landedEarlier(error: unknown, identifier: string): error is StripeError {
-  return error instanceof StripeError && (error.attempts ?? 1) > 1 && isDuplicateMeterEvent(error, identifier);
-}
-
-/** The lastResponse of a create that succeeded because its own earlier attempt had landed. */
-function lastResponseOf(error: StripeError): LastResponse {
-  return {
-    requestId: error.requestId,
-    statusCode: error.statusCode ?? 0,
-    headers: error.headers,
-    idempotencyKey: error.idempotencyKey,
-    attempts: error.attempts ?? 1,
-    duplicateOfEarlierAttempt: true,
-  };
-}
-
-type CreatePath = '/v1/billing/meter_events' | '/v2/billing/meter_events';
-
-/**
- * Creates one meter event (v1 or v2): prepares it, sends it with its identifier in every error,
- * and when a retried attempt is refused as a duplicate of its own identifier (an earlier attempt
- * landed, its answer was lost), answers with the event rebuilt from what was sent.
- */
-export async function createMeterEvent<P extends CreatePath>(core: Core, path: P, params: unknown, options: RequestOptions | undefined): Promise<WithLastResponse<ResultOf<'POST', P>>> {
-  const v1 = path === '/v1/billing/meter_events';
-  const now = core.config.now();
-  const body = prepareMeterEvent(params, v1 ? 'v1' : 'v2', '', now, defaultsFor(options)) as Record<string, unknown> & { identifier: string; event_name: string; payload: Record<string, string> };
-  try {
-    // Prepared here from a checked copy: the core takes it as it is.
-    return await core.request('POST', path, { body: seal(body) } as InitOf<'POST', P>, options, { identifier: body.identifier, timestamp: body.timestamp as number | string | undefined });
-  } catch (error) {
-    if (!landedEarlier(error, body.identifier)) throw error;
-    const at = v1 ? Math.floor(now / 1000) : new Date(now).toISOString();
-    const event = {
-      object: v1 ? 'billing.meter_event' : 'v2.billing.meter_event',
-      created: at,
-      event_name: body.event_name,
-      identifier: body.identifier,
-      livemode: core.livemode(options),
-      payload: body.payload,
-      timestamp: body.timestamp ?? at,
-    };
-    return withLastResponse(event as ResultOf<'POST', P>, lastResponseOf(error));
-  }
+/** A stream event as sent (what the batching sender buffers and hands back). */
+export function prepareStreamEvent(event: unknown, now: number, where = ''): StreamWireEvent {
+  return prepareMeterEvent(event, 'stream', where, now) as StreamWireEvent;
 }

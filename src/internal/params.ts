@@ -55,19 +55,6 @@ function read(from: object, key: string | number, where: string): unknown {
   }
 }
 
-/**
- * Params the SDK built itself from checked input (a meter event it prepared, a batch of them):
- * already plain, encodable and checked against their rules, so the core takes them as they are.
- * A wrapper rather than a mark on the object: this is on the hot path of every meter event.
- */
-export class Sealed<T extends object = Record<string, unknown>> {
-  constructor(readonly params: T) {}
-}
-
-export function seal<T extends object>(params: T): T {
-  return new Sealed(params) as unknown as T;
-}
-
 /** A plain, encodable copy of `params` (an object), or a StripeInvalidParameterError naming the path. */
 export function snapshot(params: unknown, name = 'params'): Record<string, unknown> {
   if (typeof params !== 'object' || params === null || Array.isArray(params) || params instanceof Date) {

@@ -29,7 +29,7 @@ export function scrubbedError(error: unknown, scrub: Scrub, depth = 0): Error {
   copy.name = error.name;
   copy.stack = scrub(error.stack ?? `${error.name}: ${error.message}`);
   for (const key of ['code', 'errno', 'syscall'] as const) {
-    const value = (error as unknown as Record<string, unknown>)[key];
+    const value: unknown = Reflect.get(error, key);
     if (typeof value === 'string' || typeof value === 'number') Object.assign(copy, { [key]: typeof value === 'string' ? scrub(value) : value });
   }
   return copy;

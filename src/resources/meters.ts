@@ -1,7 +1,18 @@
-import type { Core } from '../internal/core.js';
+// `stripe.billing.meters`, or on its own: `new Meters(new StripeMetersCore('sk_test_...'))`.
+import {
+  GetBillingMeters,
+  GetBillingMetersId,
+  GetBillingMetersIdEventSummaries,
+  PostBillingMeters,
+  PostBillingMetersId,
+  PostBillingMetersIdDeactivate,
+  PostBillingMetersIdReactivate,
+} from '../../generated/rules.js';
+import type { StripeMetersCore } from '../client-core.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { snapshot } from '../internal/params.js';
 import { ListPromise, type Cursor } from '../list-promise.js';
+import { summaryRangeProblem } from '../rules/summaries.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   Meter,
@@ -16,69 +27,57 @@ import type {
   Page,
 } from '../types.js';
 
-const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86400 } as const;
-
-/** Event summaries: minute-aligned bounds (hour- or UTC-day-aligned with those windows), end after start. */
+/** Event summaries: Stripe's alignment rule, on the bounds as sent (a Date goes as its unix seconds). */
 function checkSummaryRange(params: Partial<MeterEventSummaryListParams>): void {
   const window = params.value_grouping_window;
-  // An unknown window is the generated rules' to refuse (core checks them next).
-  if (window !== undefined && !Object.hasOwn(WINDOW_SECONDS, window)) return;
-  const unit = window ?? 'minute';
-  // A Date is sent as its unix seconds, so it is checked as those.
   const seconds = (t: unknown) => (t instanceof Date ? Math.floor(t.getTime() / 1000) : t);
   const start = seconds(params.start_time);
   const end = seconds(params.end_time);
-  for (const [key, t] of [['start_time', start], ['end_time', end]] as const) {
-    // Types and presence are the generated rules' job (core checks them); alignment is Stripe's rule.
-    if (typeof t === 'number' && Number.isSafeInteger(t) && t % WINDOW_SECONDS[unit] !== 0) {
-      const boundary = unit === 'day' ? '00:00 UTC' : unit === 'hour' ? 'an hour boundary' : 'a minute boundary';
-      throw new StripeInvalidParameterError(key, `${key} (${t}) must fall on ${boundary}${window === undefined ? '' : ` with value_grouping_window=${window}`}`);
-    }
-  }
-  if (typeof end === 'number' && typeof start === 'number' && end <= start) {
-    throw new StripeInvalidParameterError('end_time', `end_time (${end}) must be after start_time (${start})`);
-  }
+  // Types, presence and an unknown window are the generated rules' to refuse (core checks them next).
+  if (window !== undefined && window !== 'hour' && window !== 'day') return;
+  if (typeof start !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return;
+  const problem = summaryRangeProblem(start, end, window);
+  if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
 }
 
-/** `stripe.billing.meters` */
+/** `stripe.billing.meters`: create, read, update, deactivate and list meters, and read their usage. */
 export class Meters {
-  readonly #core: Core;
+  readonly #core: StripeMetersCore;
 
-  /** @internal */
-  constructor(core: Core) {
+  constructor(core: StripeMetersCore) {
     this.#core = core;
   }
 
   /** Creates a meter. */
   create(params: MeterCreateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters', { body: params }, options);
+    return this.#core.request(PostBillingMeters, { body: params }, options, (c, init) => c.POST('/v1/billing/meters', init));
   }
 
   /** Retrieves a meter by id. */
   retrieve(id: string, params: MeterRetrieveParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('GET', '/v1/billing/meters/{id}', { params: { path: { id }, query: params } }, options);
+    return this.#core.request(GetBillingMetersId, { params: { path: { id }, query: params } }, options, (c, init) => c.GET('/v1/billing/meters/{id}', init));
   }
 
   /** Updates a meter (only its display name can change). */
   update(id: string, params: MeterUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersId, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}', init));
   }
 
   /** Deactivates a meter: it accepts no more events. */
   deactivate(id: string, params: MeterDeactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}/deactivate', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersIdDeactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/deactivate', init));
   }
 
   /** Reactivates a deactivated meter. */
   reactivate(id: string, params: MeterReactivateParams = {}, options?: RequestOptions): Promise<WithLastResponse<Meter>> {
-    return this.#core.request('POST', '/v1/billing/meters/{id}/reactivate', { params: { path: { id } }, body: params }, options);
+    return this.#core.request(PostBillingMetersIdReactivate, { params: { path: { id } }, body: params }, options, (c, init) => c.POST('/v1/billing/meters/{id}/reactivate', init));
   }
 
   /** Lists meters, newest first: await it for the first page, or iterate it for every meter. */
   list(params: MeterListParams = {}, options?: RequestOptions): ListPromise<Meter> {
     const page = async (cursor?: Cursor): Promise<Page<Meter>> => {
       const query = snapshot(params) as MeterListParams;
-      return this.#core.request('GET', '/v1/billing/meters', { params: { query: { ...query, ...cursor } } }, options);
+      return this.#core.request(GetBillingMeters, { params: { query: { ...query, ...cursor } } }, options, (c, init) => c.GET('/v1/billing/meters', init));
     };
     return ListPromise.of(page, params);
   }
@@ -88,7 +87,9 @@ export class Meters {
     const page = async (cursor?: Cursor): Promise<Page<MeterEventSummary>> => {
       const query = snapshot(params) as MeterEventSummaryListParams;
       checkSummaryRange(query);
-      return this.#core.request('GET', '/v1/billing/meters/{id}/event_summaries', { params: { path: { id }, query: { ...query, ...cursor } } }, options);
+      return this.#core.request(GetBillingMetersIdEventSummaries, { params: { path: { id }, query: { ...query, ...cursor } } }, options, (c, init) =>
+        c.GET('/v1/billing/meters/{id}/event_summaries', init),
+      );
     };
     return ListPromise.of(page, params);
   }

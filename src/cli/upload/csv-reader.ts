@@ -1,7 +1,10 @@
 // Reads a CSV usage file as a stream (csv-parse): memory stays flat whatever the file's size.
+// Lines may end in LF, CRLF or CR, mixed. A file that is not all UTF-8 is parsed as bytes, and a
+// row holding bytes that are not UTF-8 is refused naming the column; the others go as usual.
 import { createReadStream } from 'node:fs';
-import { parse } from 'csv-parse';
-import { FIXED_COLUMNS, FileFormatError, IGNORED_PREFIX, PAYLOAD_PREFIX, type RowFields, type RowSource, type SourceRow } from './rows.js';
+import { parse, type Info } from 'csv-parse';
+import { FIXED_COLUMNS, FileFormatError, IGNORED_PREFIX, PAYLOAD_PREFIX, type ReadOptions, type RowFields, type RowSource, type SourceRow } from './rows.js';
+import { decodeUtf8 } from './utf8.js';
 
 interface Columns {
   names: string[];
@@ -47,30 +50,64 @@ function fieldsOf(record: string[], c: Columns): RowFields {
 /** Rows per batch the readers yield: one await per batch rather than per row. */
 export const BATCH_ROWS = 1024;
 
-export function csvRows(path: string): RowSource {
+/** A record's fields as text, or why they are not (bytes that are not UTF-8, in a named column). */
+function textOf(record: Array<string | Buffer>, names: string[] | undefined): { text: string[] } | { problem: string } {
+  const text: string[] = [];
+  for (let i = 0; i < record.length; i++) {
+    const field = record[i] as string | Buffer;
+    if (typeof field === 'string') text.push(field);
+    else {
+      const decoded = decodeUtf8(field, `column ${names?.[i] === undefined ? i + 1 : names[i]}`);
+      if (typeof decoded !== 'string') return decoded;
+      text.push(decoded);
+    }
+  }
+  return { text };
+}
+
+interface Parsed {
+  record: Array<string | Buffer>;
+  info: Info;
+}
+
+export function csvRows(path: string, options: ReadOptions = { utf8: true }): RowSource {
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   let columns: Columns | undefined;
   return {
     format: 'csv',
     header: () => columns?.names,
-    bytesRead: () => file.bytesRead,
     async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
-      const parser = file.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+      const parser = file.pipe(
+        parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'], encoding: options.utf8 ? 'utf8' : null }),
+      );
       // Always listened to, so that an error while a batch is being handled is kept, not thrown.
       let failure: Error | undefined;
       parser.on('error', (error) => (failure ??= error));
       file.on('error', (error) => parser.destroy(error));
       let row = 0;
+      let lines = 0;
+      let emptyLines = 0;
       let ended = false;
       parser.once('end', () => (ended = true));
       try {
         for (;;) {
           // Take every record parsed so far without waiting; wait only when there is none.
           let batch: SourceRow[] = [];
-          let record: string[] | null;
-          while (failure === undefined && (record = parser.read() as string[] | null) !== null) {
-            if (columns === undefined) columns = templateColumns(record);
-            else batch.push({ row: ++row, fields: fieldsOf(record, columns), raw: record });
+          let parsed: Parsed | null;
+          while (failure === undefined && (parsed = parser.read() as Parsed | null) !== null) {
+            const { record, info } = parsed;
+            // The record starts on the line after the previous one ended, past any empty lines.
+            const line = lines + 1 + (info.empty_lines - emptyLines);
+            lines = info.lines;
+            emptyLines = info.empty_lines;
+            const text = textOf(record, columns?.names);
+            if (columns === undefined) {
+              if ('problem' in text) throw new FileFormatError(`the header: ${text.problem}`);
+              columns = templateColumns(text.text);
+            } else {
+              const fields = 'problem' in text ? text : fieldsOf(text.text, columns);
+              batch.push({ row: ++row, line, end: info.bytes, fields, raw: 'problem' in text ? (record as Buffer[]) : text.text });
+            }
             if (batch.length >= BATCH_ROWS) {
               yield batch;
               batch = [];

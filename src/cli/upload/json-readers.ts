@@ -1,10 +1,13 @@
 // Reads JSON usage files as streams: a JSON array of row objects (stream-json, so the array is
-// never held whole) or JSON Lines (one row object per line).
+// never held whole) or JSON Lines (one row object per line, LF or CRLF). A JSON Lines row whose
+// bytes are not UTF-8 is refused; a JSON array holding such bytes is refused whole (upload-command
+// checks that before anything is sent), as its items cannot be told apart byte by byte.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { Transform } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { BATCH_ROWS } from './csv-reader.js';
-import { FIXED_COLUMNS, FileFormatError, IGNORED_PREFIX, PAYLOAD_PREFIX, type RowFields, type RowSource, type SourceRow } from './rows.js';
+import { FIXED_COLUMNS, FileFormatError, IGNORED_PREFIX, PAYLOAD_PREFIX, type ReadOptions, type RowFields, type RowSource, type SourceRow } from './rows.js';
+import { decodeUtf8 } from './utf8.js';
 
 function text(value: unknown, key: string): string | { problem: string } | undefined {
   if (value === null || value === undefined) return undefined;
@@ -45,18 +48,25 @@ function fileStream(path: string) {
 
 export function jsonArrayRows(path: string): RowSource {
   const file = fileStream(path);
+  // The bytes handed to the parser so far: where the items it yields end, give or take a chunk.
+  let fed = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      fed += chunk.length;
+      done(null, chunk);
+    },
+  });
   return {
     format: 'json',
     header: () => undefined,
-    bytesRead: () => file.bytesRead,
     async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
-      const items = file.pipe(streamArray.withParserAsStream());
+      const items = file.pipe(counter).pipe(streamArray.withParserAsStream());
       file.on('error', (error) => items.destroy(error));
       let row = 0;
       let batch: SourceRow[] = [];
       try {
         for await (const item of items as AsyncIterable<{ value: unknown }>) {
-          batch.push({ row: ++row, fields: jsonFields(item.value), raw: JSON.stringify(item.value) });
+          batch.push({ row: ++row, end: fed, fields: jsonFields(item.value), raw: JSON.stringify(item.value) });
           if (batch.length >= BATCH_ROWS) {
             yield batch;
             batch = [];
@@ -73,26 +83,53 @@ export function jsonArrayRows(path: string): RowSource {
   };
 }
 
-export function jsonLinesRows(path: string): RowSource {
-  const file = fileStream(path);
+/** The lines of a file as bytes, with the offset each one ends at (its line break included). */
+async function* byteLines(path: string): AsyncGenerator<{ bytes: Buffer; end: number }> {
+  let carry: Buffer | undefined;
+  let offset = 0;
+  for await (const chunk of fileStream(path) as AsyncIterable<Buffer>) {
+    const data: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      const stop = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
+      offset += nl + 1 - start;
+      yield { bytes: data.subarray(start, stop), end: offset };
+      start = nl + 1;
+    }
+    carry = start < data.length ? data.subarray(start) : undefined;
+  }
+  if (carry !== undefined) {
+    const stop = carry[carry.length - 1] === 0x0d ? carry.length - 1 : carry.length;
+    yield { bytes: carry.subarray(0, stop), end: offset + carry.length };
+  }
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export function jsonLinesRows(path: string, options: ReadOptions = { utf8: true }): RowSource {
   return {
     format: 'jsonl',
     header: () => undefined,
-    bytesRead: () => file.bytesRead,
     async *[Symbol.asyncIterator](): AsyncIterator<SourceRow[]> {
-      const lines = createInterface({ input: file, crlfDelay: Infinity });
       let row = 0;
+      let line = 0;
       let batch: SourceRow[] = [];
       try {
-        for await (const line of lines) {
-          if (line.trim() === '') continue;
+        for await (const { bytes, end } of byteLines(path)) {
+          line++;
+          const content = line === 1 && bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes;
+          const text = options.utf8 ? content.toString('utf8') : decodeUtf8(content, `line ${line}`);
+          if (typeof text === 'string' && text.trim() === '') continue;
           let fields: RowFields;
-          try {
-            fields = jsonFields(JSON.parse(line));
-          } catch (error) {
-            fields = { problem: `not valid JSON: ${(error as Error).message}` };
+          if (typeof text !== 'string') fields = text;
+          else {
+            try {
+              fields = jsonFields(JSON.parse(text));
+            } catch (error) {
+              fields = { problem: `not valid JSON: ${(error as Error).message}` };
+            }
           }
-          batch.push({ row: ++row, fields, raw: line });
+          batch.push({ row: ++row, line, end, fields, raw: typeof text === 'string' ? text : Buffer.from(content) });
           if (batch.length >= BATCH_ROWS) {
             yield batch;
             batch = [];
@@ -102,9 +139,6 @@ export function jsonLinesRows(path: string): RowSource {
       } catch (error) {
         if (batch.length > 0) yield batch;
         throw new FileFormatError(`not a readable file: ${(error as Error).message}`);
-      } finally {
-        lines.close();
-        file.destroy();
       }
     },
   };

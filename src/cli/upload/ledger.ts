@@ -1,15 +1,16 @@
 // What became of each row sent since the last checkpoint. Rows enter in row order; a checkpoint
 // takes every row below it once the sender says all of them are settled (accepted, refused, or
 // failed for a reason that may pass, such as the network), and the state file records the result.
-import { derivedPrefix } from './identifier.js';
-
-const DERIVED = /^sm-(\d+)-/;
 
 export type Outcome = 'accepted' | 'refused' | 'duplicate' | 'failed';
 
 export interface Pending {
   row: number;
-  raw: string[] | string;
+  /** The row's first line in the file (CSV, JSON Lines), for reasons. */
+  line?: number | undefined;
+  /** Where the row ends in the file. @unit bytes */
+  end?: number;
+  raw: string[] | string | Uint8Array[] | Uint8Array;
   /** Set for rows handed to a sender; refusals and failures find the row by it. */
   identifier?: string;
   /** undefined until known: a stream only reports the events that failed, so silence means accepted. */
@@ -18,54 +19,35 @@ export interface Pending {
 }
 
 export interface Settled {
+  rows: number;
   accepted: number;
   /** v1 answered that an event with this identifier already exists: it landed in an earlier run. */
   duplicates: number;
   refused: Pending[];
   /** Rows to send again on the next run. */
   failed: number[];
+  /** Where the last row taken ends in the file (undefined when none was taken). @unit bytes */
+  end: number | undefined;
 }
 
 export class Ledger {
   #queue: Pending[] = [];
   #head = 0;
-  // One entry per identifier; an array only when the file repeats an identifier among rows in flight.
-  #byIdentifier = new Map<string, Pending | Pending[]>();
 
   add(entry: Pending): void {
     this.#queue.push(entry);
-    // A derived identifier names its row: find() gets there without a map entry (a Map with a
-    // key per row costs more than everything else the ledger does).
-    if (entry.identifier === undefined || entry.identifier.startsWith(derivedPrefix(entry.row))) return;
-    const same = this.#byIdentifier.get(entry.identifier);
-    if (same === undefined) this.#byIdentifier.set(entry.identifier, entry);
-    else if (Array.isArray(same)) same.push(entry);
-    else this.#byIdentifier.set(entry.identifier, [same, entry]);
   }
 
-  /** The oldest unsettled row sent with this identifier (a file may repeat an identifier). */
+  /**
+   * The unsettled row sent with this identifier. A file's identifiers are unique (a repeated one
+   * is refused before sending), and this is asked only for the events a sender failed to deliver,
+   * so a scan of the rows in flight (a few thousand at most) costs less than a map kept per row.
+   */
   find(identifier: string): Pending | undefined {
-    const derived = DERIVED.exec(identifier);
-    if (derived !== null) {
-      const p = this.#atRow(Number(derived[1]));
-      if (p?.identifier === identifier && p.outcome === undefined) return p;
-    }
-    const same = this.#byIdentifier.get(identifier);
-    return Array.isArray(same) ? same.find((p) => p.outcome === undefined) : same;
-  }
-
-  /** The entry of a row, by binary search (the queue is in row order). */
-  #atRow(row: number): Pending | undefined {
     const q = this.#queue;
-    let lo = this.#head;
-    let hi = q.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const p = q[mid];
-      if (p === undefined) return undefined;
-      if (p.row === row) return p;
-      if (p.row < row) lo = mid + 1;
-      else hi = mid - 1;
+    for (let i = this.#head; i < q.length; i++) {
+      const p = q[i] as Pending;
+      if (p.identifier === identifier && p.outcome === undefined) return p;
     }
     return undefined;
   }
@@ -76,13 +58,14 @@ export class Ledger {
 
   /** Removes and sums up every row numbered below `upTo`. */
   take(upTo: number): Settled {
-    const out: Settled = { accepted: 0, duplicates: 0, refused: [], failed: [] };
+    const out: Settled = { rows: 0, accepted: 0, duplicates: 0, refused: [], failed: [], end: undefined };
     const q = this.#queue;
     while (this.#head < q.length) {
       const p = q[this.#head];
       if (p === undefined || p.row >= upTo) break;
       this.#head++;
-      if (p.identifier !== undefined && this.#byIdentifier.size > 0) this.#forget(p);
+      out.rows++;
+      if (p.end !== undefined) out.end = p.end;
       if (p.outcome === undefined || p.outcome === 'accepted') out.accepted++;
       else if (p.outcome === 'duplicate') out.duplicates++;
       else if (p.outcome === 'refused') out.refused.push(p);
@@ -93,15 +76,5 @@ export class Ledger {
       this.#head = 0;
     }
     return out;
-  }
-
-  #forget(p: Pending): void {
-    const id = p.identifier ?? '';
-    const same = this.#byIdentifier.get(id);
-    if (!Array.isArray(same)) this.#byIdentifier.delete(id);
-    else {
-      same.splice(same.indexOf(p), 1);
-      if (same.length === 0) this.#byIdentifier.delete(id);
-    }
   }
 }

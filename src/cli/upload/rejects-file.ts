@@ -1,17 +1,40 @@
 // The rejects file: every refused row, once, in row order, with the reason. For a CSV input it is
-// the input's own columns after `reject_row` and `reject_reason` (so, once fixed, it can be
-// uploaded as it is: the reader ignores `reject_` columns); for JSON inputs the row's JSON text.
+// the input's own columns after `reject_row`, `reject_line` and `reject_reason` (so, once fixed,
+// it can be uploaded as it is: the reader ignores `reject_` columns); for JSON inputs the row's
+// JSON text. A row's bytes that are not UTF-8 are written as they were, for the user to fix.
 import { closeSync, existsSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import type { Pending } from './ledger.js';
 import { IGNORED_PREFIX } from './rows.js';
 
+const QUOTE = 0x22;
+
+/** A CSV field: quoted when it holds a quote, a comma or a line break, or starts or ends with a space. */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || value.trim() !== value ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function csvLine(fields: string[]): string {
-  return `${fields.map(csvField).join(',')}\n`;
+function csvFieldBytes(value: Uint8Array): Buffer {
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const needs = bytes.some((b) => b === QUOTE || b === 0x2c || b === 0x0a || b === 0x0d) || bytes[0] === 0x20 || bytes[bytes.length - 1] === 0x20;
+  if (!needs) return bytes;
+  const out: number[] = [QUOTE];
+  for (const b of bytes) {
+    out.push(b);
+    if (b === QUOTE) out.push(QUOTE);
+  }
+  out.push(QUOTE);
+  return Buffer.from(out);
+}
+
+function csvLine(fields: Array<string | Uint8Array>): Buffer {
+  const parts: Buffer[] = [];
+  fields.forEach((field, i) => {
+    if (i > 0) parts.push(Buffer.from(','));
+    parts.push(typeof field === 'string' ? Buffer.from(csvField(field)) : csvFieldBytes(field));
+  });
+  parts.push(Buffer.from('\n'));
+  return Buffer.concat(parts);
 }
 
 export class RejectsFile {
@@ -46,24 +69,23 @@ export class RejectsFile {
     if (this.#fd === undefined) {
       this.#fd = openSync(this.path, 'w');
       this.#keep = header?.flatMap((name, i) => (name.startsWith(IGNORED_PREFIX) ? [] : [i]));
-      this.#append(csvLine(['reject_row', 'reject_reason', ...(header === undefined ? ['row'] : (this.#keep ?? []).map((i) => header[i] ?? ''))]));
+      this.#append(csvLine(['reject_row', 'reject_line', 'reject_reason', ...(header === undefined ? ['row'] : (this.#keep ?? []).map((i) => header[i] ?? ''))]));
     }
-    let text = '';
+    const lines: Buffer[] = [];
     for (const p of rows) {
-      const fields = typeof p.raw === 'string' ? [p.raw] : this.#keptFields(p.raw, header);
-      text += csvLine([String(p.row), p.reason ?? '', ...fields]);
+      const fields = Array.isArray(p.raw) ? this.#keptFields(p.raw, header) : [p.raw];
+      lines.push(csvLine([String(p.row), p.line === undefined ? '' : String(p.line), p.reason ?? '', ...fields]));
     }
-    this.#append(text);
+    this.#append(Buffer.concat(lines));
   }
 
-  #keptFields(raw: string[], header: string[] | undefined): string[] {
+  #keptFields(raw: Array<string | Uint8Array>, header: string[] | undefined): Array<string | Uint8Array> {
     // A row whose field count does not match the header is written as it was read.
     if (this.#keep === undefined || header === undefined || raw.length !== header.length) return raw;
     return this.#keep.map((i) => raw[i] ?? '');
   }
 
-  #append(text: string): void {
-    const buffer = Buffer.from(text);
+  #append(buffer: Buffer): void {
     writeSync(this.#fd ?? -1, buffer, 0, buffer.length, this.#bytes);
     this.#bytes += buffer.length;
   }

@@ -7,17 +7,25 @@ export type RowFields = { problem?: undefined; identifier: string | undefined; t
 export interface SourceRow {
   /** 1-based number of the data row (a CSV header is not a row), the same in every format. */
   row: number;
+  /** The file line the row starts on (CSV, JSON Lines; a JSON array's items have none). */
+  line?: number | undefined;
+  /** Where the row ends in the file (for progress). @unit bytes */
+  end: number;
   fields: RowFields;
-  /** The row as read: a CSV record's fields, or a JSON row's text (written to the rejects file). */
-  raw: string[] | string;
+  /** The row as read: a CSV record's fields, or a JSON row's text (written to the rejects file); bytes when they are not UTF-8. */
+  raw: string[] | string | Uint8Array[] | Uint8Array;
 }
 
-/** What a reader yields (rows in batches, in order), and how far into the file it is (for progress). */
+/** What a reader yields: rows in batches, in order. */
 export interface RowSource extends AsyncIterable<SourceRow[]> {
   readonly format: 'csv' | 'json' | 'jsonl';
   /** The CSV header (the rejects file repeats it), undefined for JSON formats. */
   header(): string[] | undefined;
-  bytesRead(): number;
+}
+
+/** How a reader reads a file: whether it holds bytes that are not UTF-8 (then rows are checked one by one). */
+export interface ReadOptions {
+  utf8: boolean;
 }
 
 /** A problem with the file itself (not one row): the upload stops. */

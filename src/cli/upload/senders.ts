@@ -1,7 +1,7 @@
 // The two ways to send checked rows: the batching v2 stream (default) or one v1 request per event.
 // Both settle each row in the ledger, and both offer a barrier: a promise that every row sent
 // before it is settled, which is what a checkpoint of the state file waits for.
-import { isDuplicateMeterEvent, MeterEventStream, StripeInvalidRequestError, type StripeMeters } from '../../index.js';
+import { isDuplicateMeterEvent, MeterEventSender, StripeInvalidRequestError, type StripeMeters } from '../../index.js';
 import type { Pending } from './ledger.js';
 import type { CheckedEvent } from './row-check.js';
 
@@ -22,7 +22,7 @@ export function settle(row: Pending, error: unknown, onFatal: OnFatal): void {
     row.outcome = 'duplicate';
   } else if (error instanceof StripeInvalidRequestError && error.statusCode !== 401) {
     row.outcome = 'refused';
-    row.reason = `Stripe refused it: ${error.message}`;
+    row.reason = `refused when sent: ${error.message}`;
   } else {
     row.outcome = 'failed';
     onFatal(error);
@@ -45,12 +45,12 @@ export function unixToIso(seconds: number): string {
 }
 
 export class StreamSender implements Sender {
-  readonly #stream: MeterEventStream;
+  readonly #stream: MeterEventSender;
   readonly #onFatal: OnFatal;
 
   constructor(stripe: StripeMeters, find: (identifier: string) => Pending | undefined, onFatal: OnFatal) {
     this.#onFatal = onFatal;
-    this.#stream = stripe.meterEventStream({
+    this.#stream = stripe.meterEventSender({
       onError: ({ event, error }) => {
         const row = event.identifier === undefined ? undefined : find(event.identifier);
         if (row !== undefined) settle(row, error, onFatal);

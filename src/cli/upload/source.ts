@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { CliError } from '../errors.js';
 import { csvRows } from './csv-reader.js';
 import { jsonArrayRows, jsonLinesRows } from './json-readers.js';
-import type { RowSource } from './rows.js';
+import type { ReadOptions, RowSource } from './rows.js';
 
 export type Format = 'csv' | 'json' | 'jsonl';
 export const FORMATS: readonly Format[] = ['csv', 'json', 'jsonl'];
@@ -17,6 +17,6 @@ export function formatOf(path: string, given: Format | undefined): Format {
   throw new CliError(`cannot tell the format of ${path} from its name: pass --format csv, json or jsonl`);
 }
 
-export function openRows(path: string, format: Format): RowSource {
-  return format === 'csv' ? csvRows(path) : format === 'json' ? jsonArrayRows(path) : jsonLinesRows(path);
+export function openRows(path: string, format: Format, options: ReadOptions = { utf8: true }): RowSource {
+  return format === 'csv' ? csvRows(path, options) : format === 'json' ? jsonArrayRows(path) : jsonLinesRows(path, options);
 }

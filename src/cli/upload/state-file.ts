@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
+import { Utf8Check, type Utf8Error } from './utf8.js';
 
 export interface UploadTotals {
   accepted: number;
@@ -15,9 +16,12 @@ export interface UploadTotals {
 }
 
 export interface UploadState {
-  version: 1;
+  /** 2: identifiers derived from row content (1 derived them from row numbers). */
+  version: 2;
   /** The input this state belongs to: any change to its bytes makes it another file. */
   file: { path: string; size: number; sha256: string };
+  /** Where the rows went: the base URL (undefined: Stripe) and a digest of the API key. */
+  target: { baseUrl: string | null; key: string };
   rejects: string;
   startedAt: string;
   updatedAt: string;
@@ -29,24 +33,39 @@ export interface UploadState {
   totals: UploadTotals;
 }
 
-export async function fileDigest(path: string): Promise<{ size: number; sha256: string }> {
+export interface FileDigest {
+  size: number;
+  sha256: string;
+  /** Where the first byte that is not UTF-8 is, if any. */
+  notUtf8: Utf8Error | undefined;
+}
+
+/** The file's size and SHA-256, and whether it is all UTF-8: one pass over its bytes. */
+export async function fileDigest(path: string): Promise<FileDigest> {
   const hash = createHash('sha256');
+  const utf8 = new Utf8Check();
   let size = 0;
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      utf8.update(chunk);
       size += chunk.length;
     }
   } catch (error) {
     throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  return { size, sha256: hash.digest('hex') };
+  return { size, sha256: hash.digest('hex'), notUtf8: utf8.end() };
+}
+
+/** Which server and key an upload sends to: a resumed run must send to the same. */
+export function targetOf(baseUrl: string | undefined, key: string): UploadState['target'] {
+  return { baseUrl: baseUrl ?? null, key: createHash('sha256').update(key).digest('hex').slice(0, 16) };
 }
 
 function isState(value: unknown): value is UploadState {
   const v = value as Partial<UploadState> | null;
   return (
-    typeof v === 'object' && v !== null && v.version === 1 && typeof v.file?.sha256 === 'string' && Number.isSafeInteger(v.done) &&
+    typeof v === 'object' && v !== null && v.version === 2 && typeof v.file?.sha256 === 'string' && typeof v.target?.key === 'string' && Number.isSafeInteger(v.done) &&
     Array.isArray(v.retry) && typeof v.rejects === 'string' && Number.isSafeInteger(v.rejectsBytes) && typeof v.totals === 'object'
   );
 }
@@ -64,6 +83,11 @@ export function loadState(path: string): UploadState | undefined {
     value = JSON.parse(text);
   } catch {
     value = undefined;
+  }
+  if ((value as { version?: unknown } | undefined)?.version === 1) {
+    throw new CliError(
+      `${path} was written by an earlier stripe-meters, which derived the identifiers of rows without one from row numbers; this version derives them from row content, so Stripe would count again every row that upload sent. Finish it with the version that started it; pass --restart only if you accept that`,
+    );
   }
   if (!isState(value)) throw new CliError(`${path} is not an upload state file; delete it or pass --restart to start over`);
   return value;

@@ -1,0 +1,135 @@
+// The delivery engine (src/internal/delivery.ts), which the batching sender and the outbox relay
+// deliver through, against the emulator in process: each event ends delivered, failed for good or
+// undelivered, and a second copy of an event would show in the emulator's summaries.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StripeAPIError, StripeInvalidRequestError, StripeMeters } from '../src/index.js';
+import { deliver, type DeliveryEvent } from '../src/internal/delivery.js';
+import { prepareStreamEvent } from '../src/internal/meter-events.js';
+import { SessionTokens } from '../src/internal/sessions.js';
+import { createMeter, HOUR, KEY, setup, summaries, T0 } from './emulator-kit.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const FAST = { retryDelay: { initialMs: 1, maxMs: 2 } };
+const at = new Date(T0 * 1000);
+
+/** `n` prepared events for customer cus_a, values 1..n, identifiers `${prefix}_${i}`. */
+function events(n: number, prefix = 'e', eventName = 'calls'): DeliveryEvent[] {
+  return Array.from({ length: n }, (_, i) => prepareStreamEvent({ event_name: eventName, payload: { stripe_customer_id: 'cus_a', value: i + 1 }, identifier: `${prefix}_${i}`, timestamp: at }, T0 * 1000));
+}
+
+const total = (n: number) => (n * (n + 1)) / 2;
+
+async function usage(stripe: StripeMeters, meterId: string): Promise<number> {
+  const rows = await summaries(stripe, meterId, 'cus_a', T0 - HOUR, T0 + HOUR);
+  return rows.reduce((sum, [, value]) => sum + value, 0);
+}
+
+describe('deliver()', () => {
+  it.each(['stream', 'v1'] as const)('%s: 300 events through resets after processing, 5xx, 409 and 429: each delivered, each counted once', async (via) => {
+    const path = via === 'stream' ? '/v2/billing/meter_event_stream' : '/v1/billing/meter_events';
+    const { stripe } = setup(
+      {
+        faults: [
+          { path, fault: 'reset_after', rate: 0.15 },
+          { path, fault: 'reset', rate: 0.1 },
+          { path, fault: 'server_error', rate: 0.1 },
+          { path, fault: 'conflict', rate: 0.05 },
+          { path, fault: 'rate_limit', rate: 0.05, retryAfterSeconds: 0 },
+          { path: '/v2/billing/meter_event_session', fault: 'reset_after', times: 1 },
+        ],
+      },
+      FAST,
+    );
+    const meter = await createMeter(stripe, 'calls');
+    const batch = events(300);
+    const settled: number[] = [];
+    const outcomes = await deliver(stripe, batch, { via, deadline: Date.now() + 60_000, concurrency: 4, onSettled: (_, count) => settled.push(count) });
+    expect(outcomes.every((o) => o.status === 'delivered' && !o.duplicate)).toBe(true);
+    expect(settled.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(await usage(stripe, meter.id)).toBe(total(300));
+  });
+
+  it('stream: a batch Stripe refuses is split until the bad events stand alone; the others are delivered once', async () => {
+    const { emulator, stripe } = setup();
+    const meter = await createMeter(stripe, 'calls');
+    // Stripe refuses a whole stream request for one bad event; the emulator validates events later,
+    // so a fetch in front of it refuses, as Stripe would, every request that carries a bad one.
+    const refusing = async (url: string, init: RequestInit) => {
+      const body = typeof init.body === 'string' ? init.body : '';
+      if (url.endsWith('/v2/billing/meter_event_stream') && /"identifier":"bad_/.test(body)) {
+        return new Response(JSON.stringify({ error: { type: 'invalid_request_error', code: 'invalid_event', message: 'This event is not valid.' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+      }
+      return emulator.fetch(url, init);
+    };
+    const refused = new StripeMeters(KEY, { fetch: refusing, maxNetworkRetries: 0 });
+    const batch = events(40).map((e, i) => (i === 3 || i === 29 ? { ...e, identifier: `bad_${i}` } : e));
+    const outcomes = await deliver(refused, batch, { deadline: Date.now() + 10_000 });
+    const failed = outcomes.flatMap((o, i) => (o.status === 'failed' ? [i] : []));
+    expect(failed).toEqual([3, 29]);
+    for (const i of failed) expect((outcomes[i] as { error: unknown }).error).toBeInstanceOf(StripeInvalidRequestError);
+    expect(await usage(stripe, meter.id)).toBe(total(40) - 4 - 30);
+  });
+
+  it('stream: a server that keeps failing leaves every event undelivered, with the last error, once the budget is spent', async () => {
+    vi.useFakeTimers();
+    const { stripe } = setup({ faults: [{ path: '/v2/billing/meter_event_stream', fault: 'server_error' }] }, { retryDelay: { initialMs: 100, maxMs: 1000 } });
+    const attempts: Array<number | undefined> = [];
+    const done = deliver(stripe, events(150), { deadline: Date.now() + 5000, observe: (event) => attempts.push(event.retryInMs) });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const outcomes = await done;
+    expect(new Set(outcomes.map((o) => o.status))).toEqual(new Set(['undelivered']));
+    const [first] = outcomes;
+    expect(first?.status === 'undelivered' && first.error).toBeInstanceOf(StripeAPIError);
+    expect(first?.status === 'undelivered' && first.aborted).toBe(false);
+    // Two batches (100 and 50), each retried until the deadline: every report but each batch's last says another attempt follows.
+    expect(attempts.filter((ms) => ms === undefined)).toHaveLength(2);
+    expect(attempts.length).toBeGreaterThan(6);
+  });
+
+  it('an abort ends the events in flight undelivered and aborted, at once', async () => {
+    vi.useFakeTimers();
+    const { stripe } = setup({ faults: [{ path: '/v2/billing/meter_event_stream', fault: 'server_error' }] }, { retryDelay: { initialMs: 60_000, maxMs: 60_000 } });
+    const controller = new AbortController();
+    const done = deliver(stripe, events(5), { deadline: Date.now() + 3_600_000, signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort(new Error('shutting down'));
+    const outcomes = await done;
+    expect(outcomes.map((o) => o.status === 'undelivered' && o.aborted)).toEqual([true, true, true, true, true]);
+  });
+
+  it('v1: an identifier Stripe already holds is delivered (an earlier delivery landed), and counted once', async () => {
+    const { stripe } = setup({}, FAST);
+    const meter = await createMeter(stripe, 'calls');
+    const batch = events(3);
+    await stripe.billing.meterEvents.create({ event_name: 'calls', payload: { stripe_customer_id: 'cus_a', value: 2 }, identifier: 'e_1', timestamp: T0 });
+    const outcomes = await deliver(stripe, batch, { via: 'v1', deadline: Date.now() + 10_000 });
+    expect(outcomes).toEqual([
+      { status: 'delivered', duplicate: false },
+      { status: 'delivered', duplicate: true },
+      { status: 'delivered', duplicate: false },
+    ]);
+    expect(await usage(stripe, meter.id)).toBe(6);
+  });
+
+  it('stream: a token that expired mid-run is replaced, and the batch resent with the same identifiers', async () => {
+    const { emulator, stripe } = setup({ sessionLifetimeSeconds: 60 }, FAST);
+    const meter = await createMeter(stripe, 'calls');
+    const sessions = new SessionTokens(stripe);
+    const expect200 = async (batch: DeliveryEvent[]) => (await deliver(stripe, batch, { deadline: Date.now() + 10_000, sessions })).every((o) => o.status === 'delivered');
+    expect(await expect200(events(100, 'a'))).toBe(true);
+    // The token is still fresh by the host's clock; Stripe's (the emulator's) says it expired.
+    emulator.clock.advance({ minutes: 2 });
+    const seen: Array<[number | undefined, number | undefined]> = [];
+    const outcomes = await deliver(stripe, events(100, 'b'), { deadline: Date.now() + 10_000, sessions, observe: (e) => seen.push([e.status, e.retryInMs]) });
+    expect(outcomes.every((o) => o.status === 'delivered')).toBe(true);
+    expect(seen).toEqual([
+      [401, 0],
+      [200, undefined],
+    ]);
+    expect(sessions.created).toBe(2);
+    expect(await usage(stripe, meter.id)).toBe(2 * total(100));
+  });
+});
