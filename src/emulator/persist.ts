@@ -7,7 +7,7 @@ import type { MeterErrorReport } from './error-reports.js';
 import type { Saved } from './idempotency.js';
 import { VIAS, type Intake, type Series } from './series.js';
 import { array, errorReport, fail, finite, meterObject, numbers, object, string, thinEventsSnapshot } from './state-doc.js';
-import { identifierKeepSeconds, State, type MeterObject, type MeterRecord, type Session } from './state.js';
+import { State, type MeterObject, type MeterRecord, type Session } from './state.js';
 import type { ThinEventsSnapshot } from './thin-events.js';
 
 export const STATE_FORMAT = 'stripe-meters-emulator-state';
@@ -57,7 +57,7 @@ export function exportState(state: State, clock: ClockSnapshot, thinEvents: Thin
         received: Array.from(s.received.subarray(0, s.length)),
         cancelled: Array.from(s.cancelled.subarray(0, s.length)),
         via: Array.from(s.via.subarray(0, s.length)),
-        identifiers: s.identifiers.map((id) => id ?? null),
+        identifiers: Array.from({ length: s.length }, (_, i) => s.identifier(i) ?? null),
       })),
       idempotency: account.idempotency.entries(),
     });
@@ -75,7 +75,7 @@ export function exportState(state: State, clock: ClockSnapshot, thinEvents: Thin
 }
 
 /** Rebuilds one account's meters, events, identifiers and idempotent answers into `state`. */
-function importAccount(state: State, given: unknown, where: string, identifierWindowSeconds: number): void {
+function importAccount(state: State, given: unknown, where: string): void {
   const doc = object(given, where);
   const id = doc['id'] === null ? undefined : string(doc['id'], `${where}.id`);
   if (state.accounts.has(id ?? '')) fail(`${where}.id`, 'repeats another account');
@@ -113,14 +113,12 @@ function importAccount(state: State, given: unknown, where: string, identifierWi
       if (cancelled[k] === 1) series.cancel(position);
       const identifier = identifiers[k];
       if (identifier === null) continue;
-      series.identifiers[position] = string(identifier, `${at}.identifiers[${k}]`);
-      byReceipt.push({ received: received[k] as number, identifier: series.identifiers[position] as string, series: series.index, position });
+      byReceipt.push({ received: received[k] as number, identifier: string(identifier, `${at}.identifiers[${k}]`), series: series.index, position });
     }
   });
   // The identifier index, rebuilt in order of receipt: the last event with an identifier wins.
   byReceipt.sort((a, b) => a.received - b.received);
-  const keep = identifierKeepSeconds(identifierWindowSeconds);
-  for (const item of byReceipt) account.remember(item.identifier, account.series[item.series] as Series, item.position, keep);
+  for (const item of byReceipt) account.remember(item.identifier, account.series[item.series] as Series, item.position);
   array(doc['idempotency'], `${where}.idempotency`).forEach((entry, i) => {
     const at = `${where}.idempotency[${i}]`;
     const [key, given] = array(entry, at, 2);
@@ -139,7 +137,7 @@ export interface Imported {
 }
 
 /** Checks and rebuilds a state document; throws a TypeError naming what is wrong. */
-export function importState(given: unknown, identifierWindowSeconds: number, intake: Intake): Imported {
+export function importState(given: unknown, intake: Intake): Imported {
   const doc = object(given, '');
   if (doc['format'] !== STATE_FORMAT) fail('.format', `must be "${STATE_FORMAT}"`);
   if (doc['version'] !== STATE_VERSION) fail('.version', `must be ${STATE_VERSION} (this emulator reads no other)`);
@@ -149,7 +147,7 @@ export function importState(given: unknown, identifierWindowSeconds: number, int
   const clock: ClockSnapshot = { nowMs: finite(saved['nowMs'], '.clock.nowMs'), offsetMs: finite(saved['offsetMs'], '.clock.offsetMs'), frozen };
   if (clock.nowMs < 0 || clock.nowMs > MAX_CLOCK_MS) fail('.clock.nowMs', 'must be from 1970 to 9999');
   const state = new State(intake);
-  array(doc['accounts'], '.accounts').forEach((account, i) => importAccount(state, account, `.accounts[${i}]`, identifierWindowSeconds));
+  array(doc['accounts'], '.accounts').forEach((account, i) => importAccount(state, account, `.accounts[${i}]`));
   array(doc['sessions'], '.sessions').forEach((entry, i) => {
     const [token, given] = array(entry, `.sessions[${i}]`, 2);
     const session = object(given, `.sessions[${i}][1]`);
