@@ -19,6 +19,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Caps the database file; record() rejects with OutboxStoreError code "full" past it. @unit bytes @default no cap */
   maxBytes?: number;
+  /**
+   * Open an existing outbox only: a missing file throws OutboxStoreError code "missing" instead of
+   * becoming a new, empty outbox (what a mistyped path would otherwise do). @default false
+   */
+  mustExist?: boolean;
 }
 
 /** Rows per INSERT statement in a group commit. */
@@ -59,7 +64,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
   if (typeof path !== 'string' || path === '') throw new TypeError('sqliteStore(path): path must be a file path');
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000, fileMustExist: options.mustExist === true });
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     if (options.maxBytes !== undefined) {
@@ -71,6 +76,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
     db?.close();
     // A file written before the unique index may hold an identifier twice: Stripe counted only the first.
     if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new OutboxStoreError('other', `The SQLite outbox could not open ${path}: it holds events that share an identifier (recorded before the outbox kept one event per identifier; Stripe counted only the first of each). List them with: SELECT * FROM stripe_meters_outbox WHERE identifier IN (SELECT identifier FROM stripe_meters_outbox GROUP BY identifier HAVING count(*) > 1); keep one row of each, then open it again`, { cause: error });
+    if (options.mustExist === true && (error as { code?: unknown }).code === 'SQLITE_CANTOPEN') throw new OutboxStoreError('missing', `There is no SQLite outbox at ${path}: the file does not exist (or cannot be opened)`, { cause: error });
     throw storeError(error, `open ${path}`);
   }
   return new SqliteStore(db);
@@ -79,10 +85,10 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
 class SqliteStore implements OutboxStore {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
-  #queue: Array<{ events: RecordedEvent[]; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
+  #queue: Array<{ events: RecordedEvent[]; now: number; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
   #scheduled = false;
   #closed = false;
-  readonly #commitGroup: (events: RecordedEvent[], now: number) => Map<number, RecordedEvent> | undefined;
+  readonly #commitGroup: (events: RecordedEvent[], recordedAt: number[]) => Map<number, RecordedEvent> | undefined;
   readonly #claim: (owner: string, limit: number, leaseMs: number, now: number) => Row[];
   readonly #settle: (owner: string, outcome: Outcome, now: number) => void;
 
@@ -109,12 +115,12 @@ class SqliteStore implements OutboxStore {
       chunk.forEach((e, k) => out.set(from + k, stored.get(e.identifier) as RecordedEvent));
       return out;
     };
-    this.#commitGroup = db.transaction((events: RecordedEvent[], now: number) => {
+    this.#commitGroup = db.transaction((events: RecordedEvent[], recordedAt: number[]) => {
       let taken: Map<number, RecordedEvent> | undefined;
       let values: unknown[] = [];
       let from = 0;
-      for (const e of events) {
-        values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
+      for (const [k, e] of events.entries()) {
+        values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), recordedAt[k]);
         if (values.length === INSERT_ROWS * 6) {
           taken = insert(insertMany, values, events, from, taken);
           from += INSERT_ROWS;
@@ -153,7 +159,8 @@ class SqliteStore implements OutboxStore {
     if (options?.client !== undefined) return Promise.reject(new TypeError('record(event, { client }) is for the PostgreSQL store; the SQLite store commits on its own'));
     if (this.#closed) return Promise.reject(new OutboxClosedError('The SQLite outbox store is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ events, resolve, reject });
+      // recorded_at on the outbox's clock (its `now` option), as every other time the outbox keeps.
+      this.#queue.push({ events, now: options?.now ?? Date.now(), resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#commit());
@@ -169,9 +176,10 @@ class SqliteStore implements OutboxStore {
     if (queued.length === 0) return;
     let taken: Map<number, RecordedEvent> | undefined;
     try {
+      const one = queued.length === 1 ? (queued[0] as (typeof queued)[number]) : undefined;
       taken = this.#commitGroup(
-        queued.length === 1 ? (queued[0] as (typeof queued)[number]).events : queued.flatMap((q) => q.events),
-        Date.now(),
+        one !== undefined ? one.events : queued.flatMap((q) => q.events),
+        one !== undefined ? one.events.map(() => one.now) : queued.flatMap((q) => q.events.map(() => q.now)),
       );
     } catch (error) {
       const failure = storeError(error, 'store the event(s)');

@@ -24,6 +24,11 @@ export const MAX_STREAM_EVENTS: number = OPERATIONS.PostV2BillingMeterEventStrea
 export const MAX_EVENT_AGE_SECONDS = 35 * 86_400;
 /** How far ahead an event's timestamp may be: 5 minutes, for clock drift (API reference). @unit seconds */
 export const MAX_EVENT_AHEAD_SECONDS = 5 * 60;
+/**
+ * How long Stripe remembers an event's identifier and drops another event with it: 24 hours
+ * (usage guide, "Idempotency"). A resend after that is counted again. @unit seconds
+ */
+export const IDENTIFIER_DEDUPE_WINDOW_SECONDS = 24 * 3600;
 /** Significant digits a usage value may have (changelog 2026-04-22.dahlia). */
 export const MAX_SIGNIFICANT_DIGITS = 15;
 /** The first API version that refuses values with more significant digits (changelog). */
