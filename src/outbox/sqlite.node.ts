@@ -5,7 +5,7 @@
 // `durability: 'power'` each commit is also fsynced (synchronous=FULL).
 import Database from 'better-sqlite3';
 import { OutboxClosedError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
-import { SQLITE_SCHEMA } from './sqlite-schema.js';
+import { SQL, SQLITE_SCHEMA } from './sqlite-schema.js';
 import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, RequeueResult, StoreOptions } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -94,11 +94,10 @@ class SqliteStore implements OutboxStore {
 
   constructor(db: Database.Database) {
     this.#db = db;
-    const insertSql = (rows: number) => `INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (identifier) DO NOTHING`;
-    const insertOne = db.prepare(insertSql(1));
+    const insertOne = db.prepare(SQL.insert(1));
     // Rows go in INSERT_ROWS at a time: one statement per row cost more than the rest of record().
-    const insertMany = db.prepare(insertSql(INSERT_ROWS));
-    const holders = db.prepare('SELECT identifier, event_name, payload, timestamp FROM stripe_meters_outbox WHERE identifier IN (SELECT value FROM json_each(?))');
+    const insertMany = db.prepare(SQL.insert(INSERT_ROWS));
+    const holders = db.prepare(SQL.holders);
     /**
      * Inserts events[from, from + count) with one statement. When fewer rows went in than were
      * given, some identifier was taken (before, or earlier in this group): only then are the
@@ -130,21 +129,14 @@ class SqliteStore implements OutboxStore {
       for (let i = 0; i < values.length; i += 6) taken = insert(insertOne, values.slice(i, i + 6), events, from + i / 6, taken);
       return taken;
     });
-    const due = db.prepare(
-      `SELECT id FROM stripe_meters_outbox WHERE state = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @limit`,
-    ).pluck();
-    const take = db.prepare(
-      `UPDATE stripe_meters_outbox SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, @now) WHERE id = @id RETURNING id, identifier, event_name, payload, timestamp, recorded_at, attempts, first_attempt_at`,
-    );
+    const due = db.prepare(SQL.due).pluck();
+    const take = db.prepare(SQL.take);
     this.#claim = db.transaction((owner: string, limit: number, leaseMs: number, now: number) => (due.all({ now, limit }) as number[]).map((id) => take.get({ owner, until: now + leaseMs, now, id }) as Row)).immediate;
-    const delivered = db.prepare(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = @now, lease_owner = NULL, lease_until = NULL WHERE id = @id AND state = 'pending'`);
-    const retry = db.prepare(`UPDATE stripe_meters_outbox SET next_attempt_at = @notBefore, last_error = @error, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
-    const held = db.prepare(`UPDATE stripe_meters_outbox SET state = 'held', held_at = @now, held_reason = @reason, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
-    const bury = db.prepare(
-      `INSERT INTO stripe_meters_outbox_dead (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
-       SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, @now, @type, @code, @message, @status FROM stripe_meters_outbox WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,
-    );
-    const drop = db.prepare('DELETE FROM stripe_meters_outbox WHERE id = @id AND lease_owner = @owner');
+    const delivered = db.prepare(SQL.delivered);
+    const retry = db.prepare(SQL.retry);
+    const held = db.prepare(SQL.held);
+    const bury = db.prepare(SQL.bury);
+    const drop = db.prepare(SQL.drop);
     this.#settle = db.transaction((owner: string, o: Outcome, now: number) => {
       for (const id of o.delivered) delivered.run({ id, now });
       for (const r of o.retry) retry.run({ id: r.id, owner, notBefore: r.notBefore, error: JSON.stringify(r.error) });
@@ -213,7 +205,7 @@ class SqliteStore implements OutboxStore {
 
   release(owner: string, ids: string[]): Promise<void> {
     return this.#run('release claims', () => {
-      const stmt = this.#db.prepare('UPDATE stripe_meters_outbox SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?');
+      const stmt = this.#db.prepare(SQL.release);
       this.#db.transaction(() => ids.forEach((id) => stmt.run(id, owner))).immediate();
     });
   }
@@ -221,35 +213,26 @@ class SqliteStore implements OutboxStore {
   stats(now: number, nearingBefore: number): Promise<OutboxStats> {
     return this.#run('read stats', () => {
       const row = this.#db
-        .prepare(
-          `SELECT count(*) AS total,
-             count(*) FILTER (WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= @now)) AS pending,
-             count(*) FILTER (WHERE state = 'pending' AND lease_until > @now) AS inFlight,
-             count(*) FILTER (WHERE state = 'delivered') AS delivered,
-             count(*) FILTER (WHERE state = 'held') AS held,
-             count(*) FILTER (WHERE state <> 'delivered' AND ts_ms < @nearingBefore) AS nearing,
-             min(CASE WHEN state = 'pending' THEN recorded_at END) AS oldest
-           FROM stripe_meters_outbox`,
-        )
+        .prepare(SQL.stats)
         .get({ now, nearingBefore }) as { total: number; pending: number; inFlight: number; delivered: number; held: number; nearing: number; oldest: number | null };
-      const dead = this.#db.prepare('SELECT count(*) FROM stripe_meters_outbox_dead').pluck().get() as number;
+      const dead = this.#db.prepare(SQL.deadCount).pluck().get() as number;
       return { recorded: row.total + dead, pending: row.pending, inFlight: row.inFlight, delivered: row.delivered, dead, held: row.held, nearingWindow: row.nearing, oldestPendingAgeMs: row.oldest === null ? 0 : Math.max(0, now - row.oldest) };
     });
   }
 
   prune(before: number): Promise<number> {
-    return this.#run('prune delivered events', () => this.#db.prepare(`DELETE FROM stripe_meters_outbox WHERE state = 'delivered' AND delivered_at < ?`).run(before).changes);
+    return this.#run('prune delivered events', () => this.#db.prepare(SQL.prune).run(before).changes);
   }
 
   letters(options: { state?: 'dead' | 'held'; limit: number }): Promise<Letter[]> {
     return this.#run('read dead letters', () => {
       const out: Letter[] = [];
       if (options.state !== 'held') {
-        const rows = this.#db.prepare('SELECT * FROM stripe_meters_outbox_dead ORDER BY id LIMIT ?').all(options.limit) as Array<Row & { dead_at: number; error_type: string; error_code: string | null; error_message: string; status_code: number | null }>;
+        const rows = this.#db.prepare(SQL.deadLetters).all(options.limit) as Array<Row & { dead_at: number; error_type: string; error_code: string | null; error_message: string; status_code: number | null }>;
         for (const r of rows) out.push({ ...letterBase(r), state: 'dead', at: r.dead_at, reason: r.error_message, error: { type: r.error_type, message: r.error_message, code: r.error_code ?? undefined, statusCode: r.status_code ?? undefined } });
       }
       if (options.state !== 'dead') {
-        const rows = this.#db.prepare(`SELECT * FROM stripe_meters_outbox WHERE state = 'held' ORDER BY id LIMIT ?`).all(options.limit) as Array<Row & { held_at: number; held_reason: string }>;
+        const rows = this.#db.prepare(SQL.heldLetters).all(options.limit) as Array<Row & { held_at: number; held_reason: string }>;
         for (const r of rows) out.push({ ...letterBase(r), state: 'held', at: r.held_at, reason: r.held_reason });
       }
       return out;
@@ -259,18 +242,18 @@ class SqliteStore implements OutboxStore {
   requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<RequeueResult> {
     return this.#run('requeue events', () =>
       this.#db.transaction(() => {
-        const where = options.ids === undefined ? '' : ` AND id IN (SELECT value FROM json_each(@ids))`;
+        const where = SQL.idsWhere(options.ids !== undefined);
         const ids = options.ids === undefined ? {} : { ids: JSON.stringify(options.ids.map(Number)) };
         if (options.state === 'held') {
-          return { requeued: this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = @now, held_at = NULL, held_reason = NULL WHERE state = 'held'${where}`).run({ now, ...ids }).changes, kept: 0 };
+          return { requeued: this.#db.prepare(SQL.requeueHeld(where)).run({ now, ...ids }).changes, kept: 0 };
         }
-        const chosen = this.#db.prepare(`SELECT count(*) FROM stripe_meters_outbox_dead WHERE 1 = 1${where}`).pluck().get(ids) as number;
+        const chosen = this.#db.prepare(SQL.countDead(where)).pluck().get(ids) as number;
         // A dead letter whose identifier was recorded again since stays: it would be a second event with that identifier.
         const requeued = this.#db
-          .prepare(`INSERT INTO stripe_meters_outbox (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, next_attempt_at) SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, @now FROM stripe_meters_outbox_dead WHERE 1 = 1${where} ORDER BY id ON CONFLICT (identifier) DO NOTHING`)
+          .prepare(SQL.requeueDead(where))
           .run({ now, ...ids }).changes;
         // Outbox ids are never reused (AUTOINCREMENT): a dead letter's id in the outbox is that letter, requeued.
-        this.#db.prepare(`DELETE FROM stripe_meters_outbox_dead WHERE id IN (SELECT d.id FROM stripe_meters_outbox_dead d JOIN stripe_meters_outbox o ON o.id = d.id WHERE 1 = 1${where.replace(' id IN', ' d.id IN')})`).run(ids);
+        this.#db.prepare(SQL.dropRequeued(where)).run(ids);
         return { requeued, kept: chosen - requeued };
       }).immediate(),
     );
@@ -278,7 +261,7 @@ class SqliteStore implements OutboxStore {
 
   markHeldDelivered(ids: string[], now: number): Promise<number> {
     return this.#run('mark held events delivered', () => {
-      const stmt = this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ?, held_at = NULL WHERE id = ? AND state = 'held'`);
+      const stmt = this.#db.prepare(SQL.markDelivered);
       return this.#db.transaction(() => ids.reduce((n, id) => n + stmt.run(now, Number(id)).changes, 0)).immediate();
     });
   }
