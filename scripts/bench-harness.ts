@@ -20,6 +20,8 @@ export interface Measurement {
   perSec: number;
   /** Client CPU (user + system) over the measured span, per op. @unit microseconds */
   cpuUsPerOp: number;
+  /** The kernel's share of it (system time): socket writes and reads, and the wake-ups they cause. @unit microseconds */
+  sysUsPerOp: number;
   /** Peak resident set size of the whole process. @unit MB */
   peakRssMb: number;
 }
@@ -109,6 +111,7 @@ export async function runScenario(make: (job: Job) => Scenario | Promise<Scenari
     ms: Math.round(ms),
     perSec: Math.round((ops / ms) * 1000),
     cpuUsPerOp: Math.round(((used.user + used.system) / ops) * 10) / 10,
+    sysUsPerOp: Math.round((used.system / ops) * 10) / 10,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

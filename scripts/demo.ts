@@ -1,28 +1,53 @@
-// npm run demo: usage-based billing end to end, checked. A meter, a known usage pattern for three
-// customers over the last three whole hours (sent through v1, v2 and the batching stream), one
-// cancelled mistake, then Stripe's hourly summaries next to totals computed here from what was
-// sent, and a bar chart per customer.
+// npm run demo: usage-based billing end to end, every figure checkable from the output itself. A
+// meter; three customers' usage over the last three whole hours (a fixed number of events per
+// customer and hour, each worth a fixed number of tokens), sent through v1, v2 and the batching
+// sender; one mistaken event cancelled; Stripe's hourly summaries next to what was sent minus what
+// was cancelled; a bar chart; then the durable outbox surviving a restart.
 //
-// By default it runs against the local emulator (stripe-meters/emulator), in process; with
+// By default it runs against the local emulator (stripe-meters/emulator) in process; with
 // `npm run demo -- --http` against the same emulator over HTTP on a free loopback port. With
-// STRIPE_SECRET_KEY=sk_test_... it runs against Stripe's test mode (STRIPE_CUSTOMER_ID: one or
-// more comma-separated test customers, needed to read summaries back); it refuses live keys.
-import { StripeError, StripeMeters, type StripeMetersOptions } from '../src/index.js';
-import { createEmulator } from '../src/emulator/index.js';
-import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
+// STRIPE_SECRET_KEY=sk_test_... it runs against Stripe's test mode (STRIPE_CUSTOMER_ID: one or more
+// comma-separated test customers, needed to read summaries back); it refuses live keys. Output fits
+// 80 columns; colour on a terminal, none when piped or with NO_COLOR set.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEmulator } from '../src/emulator/index.js';
+import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
+import { StripeError, StripeMeters, type StripeMetersOptions } from '../src/index.js';
 import { createOutbox } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
 
 const HOUR = 3600;
 const HOURS = 3;
+const WIDTH = 80;
+
+const colour = process.stdout.isTTY === true && (process.env['NO_COLOR'] ?? '') === '' && process.env['TERM'] !== 'dumb';
+const paint = (code: string) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = paint('1');
+const dim = paint('2');
+const green = paint('32');
+const red = paint('31');
+const cyan = paint('36');
+
 let step = 0;
-const title = (text: string) => console.log(`\n${++step}. ${text}`);
+const title = (text: string) => console.log(`\n${bold(`${++step}. ${text}`)}`);
 const line = (text = '') => console.log(`   ${text}`);
+/** Prose, wrapped at word boundaries to fit the terminal width (indented like every line). */
+function para(text: string, style: (s: string) => string = (s) => s): void {
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > WIDTH - 3) {
+      line(style(current));
+      current = word;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  if (current !== '') line(style(current));
+}
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-const hhmm = (unix: number) => new Date(unix * 1000).toISOString().slice(11, 16);
+const iso = (unix: number) => new Date(unix * 1000).toISOString();
+/** `12-05 03:00`: the date stays in view when the three hours cross midnight. */
+const hourLabel = (unix: number) => iso(unix).slice(5, 16).replace('T', ' ');
 
 interface Usage {
   customer: string;
@@ -33,19 +58,20 @@ interface Usage {
   identifier: string;
 }
 
-/**
- * The usage pattern: per customer a base load per hour, rising hour by hour; most of it goes
- * through the stream, a few events through v1 and v2 (one request each).
- */
+/** Customer c, hour h: `eventsIn(c, h)` events of `tokensOf(c)` tokens each, spread over the hour. */
+const eventsIn = (c: number, h: number) => 100 + 50 * c + 100 * h;
+const tokensOf = (c: number) => 10 * (c + 1);
+
+/** The first event of each customer and hour goes through v1, the second through v2, the rest through the sender. */
 function pattern(customers: string[], firstHour: number, run: string): Usage[] {
   const usage: Usage[] = [];
   customers.forEach((customer, c) => {
     for (let h = 0; h < HOURS; h++) {
-      const requests = 150 * (c + 1) + 100 * h;
-      for (let i = 0; i < requests; i++) {
+      const events = eventsIn(c, h);
+      for (let i = 0; i < events; i++) {
         const via = i === 0 ? 'v1' : i === 1 ? 'v2' : 'stream';
-        const timestamp = firstHour + h * HOUR + Math.floor((i * HOUR) / requests);
-        usage.push({ customer, timestamp, tokens: 20 + ((i * 7 + c * 3) % 30), via, identifier: `demo-${run}-${c}-${h}-${i}` });
+        const timestamp = firstHour + h * HOUR + Math.floor((i * HOUR) / events);
+        usage.push({ customer, timestamp, tokens: tokensOf(c), via, identifier: `demo-${run}-${c}-${h}-${i}` });
       }
     }
   });
@@ -54,35 +80,24 @@ function pattern(customers: string[], firstHour: number, run: string): Usage[] {
 
 async function send(stripe: StripeMeters, eventName: string, usage: Usage[]): Promise<void> {
   const payload = (u: Usage) => ({ stripe_customer_id: u.customer, tokens: u.tokens });
-  const iso = (u: Usage) => new Date(u.timestamp * 1000).toISOString();
   for (const u of usage.filter((x) => x.via === 'v1')) {
     await stripe.billing.meterEvents.create({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: u.timestamp });
   }
   for (const u of usage.filter((x) => x.via === 'v2')) {
-    await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: u.customer, tokens: String(u.tokens) }, identifier: u.identifier, timestamp: iso(u) });
+    await stripe.v2.billing.meterEvents.create({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u.timestamp) });
   }
-  const stream = stripe.meterEventSender({ onError: ({ event, error }) => line(`failed for good: ${event.identifier} ${error.message}`) });
-  for (const u of usage.filter((x) => x.via === 'stream')) await stream.send({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u) });
-  await stream.close();
-  const count = (via: Usage['via']) => usage.filter((u) => u.via === via).length;
-  line(`billing.meterEvents.create (v1):     ${n(count('v1')).padStart(6)} events, one request each`);
-  line(`v2.billing.meterEvents.create:       ${n(count('v2')).padStart(6)} events, one request each`);
-  const { accepted, batches, sessionsCreated } = stream.stats;
-  line(`meterEventSender() (batching):       ${n(accepted).padStart(6)} events in ${batches} requests under ${sessionsCreated} session`);
+  const sender = stripe.meterEventSender({ onError: ({ event, error }) => line(red(`not counted: ${event.identifier}: ${error.message}`)) });
+  for (const u of usage.filter((x) => x.via === 'stream')) await sender.send({ event_name: eventName, payload: payload(u), identifier: u.identifier, timestamp: iso(u.timestamp) });
+  await sender.close();
+  const count = (via: Usage['via']) => n(usage.filter((u) => u.via === via).length);
+  const { accepted, batches, sessionsCreated } = sender.stats;
+  line(dim(`sent through billing.meterEvents.create (v1): ${count('v1')} events, one request each;`));
+  line(dim(`v2.billing.meterEvents.create: ${count('v2')} events, one request each;`));
+  line(dim(`meterEventSender(): ${n(accepted)} events in ${batches} requests, ${sessionsCreated} session`));
 }
 
 type Totals = Map<string, number>;
 const key = (customer: string, hour: number) => `${customer} ${hour}`;
-
-function handTotals(usage: Usage[], cancelled: string): Totals {
-  const totals: Totals = new Map();
-  for (const u of usage) {
-    if (u.identifier === cancelled) continue;
-    const k = key(u.customer, Math.floor(u.timestamp / HOUR) * HOUR);
-    totals.set(k, (totals.get(k) ?? 0) + u.tokens);
-  }
-  return totals;
-}
 
 async function summaries(stripe: StripeMeters, meterId: string, customers: string[], firstHour: number): Promise<Totals> {
   const totals: Totals = new Map();
@@ -99,10 +114,9 @@ function chart(customers: string[], firstHour: number, totals: Totals): void {
   for (const customer of customers) {
     for (let h = 0; h < HOURS; h++) {
       const value = totals.get(key(customer, firstHour + h * HOUR)) ?? 0;
-      const bar = '█'.repeat(Math.round((value / max) * 40));
-      line(`${(h === 0 ? customer : '').padEnd(width)}  ${hhmm(firstHour + h * HOUR)}  ${bar} ${n(value)}`);
+      const bar = '█'.repeat(Math.round((value / max) * 36));
+      line(`${(h === 0 ? customer : '').padEnd(width)}  ${hourLabel(firstHour + h * HOUR)}  ${cyan(bar)} ${n(value)}`);
     }
-    if (customer !== customers.at(-1)) console.log();
   }
 }
 
@@ -111,8 +125,9 @@ async function walk(stripe: StripeMeters, live: boolean, customers: string[] | u
   const eventName = live ? `demo_llm_tokens_${run}` : 'demo_llm_tokens';
   const shown = customers ?? ['cus_demo_ada', 'cus_demo_grace', 'cus_demo_linus'];
   const firstHour = Math.floor(Date.now() / 1000 / HOUR) * HOUR - HOURS * HOUR;
+  const width = Math.max(...shown.map((c) => c.length));
 
-  title('Create a meter that sums the "tokens" of each event, per customer');
+  title('A meter that sums the "tokens" of each event, per customer');
   const meter = await stripe.billing.meters.create({
     display_name: 'LLM tokens (demo)',
     event_name: eventName,
@@ -120,56 +135,72 @@ async function walk(stripe: StripeMeters, live: boolean, customers: string[] | u
     customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
     value_settings: { event_payload_key: 'tokens' },
   });
-  line(`${meter.id}  "${meter.display_name}"  event_name=${meter.event_name}  formula=${meter.default_aggregation.formula}`);
+  line(`${meter.id}`);
+  line(dim(`"${meter.display_name}", event_name ${meter.event_name}, formula ${meter.default_aggregation.formula}`));
 
   const usage = pattern(shown, firstHour, run);
-  title(`Report usage for ${shown.length === 1 ? 'one customer' : `${shown.length} customers`} over the last ${HOURS} whole hours (${hhmm(firstHour)} to ${hhmm(firstHour + HOURS * HOUR)} UTC today)`);
+  const from = iso(firstHour).slice(0, 16).replace('T', ' ');
+  const to = iso(firstHour + HOURS * HOUR).slice(0, 16).replace('T', ' ');
+  title(`Usage of the last ${HOURS} whole hours: ${from} to ${to} UTC`);
+  line(dim(`${'customer'.padEnd(width)}  hour (UTC)    events  tokens each    tokens`));
+  shown.forEach((customer, c) => {
+    for (let h = 0; h < HOURS; h++) {
+      const events = eventsIn(c, h);
+      line(`${(h === 0 ? customer : '').padEnd(width)}  ${hourLabel(firstHour + h * HOUR)}  ${n(events).padStart(8)}  ${n(tokensOf(c)).padStart(11)}  ${n(events * tokensOf(c)).padStart(8)}`);
+    }
+  });
   await send(stripe, eventName, usage);
 
   const mistake = usage.find((u) => u.via === 'v1' && u.customer === shown[0]);
   if (mistake === undefined) throw new Error('the usage pattern has no v1 event to cancel');
-  title('Cancel a mistaken event (allowed within 24 hours of sending it)');
+  title('One mistaken event cancelled');
   const adjustment = await stripe.billing.meterEventAdjustments.create({ event_name: eventName, type: 'cancel', cancel: { identifier: mistake.identifier } });
-  line(`${mistake.identifier}: ${mistake.tokens} tokens for ${mistake.customer} at ${hhmm(mistake.timestamp)} -> adjustment ${adjustment.status}`);
+  line(`${mistake.identifier}: ${mistake.tokens} tokens, ${mistake.customer}, ${hourLabel(mistake.timestamp)}`);
+  para(
+    `Stripe answers the cancel with status "${adjustment.status}" and applies it shortly after (cancels are allowed within 24 hours of sending an event); ${live ? 'the summaries below are read once it has.' : 'the emulator applies it at once.'} Either way the summaries below leave these ${mistake.tokens} tokens out.`,
+    dim,
+  );
   try {
     await stripe.billing.meterEvents.create({ event_name: eventName, payload: { stripe_customer_id: mistake.customer, tokens: mistake.tokens }, identifier: mistake.identifier, timestamp: mistake.timestamp });
+    line(red('sending it again with the same identifier was accepted: it would count twice'));
+    process.exitCode = 1;
   } catch (e) {
     if (!(e instanceof StripeError)) throw e;
-    line(`sending it again with the same identifier is refused: ${e.message}`);
+    para(`Sending it again with the same identifier is refused: "${e.message}"`, dim);
   }
 
-  title('Hourly summaries (listEventSummaries, value_grouping_window=hour) next to totals computed here from the events sent');
+  title('Hourly summaries against what was sent, minus what was cancelled');
   if (live && customers === undefined) {
-    line('skipped: set STRIPE_CUSTOMER_ID to test-mode customer ids (comma-separated) to read summaries back');
+    para('Skipped: set STRIPE_CUSTOMER_ID to test-mode customer ids (comma-separated) to read summaries back.');
     return;
   }
-  const expected = handTotals(usage, mistake.identifier);
   let got = await summaries(stripe, meter.id, shown, firstHour);
+  const expectedOf = (customer: string, c: number, h: number) => eventsIn(c, h) * tokensOf(c) - (mistake.customer === customer && h === 0 ? mistake.tokens : 0);
+  const complete = () => shown.every((customer, c) => Array.from({ length: HOURS }, (_, h) => got.get(key(customer, firstHour + h * HOUR)) === expectedOf(customer, c, h)).every(Boolean));
   // Stripe's summaries are eventually consistent; the emulator's are immediate.
-  for (let wait = 0; live && wait < 12 && [...expected].some(([k, v]) => got.get(k) !== v); wait++) {
-    line('summaries not complete yet (Stripe aggregates asynchronously); asking again in 5 s');
+  for (let wait = 0; live && wait < 12 && !complete(); wait++) {
+    line(dim('summaries not complete yet (Stripe aggregates asynchronously); asking again in 5 s'));
     await new Promise((resolve) => setTimeout(resolve, 5000));
     got = await summaries(stripe, meter.id, shown, firstHour);
   }
-  const width = Math.max(...shown.map((c) => c.length));
-  line(`${'customer'.padEnd(width)}  hour (UTC)     summary   by hand`);
+  line(dim(`${'customer'.padEnd(width)}  hour (UTC)      sent  cancelled   summary`));
   let matches = 0;
-  for (const customer of shown) {
+  shown.forEach((customer, c) => {
     for (let h = 0; h < HOURS; h++) {
       const hour = firstHour + h * HOUR;
       const summary = got.get(key(customer, hour)) ?? 0;
-      const hand = expected.get(key(customer, hour)) ?? 0;
-      if (summary === hand) matches++;
-      line(`${customer.padEnd(width)}  ${hhmm(hour)}-${hhmm(hour + HOUR)}  ${n(summary).padStart(8)}  ${n(hand).padStart(8)}  ${summary === hand ? 'match' : 'DIFFERENT'}`);
+      const cancelled = eventsIn(c, h) * tokensOf(c) - expectedOf(customer, c, h);
+      const ok = summary === expectedOf(customer, c, h);
+      if (ok) matches++;
+      const verdict = ok ? green('ok') : red(`expected ${n(expectedOf(customer, c, h))}`);
+      line(`${(h === 0 ? customer : '').padEnd(width)}  ${hourLabel(hour)}  ${n(eventsIn(c, h) * tokensOf(c)).padStart(8)}  ${(cancelled === 0 ? '' : `-${n(cancelled)}`).padStart(9)}  ${n(summary).padStart(8)}  ${verdict}`);
     }
-  }
+  });
   const all = shown.length * HOURS;
-  const sum = (totals: Totals) => [...totals.values()].reduce((a, b) => a + b, 0);
-  line(`${'all'.padEnd(width)}  ${hhmm(firstHour)}-${hhmm(firstHour + HOURS * HOUR)}  ${n(sum(got)).padStart(8)}  ${n(sum(expected)).padStart(8)}`);
-  line(matches === all ? `All ${all} hourly summaries match the totals computed from the events sent (the cancelled one left out).` : `${all - matches} of ${all} hourly summaries differ from the totals computed here.`);
+  para(matches === all ? `All ${all} hourly summaries equal the tokens sent minus the cancelled event.` : `${all - matches} of ${all} hourly summaries differ from what was sent.`, matches === all ? green : red);
   if (matches !== all) process.exitCode = 1;
 
-  title('Tokens per customer and hour');
+  title('Tokens per customer and hour, from the summaries');
   chart(shown, firstHour, got);
   await outboxDemo(stripe, eventName, meter.id, shown[0] ?? 'cus_demo_ada', live);
   if (live) await stripe.billing.meters.deactivate(meter.id);
@@ -177,31 +208,37 @@ async function walk(stripe: StripeMeters, live: boolean, customers: string[] | u
 
 /** The durable outbox on its embedded store: recorded usage survives the process, then a relay delivers it once. */
 async function outboxDemo(stripe: StripeMeters, eventName: string, meterId: string, customer: string, live: boolean): Promise<void> {
-  title('Record usage durably with the outbox (stripe-meters/outbox, SQLite), then let a relay deliver it');
+  title('Usage that survives a crash: the outbox (stripe-meters/outbox, SQLite)');
   const dir = mkdtempSync(join(tmpdir(), 'stripe-meters-demo-'));
   const path = join(dir, 'usage.db');
   try {
     const events = 1000;
+    const tokens = (i: number) => 1 + (i % 3);
     const first = createOutbox(stripe, { store: sqliteStore(path) });
     const started = performance.now();
-    await Promise.all(Array.from({ length: events }, (_, i) => first.record({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: 1 + (i % 3) } })));
-    line(`record(): ${events} events stored in ${path} in ${Math.round(performance.now() - started)} ms (each resolved once in the WAL)`);
+    await Promise.all(Array.from({ length: events }, (_, i) => first.record({ event_name: eventName, payload: { stripe_customer_id: customer, tokens: tokens(i) } })));
+    const ofEach = [1, 2, 3].map((t) => Array.from({ length: events }, (_, i) => tokens(i)).filter((x) => x === t).length);
+    line(`record(): ${n(events)} events stored in ${Math.round(performance.now() - started)} ms, ${ofEach.map((count, t) => `${count} x ${t + 1}`).join(' + ')} tokens`);
+    line(dim(path));
     await first.close();
-    line('that outbox closes before any was sent, as a process stopped by a deploy or a crash would');
+    para('That process stops before its relay sent any of them, as a deploy or a crash would stop it. The restarted process opens the same file:', dim);
     const second = createOutbox(stripe, { store: sqliteStore(path), pollIntervalMs: 20 });
-    line(`a new outbox opens the file, as the restarted process would: ${JSON.stringify(await second.stats())}`);
+    const before = await second.stats();
+    line(`pending ${n(before.pending)}, delivered ${n(before.delivered)}`);
     second.start();
     for (let wait = 0; wait < 500 && (await second.stats()).delivered < events; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
-    const stats = await second.stats();
+    const after = await second.stats();
     await second.close();
-    line(`its relay delivered them: ${stats.delivered} delivered, ${stats.pending + stats.inFlight} pending, ${stats.dead} dead letters, ${stats.held} held`);
+    line(`its relay delivered them: pending ${n(after.pending + after.inFlight)}, delivered ${n(after.delivered)}, dead ${n(after.dead)}, held ${n(after.held)}`);
     if (live) return;
     const hour = Math.floor(Date.now() / 1000 / HOUR) * HOUR;
     let counted = 0;
     for await (const s of stripe.billing.meters.listEventSummaries(meterId, { customer, start_time: hour, end_time: hour + HOUR })) counted += s.aggregated_value;
-    const expected = Array.from({ length: events }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-    line(`${customer} this hour: ${n(counted)} tokens at the emulator, ${n(expected)} recorded: ${counted === expected ? 'each event counted once' : 'DIFFERENT'}`);
-    if (counted !== expected) process.exitCode = 1;
+    const expected = Array.from({ length: events }, (_, i) => tokens(i)).reduce((a, b) => a + b, 0);
+    const ok = counted === expected;
+    line(`${customer}, this hour: ${n(counted)} tokens counted, ${n(expected)} recorded:`);
+    line(ok ? green('each event counted once') : red(`${n(counted - expected)} tokens off`));
+    if (!ok) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -210,21 +247,23 @@ async function outboxDemo(stripe: StripeMeters, eventName: string, meterId: stri
 async function main(): Promise<void> {
   const key = process.env['STRIPE_SECRET_KEY'];
   if (key !== undefined && key.startsWith('sk_live_')) {
-    console.error('Refusing to run the demo with a live key: it creates meters and reports usage. Use a test-mode key (sk_test_...).');
+    console.error('Refusing to run the demo with a live key: it creates meters and reports usage.\nUse a test-mode key (sk_test_...).');
     process.exit(1);
   }
   const customers = process.env['STRIPE_CUSTOMER_ID']?.split(',').map((c) => c.trim()).filter((c) => c !== '');
   let server: RunningEmulator | undefined;
   const options: StripeMetersOptions = {};
   if (key !== undefined) {
-    console.log("stripe-meters demo against Stripe's test mode");
+    console.log(bold("stripe-meters demo against Stripe's test mode"));
   } else if (process.argv.includes('--http')) {
-    server = await serveEmulator();
+    server = await serveEmulator({ dashboard: false });
     Object.assign(options, { baseUrl: server.url, meterEventsBaseUrl: server.url });
-    console.log(`stripe-meters demo against the local emulator over HTTP at ${server.url} (no Stripe account needed)`);
+    console.log(bold(`stripe-meters demo against the local emulator at ${server.url}`));
+    console.log(dim('(over HTTP; no Stripe account needed)'));
   } else {
     options.fetch = createEmulator().fetch;
-    console.log('stripe-meters demo against the local emulator, in process (stripe-meters/emulator; no Stripe account needed)');
+    console.log(bold('stripe-meters demo against the local emulator, in process'));
+    console.log(dim('(stripe-meters/emulator; no Stripe account needed)'));
   }
   try {
     await walk(new StripeMeters(key ?? 'sk_test_demo', options), key !== undefined, key === undefined ? undefined : customers);

@@ -8,6 +8,7 @@ import { StripeInvalidParameterError } from './errors.js';
 import type { AttemptInit, CallInput } from './internal/call.js';
 import { checkHeaderValue } from './internal/check-options.js';
 import { toFormString } from './internal/form.js';
+import { checkSessionToken } from './internal/session-key.js';
 import { operationFor, STREAM_OPERATION } from './internal/operations.js';
 import type { RequestOptions, WithLastResponse } from './options.js';
 
@@ -100,7 +101,7 @@ class Raw implements RawClient {
     const input: CallInput = { params: init.params, body: init.body as object | undefined };
     const client = this.#client;
     const call = (_: unknown, each: CallInput & AttemptInit) => client.request(method === 'GET' ? 'get' : 'post', path, { ...each, params: each.params ?? {} });
-    return this.#core.request(op, input, options, call, { sessionToken: op === STREAM_OPERATION, headers: edit });
+    return this.#core.request(op, input, options, call, { checkKey: op === STREAM_OPERATION ? checkSessionToken : undefined, headers: edit });
   }
 }
 

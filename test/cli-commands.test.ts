@@ -152,7 +152,13 @@ describe('meters and summaries', () => {
 
 describe('--help', () => {
   it('every command has help with examples', async () => {
-    for (const args of [[], ['upload'], ['meters'], ['meters', 'list'], ['meters', 'create'], ['meters', 'retrieve'], ['meters', 'update'], ['meters', 'deactivate'], ['meters', 'reactivate'], ['summaries']]) {
+    // Every command of the tree, so that a command added later is held to it too.
+    const { buildProgram } = await import('../src/cli/program.js');
+    const paths = (cmd: { name(): string; commands: readonly unknown[] }, prefix: string[]): string[][] =>
+      (cmd.commands as Array<{ name(): string; commands: readonly unknown[] }>).filter((c) => c.name() !== 'help' && c.name() !== 'emulator').flatMap((c) => [[...prefix, c.name()], ...paths(c, [...prefix, c.name()])]);
+    const tree = paths(buildProgram({} as Parameters<typeof buildProgram>[0], async () => 0, () => undefined), []);
+    expect(tree).toEqual(expect.arrayContaining([['upload'], ['meters', 'list'], ['summaries'], ['outbox', 'status'], ['outbox', 'migrate']]));
+    for (const args of [[], ...tree]) {
       const result = await runCli([...args, '--help']);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout, args.join(' ')).toMatch(/Usage: stripe-meters/);

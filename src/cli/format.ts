@@ -30,3 +30,6 @@ export function bar(value: number, max: number, width: number): string {
   const partial = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8] ?? '';
   return '█'.repeat(Math.floor(eighths / 8)) + partial;
 }
+
+/** The Examples section of a command's help. */
+export const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;

@@ -1,6 +1,7 @@
 // stripe-meters outbox status|dead-letters|retry|mark-delivered|migrate: look into an outbox (SQLite file or
 // PostgreSQL database) and act on what needs a person. The stores (and better-sqlite3 or pg) are
 // loaded only when asked for, so the rest of the command line never needs them.
+import { examples } from './format.js';
 import type { Command } from 'commander';
 import { DEFAULT_WARN_BEFORE_WINDOW_MS, TIMESTAMP_WINDOW_MS } from '../outbox/settings.js';
 import type { OutboxStore } from '../outbox/store.js';
@@ -145,23 +146,28 @@ export async function outboxMigrate(flags: OutboxFlags & { print?: boolean }, ct
 /** Adds `outbox` and its subcommands to the program. */
 export function addOutboxCommands(program: Command, ctx: CommandContext, setCode: (code: number) => void): void {
   const outbox = program.command('outbox').description('the durable outbox (stripe-meters/outbox): status, dead letters and held events, retry, PostgreSQL migrations');
+  outbox.addHelpText('after', examples(['stripe-meters outbox status --sqlite usage.db', 'stripe-meters outbox dead-letters --postgres $DATABASE_URL', 'stripe-meters outbox migrate --print > outbox.sql']));
   const where = (cmd: Command) => cmd.option('--sqlite <file>', 'the SQLite outbox file').option('--postgres <url>', 'the PostgreSQL database (default: $DATABASE_URL)');
   where(outbox.command('status').description('counts: pending, in flight, delivered, dead letters, held, nearing the 35-day window; exit 2 when something needs a decision'))
     .option('--json', 'print JSON')
+    .addHelpText('after', examples(['stripe-meters outbox status --sqlite usage.db', 'stripe-meters outbox status --postgres postgres://localhost/app --json']))
     .action(async (flags: OutboxFlags) => setCode(await outboxStatus(flags, ctx)));
   where(outbox.command('dead-letters').description('events Stripe refused (with its error) and events held at the 24-hour horizon'))
     .option('--held', 'only held events')
     .option('--dead', 'only dead letters')
     .option('--limit <n>', 'at most n of each', (v) => Number.parseInt(v, 10), 100)
     .option('--json', 'print JSON')
+    .addHelpText('after', examples(['stripe-meters outbox dead-letters --sqlite usage.db', 'stripe-meters outbox dead-letters --held --json']))
     .action(async (flags: OutboxFlags & { held?: boolean; dead?: boolean; limit: number }) => setCode(await outboxLetters(flags, ctx)));
   where(outbox.command('retry').description('send dead letters (or, with --held, held events) again with their identifiers'))
     .option('--id <id...>', 'row ids from dead-letters')
     .option('--all', 'every dead letter (or every held event)')
     .option('--held', 'held events: only after checking at Stripe that they did not land (a resend of one that did counts twice)')
+    .addHelpText('after', examples(['stripe-meters outbox retry --sqlite usage.db --id 42 43', 'stripe-meters outbox retry --sqlite usage.db --all', 'stripe-meters outbox retry --sqlite usage.db --held --id 7']))
     .action(async (flags: OutboxFlags & { held?: boolean; id?: string[]; all?: boolean }) => setCode(await outboxRetry(flags, ctx)));
   where(outbox.command('mark-delivered').description('held events you found at Stripe: mark them delivered, never send them again'))
     .requiredOption('--id <id...>', 'row ids from dead-letters --held')
+    .addHelpText('after', examples(['stripe-meters outbox mark-delivered --sqlite usage.db --id 7']))
     .action(async (flags: OutboxFlags & { id: string[] }) => setCode(await outboxMarkDelivered(flags, ctx)));
   outbox
     .command('migrate')
@@ -169,5 +175,6 @@ export function addOutboxCommands(program: Command, ctx: CommandContext, setCode
     .option('--sqlite <file>', 'the SQLite outbox file (created when missing)')
     .option('--postgres <url>', 'the database (default: $DATABASE_URL)')
     .option('--print', 'print the SQL instead, for your own migration tool')
+    .addHelpText('after', examples(['stripe-meters outbox migrate --postgres postgres://localhost/app', 'stripe-meters outbox migrate --print > 0042_stripe_meters_outbox.sql']))
     .action(async (flags: OutboxFlags & { print?: boolean }) => setCode(await outboxMigrate(flags, ctx)));
 }

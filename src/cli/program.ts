@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BASE_URL_VARIABLE, createClient, resolveTarget, type ClientFlags } from './client.js';
 import type { CommandContext } from './context.js';
 import { CliError, describeError } from './errors.js';
+import { examples } from './format.js';
 import { addOutboxCommands } from './outbox-command.js';
 import { meterAction, metersCreate, metersList, metersUpdate, type MeterAction } from './meters-command.js';
 import { summariesCommand, type SummariesFlags } from './summaries-command.js';
@@ -29,7 +30,6 @@ function clientOptions(cmd: Command): Command {
     .option('--live', 'allow a live key (sk_live_...): this works on live data');
 }
 
-const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 const ENVIRONMENT = `
 Environment:

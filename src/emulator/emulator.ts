@@ -211,7 +211,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const watching = state.intake.watching;
       state.intake.watching = false;
       try {
-        const imported = importState(doc, settings.identifierWindowSeconds, state.intake);
+        const imported = importState(doc, state.intake);
         transplant(state, imported.state);
         clock.restore(imported.clock);
         thin.restore(imported.thinEvents, state.reports.entries().map(([, report]) => report));

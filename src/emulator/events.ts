@@ -11,7 +11,7 @@ import { problem, type RuleProblem } from '../rules/problem.js';
 import { rfc3339Problem, parseRfc3339, timestampWindowProblem } from '../rules/timestamps.js';
 import type { ValueSyntax } from '../rules/values.js';
 import type { Context } from './context.js';
-import { Account, CANCEL_WINDOW_SECONDS, type MeterRecord } from './state.js';
+import type { Account, MeterRecord } from './state.js';
 import { v1Error, v2Error, type Reply } from './wire.js';
 
 /** An event as decoded from any endpoint. */
@@ -78,8 +78,8 @@ export function checkEvent(account: Account, event: IncomingEvent, now: number, 
   const broken = (found: RuleProblem): EventProblem => ({ problem: found, record });
   if (record === undefined || meter === undefined || !meter.active) return broken(meterProblem(event.event_name, meter) as RuleProblem);
   if (event.identifier !== undefined) {
-    const earlier = account.locate(event.identifier);
-    if (earlier !== undefined && now - earlier.received < rules.identifierWindowSeconds) return broken(duplicateProblem(event.identifier));
+    const received = account.receivedLast(event.identifier);
+    if (received !== undefined && now - received < rules.identifierWindowSeconds) return broken(duplicateProblem(event.identifier));
   }
   const ts = event.timestamp ?? now;
   // The emulator is Stripe's clock: its window has no slack.
@@ -99,10 +99,10 @@ export function checkEvent(account: Account, event: IncomingEvent, now: number, 
 export const isProblem = (checked: EventProblem | ValidEvent): checked is EventProblem => 'problem' in checked;
 
 /** Counts a valid event; `received` in unix seconds. */
-export function ingest(account: Account, valid: ValidEvent, identifier: string | undefined, received: number, rules: EventRules): void {
+export function ingest(account: Account, valid: ValidEvent, identifier: string | undefined, received: number): void {
   const series = account.seriesFor(valid.record, valid.customer);
   const position = series.append(valid.ts, valid.value, received);
-  if (identifier !== undefined) account.remember(identifier, series, position, Math.max(rules.identifierWindowSeconds, CANCEL_WINDOW_SECONDS));
+  if (identifier !== undefined) account.remember(identifier, series, position);
 }
 
 /** v1's answer to a broken rule it refuses at once, or undefined for one it accepts and reports later. */

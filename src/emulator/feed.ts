@@ -29,8 +29,24 @@ export interface FeedItem {
 
 const VIA_OF: Record<string, Via> = { PostBillingMeterEvents: 'v1', PostV2BillingMeterEvents: 'v2', PostV2BillingMeterEventStream: 'stream', PostBillingMeterEventAdjustments: 'v1', PostV2BillingMeterEventAdjustments: 'v2' };
 
+/** The items of one request: its counted events kept as references until someone reads them. */
+interface Block {
+  /** The seq of its first item. */
+  first: number;
+  /** How many items it stands for (numbered first, first + 1, ...). */
+  count: number;
+  base: { at: number; account: string | null; requestId: string };
+  /** Counted events not yet made into items, as pairs (series, position): the block's items from `skip` on. */
+  refs: Array<Series | number>;
+  skip: number;
+  /** The items made at once, numbered after the counted ones (all of them, when someone listened). */
+  items: FeedItem[];
+}
+
 export class Feed {
-  #ring: FeedItem[] = [];
+  #blocks: Block[] = [];
+  /** Items the blocks stand for. */
+  #held = 0;
   #seq = 0;
   readonly #failed: FailedEvent[] = [];
   readonly #listeners = new Set<(items: FeedItem[]) => void>();
@@ -54,51 +70,57 @@ export class Feed {
     if (this.intake.watching) this.#failed.push(failed);
   }
 
-  /** Turns what the request did into feed items. `batch`: how many events a stream request carried. */
+  /**
+   * Turns what the request did into feed items. `batch`: how many events a stream request carried.
+   * With nobody listening, its counted events stay references (the latest `size` of them), made
+   * into items only when the feed is read: a stream request costs one small array, not 100 objects.
+   */
   end(record: RequestRecord, duplicate: { identifier: string; event_name: string; code: string; message: string } | undefined, batch: number): void {
     const intake = this.intake;
     if (!intake.watching) return;
     intake.watching = false;
-    const items: FeedItem[] = [];
     const via = VIA_OF[record.operationId ?? ''] ?? 'v1';
     const base = { at: record.at, account: record.account, requestId: record.requestId };
-    const eventName = (series: Series) => this.state.accounts.get(record.account ?? '')?.meters.get(series.meterId)?.meter.event_name ?? '';
-    // Nobody listening: only the items the ring keeps are worth making.
-    const from = this.#listeners.size > 0 ? 0 : Math.max(0, intake.appended.length - 2 * this.size);
-    for (let i = from; i < intake.appended.length; i += 2) {
-      const series = intake.appended[i] as Series;
-      const p = intake.appended[i + 1] as number;
-      const identifier = series.identifiers[p];
-      items.push({ seq: 0, ...base, via: VIAS[series.via[p] as number] as Via, status: 'counted', event_name: eventName(series), customer: series.customer, value: series.value[p] as number, ...(identifier === undefined ? {} : { identifier }) });
-    }
-    for (let i = 0; i < intake.cancelled.length; i += 2) {
-      const series = intake.cancelled[i] as Series;
-      const p = intake.cancelled[i + 1] as number;
-      const identifier = series.identifiers[p];
-      items.push({ seq: 0, ...base, via, status: 'cancelled', event_name: eventName(series), customer: series.customer, value: series.value[p] as number, ...(identifier === undefined ? {} : { identifier }) });
-    }
+    const counted = intake.appended.length / 2;
+    const live = this.#listeners.size > 0;
+    const rest: FeedItem[] = [];
+    for (let i = 0; i < intake.cancelled.length; i += 2) rest.push(this.#eventItem(base, intake.cancelled[i] as Series, intake.cancelled[i + 1] as number, via, 'cancelled'));
     for (const failed of this.#failed) {
-      items.push({ seq: 0, ...base, via, status: 'invalid', event_name: failed.eventName, code: failed.code, message: failed.message, ...(failed.identifier === undefined ? {} : { identifier: failed.identifier }) });
+      rest.push({ seq: 0, ...base, via, status: 'invalid', event_name: failed.eventName, code: failed.code, message: failed.message, ...(failed.identifier === undefined ? {} : { identifier: failed.identifier }) });
     }
-    if (duplicate !== undefined) items.push({ seq: 0, ...base, via, status: 'duplicate', ...duplicate });
+    if (duplicate !== undefined) rest.push({ seq: 0, ...base, via, status: 'duplicate', ...duplicate });
     // The stream drops an event resent in a later request without a word: the rest of the batch.
-    const dropped = batch - intake.appended.length / 2 - this.#failed.length;
-    if (via === 'stream' && record.status === 200 && dropped > 0) items.push({ seq: 0, ...base, via, status: 'duplicate', event_name: '', count: dropped, message: `${dropped} event${dropped === 1 ? '' : 's'} resent with an identifier already counted: dropped, counted once.` });
+    const dropped = batch - counted - this.#failed.length;
+    if (via === 'stream' && record.status === 200 && dropped > 0) rest.push({ seq: 0, ...base, via, status: 'duplicate', event_name: '', count: dropped, message: `${dropped} event${dropped === 1 ? '' : 's'} resent with an identifier already counted: dropped, counted once.` });
+    const first = this.#seq + 1;
+    this.#seq += counted + rest.length;
+    rest.forEach((item, i) => (item.seq = first + counted + i));
+    const block: Block = { first, count: counted + rest.length, base, refs: [], skip: 0, items: rest };
+    if (live) block.items = [...this.#made(block, intake.appended, 0), ...rest];
+    else {
+      block.skip = Math.max(0, counted - this.size);
+      block.refs = intake.appended.slice(2 * block.skip);
+    }
     intake.appended.length = 0;
     intake.cancelled.length = 0;
     this.#failed.length = 0;
-    if (items.length === 0) return;
-    for (const item of items) item.seq = ++this.#seq;
-    if (this.size > 0) {
-      this.#ring.push(...items);
-      if (this.#ring.length > this.size * 2) this.#ring = this.#ring.slice(-this.size);
-    }
-    for (const listener of this.#listeners) listener(items);
+    if (block.count === 0) return;
+    if (this.size > 0) this.#keep(block);
+    if (live) for (const listener of this.#listeners) listener(block.items);
   }
 
   /** The latest items, oldest first. */
   list(): FeedItem[] {
-    return this.#ring.slice(-this.size);
+    const items: FeedItem[] = [];
+    for (const block of this.#blocks) {
+      if (block.refs.length > 0) {
+        block.items = [...this.#made(block, block.refs, block.skip), ...block.items];
+        block.refs = [];
+        block.skip = 0;
+      }
+      items.push(...block.items);
+    }
+    return items.slice(-this.size);
   }
 
   subscribe(listener: (items: FeedItem[]) => void): () => void {
@@ -107,10 +129,39 @@ export class Feed {
   }
 
   clear(): void {
-    this.#ring = [];
+    this.#blocks = [];
+    this.#held = 0;
     this.#failed.length = 0;
     this.intake.appended.length = 0;
     this.intake.cancelled.length = 0;
+  }
+
+  /** Keeps a block, and drops the oldest ones while the rest still hold `size` items. */
+  #keep(block: Block): void {
+    this.#blocks.push(block);
+    this.#held += block.count;
+    let drop = 0;
+    while (this.#held - (this.#blocks[drop] as Block).count >= this.size) this.#held -= (this.#blocks[drop++] as Block).count;
+    if (drop > 0) this.#blocks.splice(0, drop);
+  }
+
+  /** The items of counted events (pairs series, position), numbered from the block's first plus `skip`. */
+  #made(block: Block, refs: Array<Series | number>, skip: number): FeedItem[] {
+    const items: FeedItem[] = [];
+    for (let i = 0; i < refs.length; i += 2) {
+      const series = refs[i] as Series;
+      const p = refs[i + 1] as number;
+      const item = this.#eventItem(block.base, series, p, VIAS[series.via[p] as number] as Via, 'counted');
+      item.seq = block.first + skip + i / 2;
+      items.push(item);
+    }
+    return items;
+  }
+
+  #eventItem(base: Block['base'], series: Series, p: number, via: Via, status: 'counted' | 'cancelled'): FeedItem {
+    const identifier = series.identifier(p);
+    const eventName = this.state.accounts.get(base.account ?? '')?.meters.get(series.meterId)?.meter.event_name ?? '';
+    return { seq: 0, ...base, via, status, event_name: eventName, customer: series.customer, value: series.value[p] as number, ...(identifier === undefined ? {} : { identifier }) };
   }
 }
 

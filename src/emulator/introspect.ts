@@ -59,7 +59,7 @@ function accountsOf(state: State, account: string | null | undefined): Account[]
 function eventAt(account: Account, series: Series, i: number, eventName: string): StoredEvent {
   return {
     account: account.id ?? null,
-    identifier: series.identifiers[i] ?? null,
+    identifier: series.identifier(i) ?? null,
     event_name: eventName,
     meter: series.meterId,
     customer: series.customer,
@@ -76,12 +76,15 @@ export function storedEvents(state: State, filter: EventFilter = {}): StoredEven
   const out: StoredEvent[] = [];
   for (const account of accountsOf(state, filter.account)) {
     const picked: Array<{ series: Series; i: number; name: string }> = [];
+    // Events carry their identifier as an entry of the account's index: look it up once.
+    const entry = filter.identifier === undefined ? 0 : account.identifiers.find(filter.identifier) + 1;
+    if (filter.identifier !== undefined && entry === 0) continue;
     for (const series of account.series) {
       const name = account.meters.get(series.meterId)?.meter.event_name ?? '';
       if (filter.event_name !== undefined && name !== filter.event_name) continue;
       if (filter.customer !== undefined && series.customer !== filter.customer) continue;
       for (let i = 0; i < series.length; i++) {
-        if (filter.identifier !== undefined && series.identifiers[i] !== filter.identifier) continue;
+        if (entry !== 0 && series.entries[i] !== entry) continue;
         if (filter.cancelled !== undefined && (series.cancelled[i] === 1) !== filter.cancelled) continue;
         picked.push({ series, i, name });
       }
@@ -96,9 +99,11 @@ export function storedEvents(state: State, filter: EventFilter = {}): StoredEven
 export function countAccepted(state: State, identifier: string, account?: string | null): number {
   let n = 0;
   for (const acc of accountsOf(state, account)) {
+    const entry = acc.identifiers.find(identifier) + 1;
+    if (entry === 0) continue;
     for (const series of acc.series) {
-      const ids = series.identifiers;
-      for (let i = 0; i < ids.length; i++) if (ids[i] === identifier) n++;
+      const entries = series.entries;
+      for (let i = 0; i < series.length; i++) if (entries[i] === entry) n++;
     }
   }
   return n;

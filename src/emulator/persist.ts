@@ -56,7 +56,7 @@ export function exportState(state: State, clock: ClockSnapshot, thinEvents: Thin
         received: Array.from(s.received.subarray(0, s.length)),
         cancelled: Array.from(s.cancelled.subarray(0, s.length)),
         via: Array.from(s.via.subarray(0, s.length)),
-        identifiers: s.identifiers.map((id) => id ?? null),
+        identifiers: Array.from({ length: s.length }, (_, i) => s.identifier(i) ?? null),
       })),
       idempotency: account.idempotency.entries(),
     });
@@ -97,7 +97,7 @@ function string(value: unknown, where: string): string {
 }
 
 /** Rebuilds one account's meters, events, identifiers and idempotent answers into `state`. */
-function importAccount(state: State, doc: unknown, where: string, identifierWindowSeconds: number): void {
+function importAccount(state: State, doc: unknown, where: string): void {
   if (!isObject(doc)) return fail(where, 'must be an object');
   const id = doc['id'] === null ? undefined : string(doc['id'], `${where}.id`);
   if (state.accounts.has(id ?? '')) fail(`${where}.id`, 'repeats another account');
@@ -137,14 +137,12 @@ function importAccount(state: State, doc: unknown, where: string, identifierWind
       if (cancelled[k] === 1) series.cancel(position);
       const identifier = identifiers[k];
       if (identifier === null) continue;
-      series.identifiers[position] = string(identifier, `${at}.identifiers[${k}]`);
-      byReceipt.push({ received: received[k] as number, identifier: identifier as string, series: series.index, position });
+      byReceipt.push({ received: received[k] as number, identifier: string(identifier, `${at}.identifiers[${k}]`), series: series.index, position });
     }
   });
   // The identifier index, rebuilt in order of receipt: the last event with an identifier wins.
   byReceipt.sort((a, b) => a.received - b.received);
-  const keep = Math.max(identifierWindowSeconds, 24 * 3600);
-  for (const item of byReceipt) account.remember(item.identifier, account.series[item.series] as Series, item.position, keep);
+  for (const item of byReceipt) account.remember(item.identifier, account.series[item.series] as Series, item.position);
   array(doc['idempotency'], `${where}.idempotency`).forEach((entry, i) => {
     const at = `${where}.idempotency[${i}]`;
     const [key, saved] = array(entry, at, 2) as [unknown, unknown];
@@ -162,7 +160,7 @@ export interface Imported {
 }
 
 /** Checks and rebuilds a state document; throws a TypeError naming what is wrong. */
-export function importState(doc: unknown, identifierWindowSeconds: number, intake: Intake): Imported {
+export function importState(doc: unknown, intake: Intake): Imported {
   if (!isObject(doc)) return fail('', 'must be an object');
   if (doc['format'] !== STATE_FORMAT) fail('.format', `must be "${STATE_FORMAT}"`);
   if (doc['version'] !== STATE_VERSION) fail('.version', `must be ${STATE_VERSION} (this emulator reads no other)`);
@@ -170,7 +168,7 @@ export function importState(doc: unknown, identifierWindowSeconds: number, intak
   if (!isObject(clock) || !finite(clock['nowMs']) || !finite(clock['offsetMs']) || typeof clock['frozen'] !== 'boolean') return fail('.clock', 'must be {nowMs, offsetMs, frozen}');
   if ((clock['nowMs'] as number) < 0 || (clock['nowMs'] as number) > 253_402_300_799_000) fail('.clock.nowMs', 'must be from 1970 to 9999');
   const state = new State(intake);
-  array(doc['accounts'], '.accounts').forEach((account, i) => importAccount(state, account, `.accounts[${i}]`, identifierWindowSeconds));
+  array(doc['accounts'], '.accounts').forEach((account, i) => importAccount(state, account, `.accounts[${i}]`));
   array(doc['sessions'], '.sessions').forEach((entry, i) => {
     const [token, session] = array(entry, `.sessions[${i}]`, 2) as [unknown, unknown];
     if (!isObject(session) || !finite(session['expiresAtMs']) || !(session['account'] === undefined || typeof session['account'] === 'string')) {

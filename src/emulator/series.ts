@@ -2,6 +2,7 @@
 // were received: appending is a few array writes, and a summary is one pass over the columns
 // (or, for hour-aligned sums and counts, one step per hour of the running totals).
 import { HourCells } from './hour-cells.js';
+import type { IdentifierIndex } from './identifier-index.js';
 
 const INITIAL_CAPACITY = 16;
 
@@ -29,8 +30,8 @@ export class Series {
   cancelled = new Uint8Array(INITIAL_CAPACITY);
   /** Index into VIAS. */
   via = new Uint8Array(INITIAL_CAPACITY);
-  /** Each event's identifier (undefined for a stream event sent without one). */
-  readonly identifiers: Array<string | undefined> = [];
+  /** Each event's identifier, as its entry in the account's identifier index plus 1 (0: a stream event sent without one). */
+  entries = new Int32Array(INITIAL_CAPACITY);
   length = 0;
   /** Whether every value is a whole number (their sums are then exact). */
   integral = true;
@@ -43,8 +44,16 @@ export class Series {
     readonly index: number,
     readonly meterId: string,
     readonly customer: string,
-    private readonly intake: Intake = newIntake(),
+    private readonly intake: Intake,
+    /** The account's identifiers, which `entries` point into. */
+    readonly ids: IdentifierIndex,
   ) {}
+
+  /** The identifier of the event at `position` (undefined for a stream event sent without one). */
+  identifier(position: number): string | undefined {
+    const entry = this.entries[position] as number;
+    return entry === 0 ? undefined : this.ids.text(entry - 1);
+  }
 
   /** Appends one event; returns its position. */
   append(ts: number, value: number, received: number): number {
@@ -54,7 +63,6 @@ export class Series {
     this.value[i] = value;
     this.received[i] = received;
     this.via[i] = this.intake.via;
-    this.identifiers.push(undefined);
     this.length = i + 1;
     if (this.integral && !Number.isInteger(value)) this.integral = false;
     if (ts < this.minTs) this.minTs = ts;
@@ -75,7 +83,7 @@ export class Series {
 
   #grow(): void {
     const capacity = this.ts.length * 2;
-    const grow = <T extends Float64Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+    const grow = <T extends Float64Array | Uint8Array | Int32Array>(old: T, make: (n: number) => T): T => {
       const next = make(capacity);
       next.set(old);
       return next;
@@ -85,6 +93,7 @@ export class Series {
     this.received = grow(this.received, (n) => new Float64Array(n));
     this.cancelled = grow(this.cancelled, (n) => new Uint8Array(n));
     this.via = grow(this.via, (n) => new Uint8Array(n));
+    this.entries = grow(this.entries, (n) => new Int32Array(n));
   }
 }
 

@@ -4,6 +4,7 @@
 import type { components } from '../../generated/schema.js';
 import { ErrorReports } from './error-reports.js';
 import { IdempotencyStore } from './idempotency.js';
+import { IdentifierIndex } from './identifier-index.js';
 import { eventRef, newIntake, refPosition, refSeries, Series, VIAS, type Intake, type Via } from './series.js';
 
 export type MeterObject = components['schemas']['billing.meter'];
@@ -25,14 +26,14 @@ export class Account {
   /** In creation order. */
   readonly ordered: MeterRecord[] = [];
   readonly series: Series[] = [];
-  /** identifier -> event reference, in the order received. */
-  readonly identifiers = new Map<string, number>();
+  /**
+   * Every identifier received, each pointing at the event last received with it. Never swept: the
+   * stored events keep their identifiers anyway, and the windows are checked against `received`.
+   */
+  readonly identifiers = new IdentifierIndex();
   readonly idempotency = new IdempotencyStore();
   /** The endpoint ingesting now (set by its handler before it ingests), shared by the accounts of a State. */
   readonly intake: Intake;
-  #sinceSweep = 0;
-  /** The identifier locate() last found unknown: remember() need not look it up again. */
-  #lastMiss: string | undefined;
 
   constructor(
     readonly id: string | undefined,
@@ -44,7 +45,7 @@ export class Account {
   seriesFor(record: MeterRecord, customer: string): Series {
     let series = record.series.get(customer);
     if (series === undefined) {
-      series = new Series(this.series.length, record.meter.id, customer, this.intake);
+      series = new Series(this.series.length, record.meter.id, customer, this.intake, this.identifiers);
       this.series.push(series);
       record.series.set(customer, series);
     }
@@ -53,14 +54,20 @@ export class Account {
 
   /** The event last received with `identifier` (whenever that was). */
   locate(identifier: string): { series: Series; position: number; received: number } | undefined {
-    const ref = this.identifiers.get(identifier);
-    if (ref === undefined) {
-      this.#lastMiss = identifier;
-      return undefined;
-    }
+    const entry = this.identifiers.find(identifier);
+    if (entry < 0) return undefined;
+    const ref = this.identifiers.ref(entry);
     const series = this.series[refSeries(ref)] as Series;
     const position = refPosition(ref);
     return { series, position, received: series.received[position] ?? 0 };
+  }
+
+  /** When the event last received with `identifier` was received (unix seconds), or undefined: locate() without the object. */
+  receivedLast(identifier: string): number | undefined {
+    const entry = this.identifiers.find(identifier);
+    if (entry < 0) return undefined;
+    const ref = this.identifiers.ref(entry);
+    return (this.series[refSeries(ref)] as Series).received[refPosition(ref)] ?? 0;
   }
 
   /** Marks the endpoint the next events come through. */
@@ -69,20 +76,9 @@ export class Account {
     return this;
   }
 
-  remember(identifier: string, series: Series, position: number, keepSeconds: number): void {
-    series.identifiers[position] = identifier;
-    // Delete first (a repeat past the window), so that the map stays in order of receipt for the sweep.
-    if (identifier !== this.#lastMiss && this.identifiers.has(identifier)) this.identifiers.delete(identifier);
-    this.#lastMiss = undefined;
-    this.identifiers.set(identifier, eventRef(series.index, position));
-    if (++this.#sinceSweep < 4096) return;
-    this.#sinceSweep = 0;
-    const now = series.received[position] ?? 0;
-    for (const [id, ref] of this.identifiers) {
-      const holder = this.series[refSeries(ref)] as Series;
-      if (now - (holder.received[refPosition(ref)] ?? 0) < keepSeconds) break;
-      this.identifiers.delete(id);
-    }
+  /** Records that the event at `position` of `series` carries `identifier` (and is now the last with it). */
+  remember(identifier: string, series: Series, position: number): void {
+    series.entries[position] = this.identifiers.add(identifier, eventRef(series.index, position)) + 1;
   }
 }
 

@@ -21,7 +21,7 @@ export const createMeterEvent: Handler = (context) => {
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
   } else {
-    ingest(context.account.receiving('v1'), checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v1'), checked, identifier, context.now);
   }
   const created = Math.floor(context.now);
   return {

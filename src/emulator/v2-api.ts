@@ -46,7 +46,7 @@ export const streamEvents: Handler = (context) => {
       inBatch.add(event.identifier);
     }
     const checked = checkEvent(context.account, event, context.now, rules);
-    if (!isProblem(checked)) ingest(context.account.receiving('stream'), checked, event.identifier, context.now, rules);
+    if (!isProblem(checked)) ingest(context.account.receiving('stream'), checked, event.identifier, context.now);
     else if (checked.problem.code !== 'duplicate_meter_event') reportFailure(context, checked, event);
   }
   return { status: 200, body: {} };
@@ -64,7 +64,7 @@ export const createV2MeterEvent: Handler = (context) => {
     if (refused !== undefined) return refused;
     reportFailure(context, checked, event);
   } else {
-    ingest(context.account.receiving('v2'), checked, identifier, context.now, rules);
+    ingest(context.account.receiving('v2'), checked, identifier, context.now);
   }
   return {
     status: 200,

@@ -4,17 +4,16 @@
 // `baseUrl`: openapi-fetch builds the URL and the Request (body serialized once per attempt, the
 // same bytes each time), and parses the answer once; an error answer becomes a StripeError here.
 // The headers are built here too, the one place that sets them, and travel with the attempt's own
-// fetch rather than through openapi-fetch's `headers`, which it would copy into WHATWG Headers:
-// measured at about 4 µs of the 23 µs of JavaScript a create costs. This loop is the one retry
-// engine: calls stop after their attempts, the batching sender and the outbox at a deadline, and a
-// stream attempt refused for an expired session token gets a fresh token.
+// fetch rather than through openapi-fetch's `headers`, which it would copy into WHATWG Headers.
+// This loop is the one retry engine: calls stop after their attempts, the batching sender and the
+// outbox at a deadline, and a stream attempt refused for an expired session token gets a fresh token.
 import type { Client } from 'openapi-fetch';
 import type { OperationRule } from '../../generated/rules.js';
 import type { paths } from '../../generated/schema.js';
 import type { StripeMetersCore } from '../client-core.js';
-import { StripeAPIError, StripeConnectionError, StripeError, TemporarySessionExpiredError, type SentIdentifiers } from '../errors.js';
+import { StripeConnectionError, StripeError, TemporarySessionExpiredError, type SentIdentifiers } from '../errors.js';
 import type { LastResponse, RequestOptions, ResponseEvent, WithLastResponse } from '../options.js';
-import { AttemptEnded, attemptFetch, callHook, reasonOf, type CallState } from './attempt.js';
+import { AttemptEnded, attemptFetch, ended, reasonOf, report, sentOf, type CallState } from './attempt.js';
 import { checkRequestOptions } from './check-options.js';
 import { baseUrlFor } from './client-config.js';
 import { toFormString } from './form.js';
@@ -57,8 +56,8 @@ export interface CallExtra {
   sent?: SentIdentifiers | undefined;
   /** The body was built by the SDK from checked input: sent as it is. */
   prepared?: boolean | undefined;
-  /** The request authenticates with a meter event session token (the v2 stream). */
-  sessionToken?: boolean | undefined;
+  /** Checks the `apiKey` option, given or not, in place of the API key check (the v2 stream takes a session token). */
+  checkKey?: ((key: unknown) => void) | undefined;
   /** A policy in place of the request's attempt count: the batching sender's time budget. */
   policy?: RetryPolicy | undefined;
   /** Where the stream's session tokens come from (and go when they expire). */
@@ -85,118 +84,103 @@ export interface CallContext {
 }
 
 const json = (body: unknown): string => JSON.stringify(body);
-const tries = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
 
 export async function runCall<I extends CallInput, T>(ctx: CallContext, op: OperationRule, input: I, options: RequestOptions | undefined, call: Call<I, T>, extra: CallExtra): Promise<Outcome<WithLastResponse<T>>> {
   const { core } = ctx;
   const { config } = core;
-  let prepared: I;
   let opts: RequestOptions;
+  let prepared: I;
   try {
-    // The stream takes a session token: from the options, or from the sessions.
-    opts = checkRequestOptions(options, extra.sessionToken === true && extra.sessions === undefined);
+    opts = checkRequestOptions(options, extra.checkKey);
     prepared = extra.prepared === true ? input : prepareInput(op, input);
   } catch (error) {
     if (error instanceof StripeError) return { ok: false, error, retryable: false };
     throw error;
   }
-  const { signal } = opts;
-  let idempotencyKey = op.method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
-  // This request's own key, if it is not the client's, must be masked in its errors too.
-  const own = opts.apiKey;
-  const scrub = own === undefined ? ctx.scrub : scrubberOf(() => [own, ...ctx.secrets()]);
-  const retries = new Retries(extra.policy ?? (opts.maxNetworkRetries === undefined ? config.policy : { ...config.policy, maxAttempts: 1 + opts.maxNetworkRetries }));
+  const { signal, apiKey } = opts;
   const { onRequest, onResponse } = config;
-  const { observe } = extra;
+  const { observe, sessions } = extra;
+  const retries = new Retries(extra.policy ?? (opts.maxNetworkRetries === undefined ? config.policy : { ...config.policy, maxAttempts: 1 + opts.maxNetworkRetries }));
   const state: CallState = {
     transport: core.transport,
     timeout: opts.timeout ?? config.timeout,
     signal,
     emptyResult: op.emptyResult,
     retries,
-    scrub,
+    // This request's own key, if it is not the client's, must be masked in its errors too.
+    scrub: apiKey === undefined ? ctx.scrub : scrubberOf(() => [apiKey, ...ctx.secrets()]),
+    sent: extra.sent,
+    idempotencyKey: op.method === 'POST' ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined,
     headers: {},
     answer: undefined,
     exhausted: false,
-    hooks: onRequest !== undefined || onResponse !== undefined || observe !== undefined ? { onRequest, onResponse } : undefined,
+    hooks: onRequest !== undefined || onResponse !== undefined || observe !== undefined ? { onRequest, onResponse, observe } : undefined,
     event: undefined,
     started: 0,
   };
   // What openapi-fetch gets on every attempt: the params, and its per-request options.
   const init: I & AttemptInit = { ...prepared, baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
-  const sent = (): SentIdentifiers => (idempotencyKey === undefined ? (extra.sent ?? {}) : { ...extra.sent, idempotencyKey });
-  /** Tells the hooks how the attempt ended; waits before the next attempt, or says none follows. */
-  const settle = async (status: number | undefined, headers: Record<string, string>, retryInMs: number | undefined, failure?: StripeError, why?: string): Promise<boolean> => {
-    if (state.event !== undefined) {
-      const event: ResponseEvent = { ...state.event, status, requestId: headers['request-id'], error: why, elapsedMs: Date.now() - state.started, retryInMs };
-      callHook(onResponse, event);
-      if (observe !== undefined) callHook((e: ResponseEvent) => observe(e, failure), event);
-    }
-    if (retryInMs === undefined) return false;
-    await sleep(retryInMs, signal);
-    retries.attempt++;
-    return true;
-  };
-
-  let token = opts.apiKey;
+  let token = apiKey;
   for (;;) {
     const stop = extra.beforeAttempt?.();
     if (stop !== undefined) return { ok: false, error: stop, retryable: false };
-    if (extra.sessions !== undefined) {
+    if (sessions !== undefined) {
       // The token's creation retried under this request's own policy (or shared one already under
       // way): when it failed, this request's budget is spent too.
-      const got = await extra.sessions.token(retries.policy, signal);
+      const got = await sessions.token(retries.policy, signal);
       if (!got.ok) return got;
       // A new token makes it another request: a replay of the old key would answer for the old token.
-      if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) idempotencyKey = newIdempotencyKey();
+      if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) state.idempotencyKey = newIdempotencyKey();
       token = got.value;
     }
-    state.headers = headersFor(ctx, op, opts, token, idempotencyKey, extra.headers);
-    let answered: Answered<T>;
+    state.headers = headersFor(ctx, op, opts, token, state.idempotencyKey, extra.headers);
+    // How the attempt ended when it did not succeed: what the hooks are told, and what follows.
+    let end: AttemptEnded;
+    let retryable = true;
     try {
-      answered = await call(core.openapi, init);
-    } catch (error) {
-      if (signal?.aborted === true && error === signal.reason) throw error;
-      if (error instanceof AttemptEnded) {
-        const failure = endedError(error, retries.attempt, state.timeout, scrub, sent());
-        const why = error.failure === undefined ? error.broken : scrub(error.failure.message);
-        if (await settle(error.failure === undefined ? error.status : undefined, error.headers, error.retryInMs, failure, why)) continue;
-        return { ok: false, error: failure, retryable: true };
-      }
-      if (error instanceof StripeError) return { ok: false, error, retryable: false };
+      const answered = await call(core.openapi, init);
       const answer = state.answer;
-      if (answer === undefined || answer.status < 200 || answer.status >= 300) {
-        // The transport maps every network failure; what is left is a runtime that misbehaved.
-        return { ok: false, error: new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: sent() }), retryable: false };
+      const status = answer?.status ?? answered.response.status;
+      const headers: Record<string, string> = answer?.headers ?? {};
+      const { data } = answered;
+      const usable = answered.response.ok && data !== undefined;
+      const broken = usable ? extra.unusable?.(data) : undefined;
+      if (usable && broken === undefined) {
+        report(state, status, headers, undefined);
+        const last: LastResponse = { requestId: headers['request-id'], statusCode: status, headers, idempotencyKey: state.idempotencyKey, attempts: retries.attempt };
+        return { ok: true, value: withLastResponse(data, last) };
       }
-      // A body that looked like a JSON object and was not: the request landed, the answer is lost.
-      const { status, headers } = answer;
-      const failure = new StripeAPIError({ message: `Stripe answered HTTP ${status} with a body that is not JSON (${tries(retries.attempt)})`, statusCode: status, headers, requestId: headers['request-id'], attempts: retries.attempt, sent: sent() });
-      await settle(status, headers, undefined, failure, 'a body that is not JSON');
-      return { ok: false, error: failure, retryable: false };
-    }
-    const status = state.answer?.status ?? answered.response.status;
-    const headers: Record<string, string> = state.answer?.headers ?? {};
-    if (answered.response.ok && answered.data !== undefined) {
-      const broken = extra.unusable?.(answered.data);
-      if (broken !== undefined) {
-        const failure = endedError(new AttemptEnded(undefined, undefined, broken, status, headers), retries.attempt, state.timeout, scrub, sent());
-        const retryInMs = retries.next();
-        if (await settle(status, headers, retryInMs, failure, broken)) continue;
-        return { ok: false, error: failure, retryable: true };
+      if (broken !== undefined) end = ended(state, undefined, broken, answer, retries.next());
+      else {
+        const error = StripeError.fromResponse(status, headers, answered.error, { attempts: retries.attempt, sent: sentOf(state) });
+        let retryInMs: number | undefined;
+        if (error instanceof TemporarySessionExpiredError && sessions !== undefined && token !== undefined) {
+          sessions.expired(token);
+          retryInMs = retries.nextAfterExpiredToken();
+        } else retryable = state.exhausted;
+        end = new AttemptEnded(error, retryInMs, status, headers, undefined);
       }
-      await settle(status, headers, undefined);
-      const last: LastResponse = { requestId: headers['request-id'], statusCode: status, headers, idempotencyKey, attempts: retries.attempt };
-      return { ok: true, value: withLastResponse(answered.data, last) };
+    } catch (error) {
+      if (error instanceof AttemptEnded) end = error;
+      else if (signal?.aborted === true && error === signal.reason) throw error;
+      else if (error instanceof StripeError) return { ok: false, error, retryable: false };
+      else {
+        const answer = state.answer;
+        const scrub = state.scrub;
+        if (answer === undefined || answer.status < 200 || answer.status >= 300) {
+          // The transport maps every network failure; what is left is a runtime that misbehaved.
+          return { ok: false, error: new StripeConnectionError({ message: `Request to Stripe failed: ${scrub(reasonOf(error))}`, cause: scrubbedError(error, scrub), sent: sentOf(state) }), retryable: false };
+        }
+        // A body that looked like a JSON object and was not: the request landed, the answer is lost.
+        end = ended(state, undefined, 'a body that is not JSON', answer, undefined);
+        retryable = false;
+      }
     }
-    const error = StripeError.fromResponse(status, headers, answered.error, { attempts: retries.attempt, sent: sent() });
-    if (error instanceof TemporarySessionExpiredError && extra.sessions !== undefined && token !== undefined) {
-      extra.sessions.expired(token);
-      if (await settle(status, headers, retries.nextAfterExpiredToken(), error)) continue;
-      return { ok: false, error, retryable: true };
-    }
-    await settle(status, headers, undefined, error);
-    return { ok: false, error, retryable: state.exhausted };
+    const { retryInMs } = end;
+    report(state, end.status, end.headers, retryInMs, end.error, end.why);
+    if (retryInMs === undefined) return { ok: false, error: end.error, retryable };
+    await sleep(retryInMs, signal);
+    retries.attempt++;
   }
 }
 
@@ -210,22 +194,6 @@ function headersFor(ctx: CallContext, op: OperationRule, opts: RequestOptions, t
   if (op.encoding !== 'none') headers['Content-Type'] = op.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
   raw?.(headers);
   return headers;
-}
-
-/** The error of an attempt that got no usable answer (or, retried, an answer whose body was dropped). */
-function endedError(ended: AttemptEnded, attempts: number, timeout: number, scrub: Scrub, sent: SentIdentifiers): StripeError {
-  const { failure, status, headers } = ended;
-  if (failure === undefined) {
-    const what = ended.broken === undefined ? '' : ` with ${ended.broken}`;
-    return new StripeAPIError({ message: `Stripe answered HTTP ${String(status)}${what} (${tries(attempts)})`, statusCode: status, headers, requestId: headers['request-id'], attempts, sent });
-  }
-  const when = failure.whileReading ? ' while reading the answer' : '';
-  const message = failure.timedOut
-    ? `Request to Stripe timed out after ${timeout} ms${when} (${tries(attempts)})`
-    : failure.whileReading
-      ? `The answer from Stripe broke off: ${scrub(failure.message)} (${tries(attempts)})`
-      : `Could not connect to Stripe: ${scrub(failure.message)} (${tries(attempts)})`;
-  return new StripeConnectionError({ message, cause: scrubbedError(failure.cause, scrub), attempts, sent });
 }
 
 /** Attaches `lastResponse`, non-enumerable (JSON.stringify and Object.keys don't see it). */

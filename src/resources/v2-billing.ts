@@ -6,6 +6,7 @@ import type { StripeMetersCore } from '../client-core.js';
 import { StripeInvalidParameterError } from '../errors.js';
 import { defaultsFor, prepareMeterEvent, prepareStreamEvent } from '../internal/meter-events.js';
 import { snapshot } from '../internal/params.js';
+import { checkSessionToken } from '../internal/session-key.js';
 import type { RequestOptions, WithLastResponse } from '../options.js';
 import type {
   V2MeterEvent,
@@ -55,7 +56,7 @@ export class V2MeterEventStream {
     if (!Array.isArray(events)) throw new StripeInvalidParameterError('events', 'events must be an array of 1 to 100 events');
     const body: V2MeterEventStreamCreateParams = { ...given, events: events.map((event, i) => prepareStreamEvent(event, now, `events[${i}]`)) };
     const identifiers = body.events.map((e) => e.identifier ?? '');
-    return core.request(PostV2BillingMeterEventStream, { body }, options, (c, init) => c.POST('/v2/billing/meter_event_stream', init), { sent: { identifiers }, sessionToken: true });
+    return core.request(PostV2BillingMeterEventStream, { body }, options, (c, init) => c.POST('/v2/billing/meter_event_stream', init), { sent: { identifiers }, checkKey: checkSessionToken });
   }
 }
 
