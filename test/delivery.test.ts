@@ -134,24 +134,30 @@ describe('deliver()', () => {
     expect(await usage(stripe, meter.id)).toBe(2 * total(100));
   });
 
-  it.each(['stream', 'v1'] as const)('%s: the 35-day window is checked again before each attempt: an event that left it while retried fails with the window error, unsent; the others go on', async (via) => {
+  it.each([
+    ['stream', 'allow', 180],
+    ['v1', 'allow', 180],
+    ['stream', 'avoid', 60],
+    ['v1', 'avoid', 60],
+  ] as const)('%s, edge %s: the 35-day window is checked again before each attempt: an event that left it while retried (%i s pass) fails with the window error, unsent; the others go on', async (via, windowEdge, pass) => {
     const path = via === 'stream' ? '/v2/billing/meter_event_stream' : '/v1/billing/meter_events';
     // The client's clock is the emulator's (injected): the window is read on it.
     const { emulator, stripe } = setup({ faults: [{ path, fault: 'server_error' }] }, FAST);
     const meter = await createMeter(stripe, 'calls');
     const prepare = (identifier: string, seconds: number) => prepareStreamEvent({ event_name: 'calls', payload: { stripe_customer_id: 'cus_a', value: 1 }, identifier, timestamp: new Date(seconds * 1000) }, T0 * 1000);
-    // 90 seconds inside the window at the start: 30 seconds inside its edge margin (60 s).
+    // 90 seconds inside the window at the start: 30 seconds inside the 'avoid' edge (60 s), 150 inside the 'allow' one.
     const batch = [prepare('edge', T0 - 35 * DAY + 90), prepare('fresh', T0)];
     let failures = 0;
     let advanced = false;
     const outcomes = await deliver(stripe, batch, {
       via,
+      ...(windowEdge === 'allow' ? {} : { windowEdge }),
       deadline: Date.now() + 10_000,
       observe: (_event, failure) => {
         if (failure === undefined || advanced || ++failures < 4) return;
         // While the engine retries, a minute passes and Stripe comes back.
         advanced = true;
-        emulator.clock.advance({ seconds: 60 });
+        emulator.clock.advance({ seconds: pass });
         emulator.setFaults([]);
       },
     });

@@ -47,6 +47,13 @@ export interface DeliveryOptions {
   observe?: ((event: ResponseEvent, failure: StripeError | undefined, events: number) => void) | undefined;
   /** The clock the timestamp window is checked on before each attempt. @unit milliseconds since the epoch @default the client's `now` option */
   now?: (() => number) | undefined;
+  /**
+   * How the window's edge is read before each attempt (src/rules/timestamps.ts): 'allow', the
+   * client's reading (refuse only what is out even if this clock is a minute off; the edge is
+   * Stripe's to decide), or 'avoid' (keep a minute off the edge: a caller that must never call an
+   * event delivered that Stripe drops, such as the outbox). @default "allow"
+   */
+  windowEdge?: 'allow' | 'avoid' | undefined;
 }
 
 /**
@@ -69,12 +76,18 @@ export function classifyDeliveryError(error: unknown, identifier?: string): Deli
   return 'transient';
 }
 
-/** When the event leaves the window as a sender must read it (the 'avoid' edge). @unit ms on the delivery's clock */
-const closesAt = (event: DeliveryEvent): number => windowClosesAt((parseRfc3339(event.timestamp) ?? Number.NaN) / 1000, 'avoid') * 1000;
+/** How a delivery reads the window: its clock and edge. */
+interface Window {
+  now: () => number;
+  edge: 'allow' | 'avoid';
+}
+
+/** When the event leaves the window as `edge` reads it. @unit ms on the delivery's clock */
+const closesAt = (event: DeliveryEvent, edge: Window['edge']): number => windowClosesAt((parseRfc3339(event.timestamp) ?? Number.NaN) / 1000, edge) * 1000;
 
 /** The window's refusal of an event that left it while it waited for an attempt (Stripe's code, never sent again). */
-function outOfWindow(event: DeliveryEvent, now: number, param: string, attempts: number | undefined): StripeInvalidRequestError {
-  const found = timestampWindowProblem((parseRfc3339(event.timestamp) ?? Number.NaN) / 1000, now / 1000, param, 'avoid');
+function outOfWindow(event: DeliveryEvent, now: number, edge: Window['edge'], param: string, attempts: number | undefined): StripeInvalidRequestError {
+  const found = timestampWindowProblem((parseRfc3339(event.timestamp) ?? Number.NaN) / 1000, now / 1000, param, edge);
   const message = `${found?.message ?? 'The event timestamp left the 35-day window.'} Not sent${attempts === undefined ? '' : ' again'}: Stripe would refuse it, or accept it and drop it.`;
   return new StripeInvalidRequestError({ message, raw: { type: 'invalid_request_error', code: 'timestamp_too_far_in_past', param, message }, attempts, sent: { identifier: event.identifier, timestamp: event.timestamp } });
 }
@@ -90,7 +103,7 @@ export async function deliver(core: StripeMetersCore, events: readonly DeliveryE
     options.onSettled?.(first, count, outcome);
   };
   const policy: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, deadline: options.deadline, delays: core.config.delays, now: () => Date.now() };
-  const clock = options.now ?? core.config.now;
+  const window: Window = { now: options.now ?? core.config.now, edge: options.windowEdge ?? 'allow' };
   const v1 = options.via === 'v1';
   const size = v1 ? 1 : MAX_BATCH;
   const ranges: Array<[number, number]> = [];
@@ -100,8 +113,8 @@ export async function deliver(core: StripeMetersCore, events: readonly DeliveryE
     for (let range = ranges[next++]; range !== undefined; range = ranges[next++]) {
       const [first, count] = range;
       const indices = Array.from({ length: count }, (_, k) => first + k);
-      if (v1) await deliverV1(core, events, first, policy, options, settle, clock);
-      else await deliverBatch(core, events, indices, policy, options, settleEach(settle), clock);
+      if (v1) await deliverV1(core, events, first, policy, options, settle, window);
+      else await deliverBatch(core, events, indices, policy, options, settleEach(settle), window);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, ranges.length) }, worker));
@@ -146,7 +159,8 @@ function aborted(error: unknown, options: DeliveryOptions): DeliveryOutcome {
   throw error;
 }
 
-async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEvent[], indices: readonly number[], policy: RetryPolicy, options: DeliveryOptions, settle: SettleEach, clock: () => number): Promise<void> {
+async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEvent[], indices: readonly number[], policy: RetryPolicy, options: DeliveryOptions, settle: SettleEach, window: Window): Promise<void> {
+  const { now: clock, edge } = window;
   const sessions = options.sessions ?? defaultSessions(core);
   const { observe } = options;
   let open = indices;
@@ -154,12 +168,12 @@ async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEve
   for (;;) {
     // The events that left the window since they were queued (or since the last attempt) end here.
     const now = clock();
-    const closed = open.filter((i) => now > closesAt(events[i] as DeliveryEvent));
-    for (const i of closed) settle([i], { status: 'failed', error: outOfWindow(events[i] as DeliveryEvent, now, 'timestamp', attempts) });
+    const closed = open.filter((i) => now > closesAt(events[i] as DeliveryEvent, edge));
+    for (const i of closed) settle([i], { status: 'failed', error: outOfWindow(events[i] as DeliveryEvent, now, edge, 'timestamp', attempts) });
     if (closed.length > 0) open = open.filter((i) => !closed.includes(i));
     if (open.length === 0) return;
     const batch = open.map((i) => events[i] as DeliveryEvent);
-    const closing = Math.min(...batch.map(closesAt));
+    const closing = Math.min(...batch.map((e) => closesAt(e, edge)));
     let leftWindow = false;
     let outcome: Outcome<unknown>;
     try {
@@ -189,8 +203,8 @@ async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEve
     // others get through (their identifiers make the resend safe). Only Stripe's answer says so.
     if (!outcome.ok && outcome.error instanceof StripeInvalidRequestError && outcome.error.attempts !== undefined && open.length > 1) {
       const half = Math.ceil(open.length / 2);
-      await deliverBatch(core, events, open.slice(0, half), policy, options, settle, clock);
-      await deliverBatch(core, events, open.slice(half), policy, options, settle, clock);
+      await deliverBatch(core, events, open.slice(0, half), policy, options, settle, window);
+      await deliverBatch(core, events, open.slice(half), policy, options, settle, window);
       return;
     }
     settle(open, endOf(outcome));
@@ -198,12 +212,13 @@ async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEve
   }
 }
 
-async function deliverV1(core: StripeMetersCore, events: readonly DeliveryEvent[], i: number, policy: RetryPolicy, options: DeliveryOptions, settle: Settle, clock: () => number): Promise<void> {
+async function deliverV1(core: StripeMetersCore, events: readonly DeliveryEvent[], i: number, policy: RetryPolicy, options: DeliveryOptions, settle: Settle, window: Window): Promise<void> {
+  const { now: clock, edge } = window;
   const event = events[i] as DeliveryEvent;
-  const closing = closesAt(event);
+  const closing = closesAt(event, edge);
   let attempted = 0;
   if (clock() > closing) {
-    settle(i, 1, { status: 'failed', error: outOfWindow(event, clock(), 'timestamp', undefined) });
+    settle(i, 1, { status: 'failed', error: outOfWindow(event, clock(), edge, 'timestamp', undefined) });
     return;
   }
   const timestamp = Math.floor(Date.parse(event.timestamp) / 1000);
@@ -222,7 +237,7 @@ async function deliverV1(core: StripeMetersCore, events: readonly DeliveryEvent[
           attempted++;
           return undefined;
         }
-        return outOfWindow(event, now, 'timestamp', attempted);
+        return outOfWindow(event, now, edge, 'timestamp', attempted);
       },
     });
   } catch (error) {

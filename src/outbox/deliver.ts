@@ -93,7 +93,7 @@ export function createSender(stripe: StripeMeters, settings: SenderSettings): Se
       try {
         // The four fields of the event as recorded (a claimed row carries the store's own too).
         const wire = events.map((e) => ({ event_name: e.event_name, payload: e.payload, identifier: e.identifier, timestamp: e.timestamp }));
-        outcomes = await deliver(stripe, wire, { via: settings.via, deadline: Date.now() + settings.budgetMs, signal: abort.signal, sessions, concurrency: settings.concurrency, now: settings.now });
+        outcomes = await deliver(stripe, wire, { via: settings.via, deadline: Date.now() + settings.budgetMs, signal: abort.signal, sessions, concurrency: settings.concurrency, now: settings.now, windowEdge: 'avoid' });
       } finally {
         inFlight.delete(abort);
       }
