@@ -2,11 +2,11 @@
 // deliver through, against the emulator in process: each event ends delivered, failed for good or
 // undelivered, and a second copy of an event would show in the emulator's summaries.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StripeAPIError, StripeInvalidRequestError, StripeMeters } from '../src/index.js';
-import { deliver, type DeliveryEvent } from '../src/internal/delivery.js';
+import { StripeAPIError, StripeError, StripeInvalidParameterError, StripeInvalidRequestError, StripeMeters } from '../src/index.js';
+import { classifyDeliveryError, deliver, type DeliveryEvent } from '../src/internal/delivery.js';
 import { prepareStreamEvent } from '../src/internal/meter-events.js';
 import { SessionTokens } from '../src/internal/sessions.js';
-import { createMeter, HOUR, KEY, setup, summaries, T0 } from './emulator-kit.js';
+import { createMeter, DAY, HOUR, KEY, setup, summaries, T0 } from './emulator-kit.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -64,7 +64,8 @@ describe('deliver()', () => {
       }
       return emulator.fetch(url, init);
     };
-    const refused = new StripeMeters(KEY, { fetch: refusing, maxNetworkRetries: 0 });
+    // On the emulator's clock, as the events are stamped (the engine re-checks their window on it).
+    const refused = new StripeMeters(KEY, { fetch: refusing, maxNetworkRetries: 0, now: () => emulator.clock.now() * 1000 });
     const batch = events(40).map((e, i) => (i === 3 || i === 29 ? { ...e, identifier: `bad_${i}` } : e));
     const outcomes = await deliver(refused, batch, { deadline: Date.now() + 10_000 });
     const failed = outcomes.flatMap((o, i) => (o.status === 'failed' ? [i] : []));
@@ -131,5 +132,62 @@ describe('deliver()', () => {
     ]);
     expect(sessions.created).toBe(2);
     expect(await usage(stripe, meter.id)).toBe(2 * total(100));
+  });
+
+  it.each([
+    ['stream', 'allow', 180],
+    ['v1', 'allow', 180],
+    ['stream', 'avoid', 60],
+    ['v1', 'avoid', 60],
+  ] as const)('%s, edge %s: the 35-day window is checked again before each attempt: an event that left it while retried (%i s pass) fails with the window error, unsent; the others go on', async (via, windowEdge, pass) => {
+    const path = via === 'stream' ? '/v2/billing/meter_event_stream' : '/v1/billing/meter_events';
+    // The client's clock is the emulator's (injected): the window is read on it.
+    const { emulator, stripe } = setup({ faults: [{ path, fault: 'server_error' }] }, FAST);
+    const meter = await createMeter(stripe, 'calls');
+    const prepare = (identifier: string, seconds: number) => prepareStreamEvent({ event_name: 'calls', payload: { stripe_customer_id: 'cus_a', value: 1 }, identifier, timestamp: new Date(seconds * 1000) }, T0 * 1000);
+    // 90 seconds inside the window at the start: 30 seconds inside the 'avoid' edge (60 s), 150 inside the 'allow' one.
+    const batch = [prepare('edge', T0 - 35 * DAY + 90), prepare('fresh', T0)];
+    let failures = 0;
+    let advanced = false;
+    const outcomes = await deliver(stripe, batch, {
+      via,
+      ...(windowEdge === 'allow' ? {} : { windowEdge }),
+      deadline: Date.now() + 10_000,
+      observe: (_event, failure) => {
+        if (failure === undefined || advanced || ++failures < 4) return;
+        // While the engine retries, a minute passes and Stripe comes back.
+        advanced = true;
+        emulator.clock.advance({ seconds: pass });
+        emulator.setFaults([]);
+      },
+    });
+    expect(advanced).toBe(true);
+    expect(outcomes[1]).toEqual({ status: 'delivered', duplicate: false });
+    const [edge] = outcomes;
+    expect(edge?.status).toBe('failed');
+    const error = edge?.status === 'failed' ? edge.error : undefined;
+    expect(error).toBeInstanceOf(StripeInvalidRequestError);
+    expect(error).toMatchObject({ code: 'timestamp_too_far_in_past', statusCode: undefined, identifier: 'edge' });
+    expect(error?.message).toMatch(/35 days/);
+    expect(classifyDeliveryError(error, 'edge')).toBe('refused');
+    // Never sent once out of the window: Stripe holds only the fresh event.
+    expect(emulator.countAccepted('edge')).toBe(0);
+    expect(emulator.countAccepted('fresh')).toBe(1);
+    expect(await usage(stripe, meter.id)).toBe(1);
+  });
+
+  it('classifies the error a delivery ended with once, for the outbox and the command line', () => {
+    const refusedByStripe = StripeError.fromResponse(400, {}, { error: { type: 'invalid_request_error', message: 'bad' } }, { attempts: 1 });
+    const duplicateV1 = StripeError.fromResponse(400, {}, { error: { type: 'invalid_request_error', message: 'An event already exists with identifier e_1.' } }, { attempts: 1 });
+    expect(classifyDeliveryError(refusedByStripe)).toBe('refused');
+    expect(classifyDeliveryError(duplicateV1, 'e_1')).toBe('duplicate');
+    expect(classifyDeliveryError(duplicateV1, 'e_2')).toBe('refused');
+    expect(classifyDeliveryError(StripeError.fromResponse(404, {}, { error: { type: 'invalid_request_error', message: 'no such path' } }, { attempts: 1 }))).toBe('blocked');
+    expect(classifyDeliveryError(StripeError.fromResponse(401, {}, { error: { type: 'invalid_request_error', message: 'bad key' } }, { attempts: 1 }))).toBe('blocked');
+    expect(classifyDeliveryError(StripeError.fromResponse(403, {}, { error: { type: 'invalid_request_error', message: 'no' } }, { attempts: 1 }))).toBe('blocked');
+    expect(classifyDeliveryError(StripeError.fromResponse(503, {}, { error: { type: 'api_error', message: 'down' } }, { attempts: 3 }))).toBe('transient');
+    expect(classifyDeliveryError(StripeError.fromResponse(429, {}, { error: { type: 'invalid_request_error', message: 'slow down' } }, { attempts: 3 }))).toBe('transient');
+    expect(classifyDeliveryError(new StripeInvalidParameterError('payload', 'payload must be an object'))).toBe('refused');
+    expect(classifyDeliveryError(new Error('what'))).toBe('transient');
   });
 });

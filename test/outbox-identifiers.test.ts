@@ -135,6 +135,22 @@ describe.each(kinds)('one event per identifier on $name', (kind) => {
     expect(await outbox.stats()).toMatchObject({ recorded: 1, held: 1 });
   });
 
+  it('a timestamp the caller gave is part of the event: another one with the same identifier is refused; the same instant, or none, is the same event', async () => {
+    const { outbox, sql } = await setup();
+    const at = new Date(Date.now() - HOUR);
+    const first = await outbox.record({ ...order(8), timestamp: at });
+    expect(await outbox.record({ ...order(8), timestamp: at.toISOString() })).toEqual(first);
+    // No timestamp of its own: a record() retried after an unknown outcome, stamped now.
+    expect(await outbox.record(order(8))).toEqual(first);
+    const refused = await outbox.record({ ...order(8), timestamp: new Date(at.getTime() + 1000) }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(OutboxDuplicateIdentifierError);
+    expect((refused as Error).message).toMatch(/"order_8_usage".*another timestamp/);
+    expect(await rowsOf(sql)).toEqual([{ identifier: 'order_8_usage', payload: first.payload, timestamp: first.timestamp }]);
+  });
+
   it('two events with one identifier never reach Stripe as two: the first counts, the other is refused', async () => {
     const { emulator, stripe, meterId, outbox } = await setup();
     await outbox.record(order(3, 1));

@@ -2,8 +2,9 @@
 // condition), each store the only importer of its own optional peer dependency, and the main entry
 // reaching none of it. Runs on dist/ (npm test builds first).
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './cli-helpers.js';
@@ -63,12 +64,23 @@ describe('the outbox in the package', () => {
     expect(status.code).toBe(2);
     expect(status.stdout).toMatch(/dead letters\s+1/);
     const letters = await runCli(['outbox', 'dead-letters', '--sqlite', path, '--json']);
-    expect(JSON.parse(letters.stdout)).toEqual([expect.objectContaining({ identifier: refused.identifier, state: 'dead', error: expect.objectContaining({ statusCode: 400 }) as object })]);
+    expect(JSON.parse(letters.stdout)).toEqual([expect.objectContaining({ identifier: refused.identifier, state: 'dead', error: expect.objectContaining({ type: 'OutboxMeterError', code: 'no_meter' }) as object })]);
     expect((await runCli(['outbox', 'retry', '--sqlite', path])).stderr).toMatch(/--id <id\.\.\.> .* or --all/);
     const retried = await runCli(['outbox', 'retry', '--sqlite', path, '--id', '1']);
     expect(retried.stdout).toMatch(/^1 dead letter/);
     expect(JSON.parse((await runCli(['outbox', 'status', '--sqlite', path, '--json'])).stdout)).toMatchObject({ pending: 1, dead: 0 });
     expect((await runCli(['outbox', 'status'])).stderr).toMatch(/--sqlite <file> or --postgres <url>/);
+    // A mistyped path is no outbox: an error naming it, a non-zero exit, and no file made.
+    const typo = join(dirname(path), 'usgae.db');
+    for (const command of ['status', 'dead-letters']) {
+      const missing = await runCli(['outbox', command, '--sqlite', typo]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain(`no outbox at ${typo}: the file does not exist`);
+    }
+    expect(existsSync(typo)).toBe(false);
+    // migrate is the command that creates one.
+    expect((await runCli(['outbox', 'migrate', '--sqlite', typo])).stdout).toMatch(/up to date/);
+    expect(JSON.parse((await runCli(['outbox', 'status', '--sqlite', typo, '--json'])).stdout)).toMatchObject({ recorded: 0 });
     // A held event (as the relay leaves one at the 24-hour horizon) that a person found at Stripe.
     const db = new Database(path);
     db.prepare(`UPDATE stripe_meters_outbox SET state = 'held', held_at = 1, held_reason = 'first sent long ago' WHERE id = 1`).run();

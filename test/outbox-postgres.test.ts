@@ -164,7 +164,7 @@ describe('outbox on PostgreSQL', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ recorded: 2, delivered: 1, dead: 1, pending: 0 });
     const letters = await runCli(['outbox', 'dead-letters', '--postgres', url]);
     expect(letters.stdout).toContain(refused.identifier);
-    expect(letters.stdout).toMatch(/StripeInvalidRequestError 400/);
+    expect(letters.stdout).toMatch(/OutboxMeterError: Not sent: no active meter would count this event/);
     await createMeter(stripe, 'unknown_meter');
     const retried = await runCli(['outbox', 'retry', '--all', '--postgres', url]);
     expect(retried.stdout).toMatch(/^1 dead letter/);

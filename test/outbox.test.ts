@@ -152,7 +152,7 @@ describe('outbox on SQLite', () => {
     expect(total(await countedAt(stripe, meterId))).toBe(1);
   });
 
-  it('dead-letters what Stripe refuses, with the error, and retries it on request', async () => {
+  it('dead-letters, unsent, an event no meter counts, with the rule broken, and retries it on request once the meter exists', async () => {
     const { stripe, meterId } = await inProcess();
     const notices: OutboxNotice[] = [];
     const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), via: 'v1', pollIntervalMs: 5, onNotice: (n) => notices.push(n) });
@@ -161,10 +161,10 @@ describe('outbox on SQLite', () => {
     outbox.start();
     await until(async () => (await outbox.stats()).dead === 1, 5000, 'a dead letter');
     const [letter] = await outbox.letters();
-    expect(letter).toMatchObject({ state: 'dead', identifier: refused.identifier, event_name: 'no_such_meter', error: { type: 'StripeInvalidRequestError', statusCode: 400 } });
+    expect(letter).toMatchObject({ state: 'dead', identifier: refused.identifier, event_name: 'no_such_meter', error: { type: 'OutboxMeterError', code: 'no_meter' } });
     expect(letter?.reason).toMatch(/meter/i);
     expect(notices).toContainEqual(expect.objectContaining({ type: 'dead', identifier: refused.identifier }));
-    // The cause fixed (the meter created), a person sends it again.
+    // The cause fixed (the meter created), a person sends it again: the relay lists the meters again on the miss.
     await stripe.billing.meters.create({ display_name: 'Late meter', event_name: 'no_such_meter', default_aggregation: { formula: 'sum' } });
     expect(await outbox.retry({ state: 'dead' })).toEqual({ requeued: 1, kept: 0 });
     await until(async () => (await outbox.stats()).delivered === 2, 5000, 'the retried letter');
@@ -225,7 +225,7 @@ describe('outbox on SQLite', () => {
     outbox.start();
     await until(async () => (await outbox.stats()).delivered + (await outbox.stats()).dead === 3, 5000, 'the relay');
     expect(await outbox.stats()).toMatchObject({ delivered: 2, dead: 1, nearingWindow: 0 });
-    expect(await outbox.letters()).toEqual([expect.objectContaining({ identifier: late.identifier, error: expect.objectContaining({ type: 'OutboxWindowError' }) as object })]);
+    expect(await outbox.letters()).toEqual([expect.objectContaining({ identifier: late.identifier, error: expect.objectContaining({ type: 'OutboxWindowError', code: 'timestamp_too_far_in_past' }) as object })]);
     expect(notices).toContainEqual(expect.objectContaining({ type: 'nearing_window', identifier: nearing.identifier }));
     await outbox.close();
     expect(total(await countedAt(stripe, meterId, now()))).toBe(2);

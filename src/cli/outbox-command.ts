@@ -3,6 +3,7 @@
 // loaded only when asked for, so the rest of the command line never needs them.
 import { examples } from './format.js';
 import type { Command } from 'commander';
+import { DEFAULT_WARN_BEFORE_WINDOW_MS, TIMESTAMP_WINDOW_MS } from '../outbox/settings.js';
 import type { OutboxStore } from '../outbox/store.js';
 import type { CommandContext } from './context.js';
 import { CliError } from './errors.js';
@@ -14,8 +15,6 @@ export interface OutboxFlags {
 }
 
 const DAY = 86_400_000;
-const WARN_BEFORE_WINDOW = 3 * DAY;
-const WINDOW = 35 * DAY;
 
 async function openStore(flags: OutboxFlags, ctx: CommandContext): Promise<{ store: OutboxStore; done: () => Promise<void> }> {
   const url = flags.postgres ?? (flags.sqlite === undefined ? ctx.env['DATABASE_URL'] : undefined);
@@ -24,7 +23,14 @@ async function openStore(flags: OutboxFlags, ctx: CommandContext): Promise<{ sto
     const { sqliteStore } = await import('../outbox/sqlite.node.js').catch((error: unknown) => {
       throw new CliError(`the SQLite outbox needs better-sqlite3 (npm install better-sqlite3@12): ${(error as Error).message}`);
     });
-    const store = sqliteStore(flags.sqlite);
+    // An existing outbox only: a mistyped path must not become a new, empty outbox that looks healthy.
+    let store: OutboxStore;
+    try {
+      store = sqliteStore(flags.sqlite, { mustExist: true });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'missing') throw new CliError(`no outbox at ${flags.sqlite}: the file does not exist. Check the path (the file your app passes to sqliteStore()); stripe-meters outbox migrate --sqlite <file> creates an empty one`);
+      throw error;
+    }
     return { store, done: () => store.close() };
   }
   if (url === undefined) throw new CliError('which outbox? pass --sqlite <file> or --postgres <url> (or set DATABASE_URL)');
@@ -55,7 +61,7 @@ const age = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : ms < 2
 
 export async function outboxStatus(flags: OutboxFlags, ctx: CommandContext): Promise<number> {
   const now = (ctx.now ?? Date.now)();
-  const stats = await withStore(flags, ctx, (store) => store.stats(now, now - WINDOW + WARN_BEFORE_WINDOW));
+  const stats = await withStore(flags, ctx, (store) => store.stats(now, now - TIMESTAMP_WINDOW_MS + DEFAULT_WARN_BEFORE_WINDOW_MS));
   if (flags.json === true) {
     ctx.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
   } else {
@@ -110,13 +116,22 @@ export async function outboxMarkDelivered(flags: OutboxFlags & { id: string[] },
 }
 
 export async function outboxMigrate(flags: OutboxFlags & { print?: boolean }, ctx: CommandContext): Promise<number> {
+  if (flags.sqlite !== undefined) {
+    // SQLite creates its tables when it opens a file: this is the one command that may create it.
+    const { sqliteStore } = await import('../outbox/sqlite.node.js').catch((error: unknown) => {
+      throw new CliError(`the SQLite outbox needs better-sqlite3 (npm install better-sqlite3@12): ${(error as Error).message}`);
+    });
+    await sqliteStore(flags.sqlite).close();
+    ctx.stdout.write(`the outbox tables are up to date in ${flags.sqlite}\n`);
+    return 0;
+  }
   const { migrationScript, migrate } = await import('../outbox/postgres.node.js');
   if (flags.print === true) {
     ctx.stdout.write(migrationScript());
     return 0;
   }
   const url = flags.postgres ?? ctx.env['DATABASE_URL'];
-  if (url === undefined) throw new CliError('migrate needs --postgres <url> (or DATABASE_URL), or --print for the SQL');
+  if (url === undefined) throw new CliError('migrate needs --postgres <url> (or DATABASE_URL) or --sqlite <file>, or --print for the SQL');
   const pg = await import('pg');
   const pool = new pg.default.Pool({ connectionString: url, max: 1 });
   try {
@@ -156,7 +171,8 @@ export function addOutboxCommands(program: Command, ctx: CommandContext, setCode
     .action(async (flags: OutboxFlags & { id: string[] }) => setCode(await outboxMarkDelivered(flags, ctx)));
   outbox
     .command('migrate')
-    .description('create or update the outbox tables in PostgreSQL (or print the SQL)')
+    .description('create or update the outbox tables in PostgreSQL or a SQLite file (or print the PostgreSQL SQL)')
+    .option('--sqlite <file>', 'the SQLite outbox file (created when missing)')
     .option('--postgres <url>', 'the database (default: $DATABASE_URL)')
     .option('--print', 'print the SQL instead, for your own migration tool')
     .addHelpText('after', examples(['stripe-meters outbox migrate --postgres postgres://localhost/app', 'stripe-meters outbox migrate --print > 0042_stripe_meters_outbox.sql']))

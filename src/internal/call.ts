@@ -68,6 +68,11 @@ export interface CallExtra {
   headers?: ((headers: Record<string, string>) => void) | undefined;
   /** Told how every attempt ended, and with what error if it failed (the batching sender's stats). */
   observe?: ((event: ResponseEvent, failure: StripeError | undefined) => void) | undefined;
+  /**
+   * Asked before each attempt (the first included): an error ends the request with it, unsent and
+   * not retryable. The delivery engine re-checks the timestamp window here: a retry can outlast it.
+   */
+  beforeAttempt?: (() => StripeError | undefined) | undefined;
 }
 
 /** What runCall needs of the client. */
@@ -117,6 +122,8 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
   const init: I & AttemptInit = { ...prepared, baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
   let token = apiKey;
   for (;;) {
+    const stop = extra.beforeAttempt?.();
+    if (stop !== undefined) return { ok: false, error: stop, retryable: false };
     if (sessions !== undefined) {
       // The token's creation retried under this request's own policy (or shared one already under
       // way): when it failed, this request's budget is spent too.

@@ -4,8 +4,8 @@
 // retried within the budget), and how an outcome is read. Every use of SDK internals is here, so
 // that a new delivery engine changes this file only.
 import type { StripeMeters } from '../client.js';
-import { StripeAuthenticationError, StripeError, StripeInvalidRequestError, StripePermissionError } from '../errors.js';
-import { deliver, type DeliveryOutcome } from '../internal/delivery.js';
+import { StripeError } from '../errors.js';
+import { classifyDeliveryError, deliver, type DeliveryOutcome } from '../internal/delivery.js';
 import { prepareStreamEvent } from '../internal/meter-events.js';
 import { SessionTokens } from '../internal/sessions.js';
 import type { MeterEventSenderEvent } from '../sender/settings.js';
@@ -32,11 +32,12 @@ export function prepareEvent(event: unknown, now: number): RecordedEvent {
  */
 export type Verdict = 'delivered' | 'transient' | 'blocked' | 'refused';
 
-/** What an error that ended an event for good means (the engine already told transient failures apart). */
-function verdictOf(error: StripeError): Verdict {
-  if (error instanceof StripeAuthenticationError || error instanceof StripePermissionError) return 'blocked';
-  // Refused by Stripe (an answer to an attempt), or by the same checks before sending.
-  if (error instanceof StripeInvalidRequestError && (error.statusCode === 400 || error.attempts === undefined)) return 'refused';
+/** What an error that ended an event for good means: the delivery engine's one classification. */
+function verdictOf(error: StripeError, identifier: string): Verdict {
+  const kind = classifyDeliveryError(error, identifier);
+  if (kind === 'duplicate') return 'delivered';
+  if (kind === 'refused') return 'refused';
+  // Not the event's fault (the key, the account, an answer that may pass later): send it again later.
   return 'blocked';
 }
 
@@ -62,15 +63,17 @@ export interface SenderSettings {
   budgetMs: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** The clock each attempt re-checks the timestamp window on. @unit milliseconds since the epoch */
+  now: () => number;
 }
 
 /** One event's outcome as the relay reads it (undefined: accepted). */
-function verdictFor(outcome: DeliveryOutcome): { verdict: Verdict; error: unknown } | undefined {
+function verdictFor(outcome: DeliveryOutcome, identifier: string): { verdict: Verdict; error: unknown } | undefined {
   switch (outcome.status) {
     case 'delivered':
       return outcome.duplicate ? { verdict: 'delivered', error: undefined } : undefined;
     case 'failed':
-      return { verdict: verdictOf(outcome.error), error: outcome.error };
+      return { verdict: verdictOf(outcome.error, identifier), error: outcome.error };
     case 'undelivered':
       return { verdict: 'transient', error: outcome.error ?? new Error('not delivered') };
   }
@@ -90,7 +93,7 @@ export function createSender(stripe: StripeMeters, settings: SenderSettings): Se
       try {
         // The four fields of the event as recorded (a claimed row carries the store's own too).
         const wire = events.map((e) => ({ event_name: e.event_name, payload: e.payload, identifier: e.identifier, timestamp: e.timestamp }));
-        outcomes = await deliver(stripe, wire, { via: settings.via, deadline: Date.now() + settings.budgetMs, signal: abort.signal, sessions, concurrency: settings.concurrency });
+        outcomes = await deliver(stripe, wire, { via: settings.via, deadline: Date.now() + settings.budgetMs, signal: abort.signal, sessions, concurrency: settings.concurrency, now: settings.now, windowEdge: 'avoid' });
       } finally {
         inFlight.delete(abort);
       }
@@ -98,7 +101,7 @@ export function createSender(stripe: StripeMeters, settings: SenderSettings): Se
       if (abort.signal.aborted) throw abort.signal.reason;
       const results: Results = new Map();
       events.forEach((event, i) => {
-        const verdict = verdictFor(outcomes[i] as DeliveryOutcome);
+        const verdict = verdictFor(outcomes[i] as DeliveryOutcome, event.identifier);
         if (verdict !== undefined) results.set(event.identifier, verdict);
       });
       return results;

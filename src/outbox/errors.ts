@@ -4,7 +4,7 @@ import { StripeInvalidParameterError } from '../errors.js';
 import type { RecordedEvent } from './store.js';
 
 /** Why a store could not do what was asked. */
-export type OutboxStoreErrorCode = 'full' | 'read_only' | 'locked' | 'corrupt' | 'io' | 'unavailable' | 'closed' | 'other';
+export type OutboxStoreErrorCode = 'full' | 'read_only' | 'locked' | 'corrupt' | 'io' | 'unavailable' | 'closed' | 'missing' | 'other';
 
 /** A store could not read or write; for record(): the events were not stored. */
 export class OutboxStoreError extends Error {
@@ -37,9 +37,11 @@ export class OutboxCloseAbortedError extends Error {
   }
 }
 
+const samePayload = (a: RecordedEvent, b: RecordedEvent): boolean => JSON.stringify(Object.entries(a.payload).sort()) === JSON.stringify(Object.entries(b.payload).sort());
+
 /**
  * record() was given an identifier the outbox already holds for another event (another
- * `event_name` or `payload`). Stripe keeps only the first event with an identifier and drops the
+ * `event_name`, `payload` or given `timestamp`). Stripe keeps only the first event with an identifier and drops the
  * rest without a word, so the new one would never count: it was not stored. `stored` is the
  * event that holds the identifier.
  */
@@ -49,7 +51,7 @@ export class OutboxDuplicateIdentifierError extends StripeInvalidParameterError 
     refused: RecordedEvent,
     readonly stored: RecordedEvent,
   ) {
-    const what = refused.event_name === stored.event_name ? 'another payload' : `event_name "${stored.event_name}"`;
+    const what = refused.event_name !== stored.event_name ? `event_name "${stored.event_name}"` : samePayload(refused, stored) ? 'another timestamp' : 'another payload';
     super('identifier', `identifier "${refused.identifier}" is already recorded in the outbox for another event (${what}, timestamp ${stored.timestamp}); Stripe keeps only the first event with an identifier, so this one was not stored. Give each event its own identifier`);
     this.identifier = refused.identifier;
   }

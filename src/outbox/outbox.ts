@@ -36,11 +36,12 @@ export interface Outbox {
    *
    * One event per identifier, as at Stripe (which keeps the first event with an identifier and
    * drops the rest): when the outbox already holds the identifier (pending, held, or delivered and
-   * not yet pruned; a concurrent record() included), an event with the same `event_name` and
-   * `payload` is that event again: nothing new is stored, and record() resolves with the event as
-   * first stored (its timestamp), so a record() retried after an unknown outcome is safe. Another
-   * event_name or payload rejects with OutboxDuplicateIdentifierError and stores nothing (in your
-   * PostgreSQL transaction, which stays usable).
+   * not yet pruned; a concurrent record() included), an event with the same `event_name`,
+   * `payload` and, when you give one, `timestamp` (the same instant) is that event again: nothing
+   * new is stored, and record() resolves with the event as first stored (its timestamp), so a
+   * record() retried after an unknown outcome is safe. Another event_name, payload or given
+   * timestamp rejects with OutboxDuplicateIdentifierError and stores nothing (in your PostgreSQL
+   * transaction, which stays usable).
    */
   record(event: OutboxEvent, options?: RecordOptions): Promise<RecordedEvent>;
   /** Starts this process's relay (idempotent). A process may record without one. */
@@ -65,9 +66,14 @@ export interface Outbox {
   markDelivered(options: { ids: string[] }): Promise<number>;
 }
 
-/** The same event to Stripe: event_name and payload (a store may keep the payload's keys in another order). */
-function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
+/**
+ * The same event to Stripe: event_name and payload (a store may keep the payload's keys in another
+ * order), and the timestamp when the caller gave one (the same instant). Without one, record()
+ * stamped it now: a retried record() of that event is the same event, stamped earlier.
+ */
+function sameEvent(a: RecordedEvent, b: RecordedEvent, callerTimestamp: boolean): boolean {
   if (a.event_name !== b.event_name) return false;
+  if (callerTimestamp && Date.parse(a.timestamp) !== Date.parse(b.timestamp)) return false;
   const keys = Object.keys(a.payload);
   return keys.length === Object.keys(b.payload).length && keys.every((k) => Object.hasOwn(b.payload, k) && a.payload[k] === b.payload[k]);
 }
@@ -90,8 +96,8 @@ class OutboxImpl implements Outbox {
     const prepared = prepareEvent(event, now);
     // Checked, so an object; without an identifier of its own, it gets a time-ordered one (identifiers.ts says why).
     if ((event as { identifier?: unknown }).identifier === undefined) prepared.identifier = timeOrderedIdentifier(now);
-    const [stored = prepared] = await this.#s.store.insert([prepared], options?.client === undefined ? {} : { client: options.client });
-    if (stored !== prepared && !sameEvent(stored, prepared)) throw new OutboxDuplicateIdentifierError(prepared, stored);
+    const [stored = prepared] = await this.#s.store.insert([prepared], options?.client === undefined ? { now } : { client: options.client, now });
+    if (stored !== prepared && !sameEvent(stored, prepared, (event as { timestamp?: unknown }).timestamp !== undefined)) throw new OutboxDuplicateIdentifierError(prepared, stored);
     this.#relay?.poke();
     return stored;
   }

@@ -5,7 +5,8 @@
 // and a dead relay's claims are taken over when its lease ends. Nothing here imports `pg`: you
 // pass your pool.
 import { OutboxClosedError } from './errors.js';
-import { migrate, migrationScript, NOW, storeError, type PgPool, type PgQueryable } from './postgres-schema.js';
+import { migrate, migrationScript, storeError, type PgPool, type PgQueryable } from './postgres-schema.js';
+import { SQL } from './postgres-sql.js';
 import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, RequeueResult, StoreOptions } from './store.js';
 
 export interface PostgresStoreOptions {
@@ -18,7 +19,6 @@ export interface PostgresStoreOptions {
 
 export { migrate, migrationScript, type PgPool, type PgQueryable };
 
-const COLUMNS = 'identifier, event_name, payload, "timestamp", ts_ms';
 const num = (value: unknown) => Number(value);
 
 function asEvent(r: Record<string, unknown>): ClaimedEvent {
@@ -109,16 +109,10 @@ class PostgresStore implements OutboxStore {
   claim(owner: string, limit: number, leaseMs: number): Promise<Claim> {
     return this.#use('claim events', async () => {
       const { rows } = await this.#pool.query(
-        `WITH due AS (
-           SELECT id FROM stripe_meters_outbox
-           WHERE state = 'pending' AND next_attempt_at <= ${NOW} AND (lease_until IS NULL OR lease_until <= ${NOW})
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-         UPDATE stripe_meters_outbox o SET lease_owner = $1, lease_until = ${NOW} + $3, attempts = o.attempts + 1, first_attempt_at = COALESCE(o.first_attempt_at, ${NOW})
-         FROM due WHERE o.id = due.id
-         RETURNING o.id, o.identifier, o.event_name, o.payload, o."timestamp", o.recorded_at, o.attempts, o.first_attempt_at, ${NOW} AS now`,
+        SQL.claim,
         [owner, limit, leaseMs],
       );
-      const now = rows.length > 0 ? num(rows[0]?.['now']) : num((await this.#pool.query(`SELECT ${NOW} AS now`)).rows[0]?.['now']);
+      const now = rows.length > 0 ? num(rows[0]?.['now']) : num((await this.#pool.query(SQL.now)).rows[0]?.['now']);
       return { now, events: rows.map(asEvent).sort((a, b) => num(a.id) - num(b.id)) };
     });
   }
@@ -127,30 +121,23 @@ class PostgresStore implements OutboxStore {
     // The common case, all delivered, is one statement: no transaction (and its round trips) needed.
     const only = o.retry.length + o.held.length + o.dead.length === 0;
     const apply = async (c: PgQueryable): Promise<void> => {
-      if (o.delivered.length > 0) await c.query(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND state = 'pending'`, [o.delivered]);
+      if (o.delivered.length > 0) await c.query(SQL.delivered, [o.delivered]);
       if (o.retry.length > 0) {
         // The relay's clock says when; the database's clock keeps it (relays' clocks may differ).
         await c.query(
-          `UPDATE stripe_meters_outbox o SET next_attempt_at = ${NOW} + r.delay, last_error = r.error, lease_owner = NULL, lease_until = NULL
-           FROM unnest($2::bigint[], $3::bigint[], $4::jsonb[]) AS r(id, delay, error) WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'pending'`,
+          SQL.retry,
           [owner, o.retry.map((r) => r.id), o.retry.map((r) => Math.max(0, r.notBefore - now)), o.retry.map((r) => JSON.stringify(r.error))],
         );
       }
       if (o.held.length > 0) {
         await c.query(
-          `UPDATE stripe_meters_outbox o SET state = 'held', held_at = ${NOW}, held_reason = h.reason, lease_owner = NULL, lease_until = NULL
-           FROM unnest($2::bigint[], $3::text[]) AS h(id, reason) WHERE o.id = h.id AND o.lease_owner = $1 AND o.state = 'pending'`,
+          SQL.held,
           [owner, o.held.map((h) => h.id), o.held.map((h) => h.reason)],
         );
       }
       if (o.dead.length > 0) {
         await c.query(
-          `WITH moved AS (
-             DELETE FROM stripe_meters_outbox o USING unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[]) AS d(id, type, code, message, status)
-             WHERE o.id = d.id AND o.lease_owner = $1 AND o.state = 'pending'
-             RETURNING o.id, o.identifier, o.event_name, o.payload, o."timestamp", o.ts_ms, o.recorded_at, o.attempts, o.first_attempt_at, d.type, d.code, d.message, d.status)
-           INSERT INTO stripe_meters_outbox_dead (id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
-           SELECT id, ${COLUMNS}, recorded_at, attempts, first_attempt_at, ${NOW}, type, code, message, status FROM moved`,
+          SQL.bury,
           [owner, o.dead.map((d) => d.id), o.dead.map((d) => d.error.type), o.dead.map((d) => d.error.code ?? null), o.dead.map((d) => d.error.message), o.dead.map((d) => d.error.statusCode ?? null)],
         );
       }
@@ -160,22 +147,14 @@ class PostgresStore implements OutboxStore {
 
   release(owner: string, ids: string[]): Promise<void> {
     return this.#use('release claims', async () => {
-      await this.#pool.query('UPDATE stripe_meters_outbox SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND lease_owner = $2', [ids, owner]);
+      await this.#pool.query(SQL.release, [ids, owner]);
     });
   }
 
   stats(_now: number, nearingBefore: number): Promise<OutboxStats> {
     return this.#use('read stats', async () => {
       const { rows } = await this.#pool.query(
-        `SELECT count(*) AS total,
-           count(*) FILTER (WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ${NOW})) AS pending,
-           count(*) FILTER (WHERE state = 'pending' AND lease_until > ${NOW}) AS in_flight,
-           count(*) FILTER (WHERE state = 'delivered') AS delivered,
-           count(*) FILTER (WHERE state = 'held') AS held,
-           count(*) FILTER (WHERE state <> 'delivered' AND ts_ms < $1) AS nearing,
-           ${NOW} - min(recorded_at) FILTER (WHERE state = 'pending') AS oldest_age,
-           (SELECT count(*) FROM stripe_meters_outbox_dead) AS dead
-         FROM stripe_meters_outbox`,
+        SQL.stats,
         [nearingBefore],
       );
       const r = rows[0] ?? {};
@@ -185,7 +164,7 @@ class PostgresStore implements OutboxStore {
   }
 
   prune(before: number): Promise<number> {
-    return this.#use('prune delivered events', async () => (await this.#pool.query(`DELETE FROM stripe_meters_outbox WHERE state = 'delivered' AND delivered_at < $1`, [before])).rowCount ?? 0);
+    return this.#use('prune delivered events', async () => (await this.#pool.query(SQL.prune, [before])).rowCount ?? 0);
   }
 
   letters(options: { state?: 'dead' | 'held'; limit: number }): Promise<Letter[]> {
@@ -193,13 +172,13 @@ class PostgresStore implements OutboxStore {
       const out: Letter[] = [];
       const base = (r: Record<string, unknown>) => ({ id: String(r['id']), identifier: String(r['identifier']), event_name: String(r['event_name']), payload: r['payload'] as Record<string, string>, timestamp: String(r['timestamp']), attempts: num(r['attempts']), recordedAt: num(r['recorded_at']) });
       if (options.state !== 'held') {
-        for (const r of (await this.#pool.query('SELECT * FROM stripe_meters_outbox_dead ORDER BY id LIMIT $1', [options.limit])).rows) {
+        for (const r of (await this.#pool.query(SQL.deadLetters, [options.limit])).rows) {
           const error = { type: String(r['error_type']), message: String(r['error_message']), code: r['error_code'] === null ? undefined : String(r['error_code']), statusCode: r['status_code'] === null ? undefined : num(r['status_code']) };
           out.push({ ...base(r), state: 'dead', at: num(r['dead_at']), reason: error.message, error });
         }
       }
       if (options.state !== 'dead') {
-        for (const r of (await this.#pool.query(`SELECT * FROM stripe_meters_outbox WHERE state = 'held' ORDER BY id LIMIT $1`, [options.limit])).rows) out.push({ ...base(r), state: 'held', at: num(r['held_at']), reason: String(r['held_reason']) });
+        for (const r of (await this.#pool.query(SQL.heldLetters, [options.limit])).rows) out.push({ ...base(r), state: 'held', at: num(r['held_at']), reason: String(r['held_reason']) });
       }
       return out;
     });
@@ -210,15 +189,12 @@ class PostgresStore implements OutboxStore {
     const ids = options.ids ?? [];
     return this.#use('requeue events', async () => {
       if (options.state === 'held') {
-        return { requeued: (await this.#pool.query(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = 0, held_at = NULL, held_reason = NULL WHERE state = 'held' AND ($1 OR id = ANY($2::bigint[]))`, [all, ids])).rowCount ?? 0, kept: 0 };
+        return { requeued: (await this.#pool.query(SQL.requeueHeld, [all, ids])).rowCount ?? 0, kept: 0 };
       }
       // One statement: a dead letter whose identifier was recorded again since stays where it is
       // (it would be a second event with that identifier), and no unique violation can fail it.
       const { rows } = await this.#pool.query(
-        `WITH chosen AS (SELECT id, ${COLUMNS}, recorded_at FROM stripe_meters_outbox_dead WHERE $1 OR id = ANY($2::bigint[]) ORDER BY id FOR UPDATE),
-           moved AS (INSERT INTO stripe_meters_outbox (id, ${COLUMNS}, recorded_at) SELECT id, ${COLUMNS}, recorded_at FROM chosen ORDER BY id ON CONFLICT (identifier) DO NOTHING RETURNING id),
-           gone AS (DELETE FROM stripe_meters_outbox_dead d USING moved WHERE d.id = moved.id RETURNING d.id)
-         SELECT (SELECT count(*) FROM gone)::int AS requeued, (SELECT count(*) FROM chosen)::int AS chosen`,
+        SQL.requeueDead,
         [all, ids],
       );
       const requeued = num(rows[0]?.['requeued']);
@@ -227,7 +203,7 @@ class PostgresStore implements OutboxStore {
   }
 
   markHeldDelivered(ids: string[]): Promise<number> {
-    return this.#use('mark held events delivered', async () => (await this.#pool.query(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, held_at = NULL WHERE id = ANY($1::bigint[]) AND state = 'held'`, [ids])).rowCount ?? 0);
+    return this.#use('mark held events delivered', async () => (await this.#pool.query(SQL.markDelivered, [ids])).rowCount ?? 0);
   }
 
   async close(): Promise<void> {
@@ -248,11 +224,11 @@ async function insertRows(client: PgQueryable, events: RecordedEvent[]): Promise
   for (let round = 0; round < 3; round++) {
     const batch = todo.map((i) => events[i] as RecordedEvent);
     const { rowCount } = await client.query(
-      `INSERT INTO stripe_meters_outbox (${COLUMNS}, recorded_at) SELECT i, n, p, t, s, ${NOW} FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[]) AS e(i, n, p, t, s) ON CONFLICT (identifier) DO NOTHING`,
+      SQL.insert,
       [batch.map((e) => e.identifier), batch.map((e) => e.event_name), batch.map((e) => JSON.stringify(e.payload)), batch.map((e) => e.timestamp), batch.map((e) => Date.parse(e.timestamp))],
     );
     if (rowCount === batch.length) return stored;
-    const { rows } = await client.query(`SELECT identifier, event_name, payload, "timestamp" FROM stripe_meters_outbox WHERE identifier = ANY($1::text[])`, [batch.map((e) => e.identifier)]);
+    const { rows } = await client.query(SQL.holders, [batch.map((e) => e.identifier)]);
     const holders = new Map(rows.map((r) => [String(r['identifier']), { identifier: String(r['identifier']), event_name: String(r['event_name']), payload: r['payload'] as Record<string, string>, timestamp: String(r['timestamp']) }]));
     todo = todo.filter((i) => {
       const holder = holders.get((events[i] as RecordedEvent).identifier);

@@ -3,10 +3,13 @@
 // delivered, retried later, dead-lettered with the error, or held for a person's decision when a
 // resend could be counted twice. A relay that dies leaves its claims to expire; any relay then
 // takes them over and resends them with the same identifiers.
-import { createSender, failureOf, type Sender, type Verdict } from './deliver.js';
-import { TIMESTAMP_WINDOW_MS, WINDOW_EDGE_MS, type OutboxSettings } from './settings.js';
-import type { Claim, ClaimedEvent, Outcome } from './store.js';
 import type { StripeMeters } from '../client.js';
+import type { RuleProblem } from '../rules/problem.js';
+import { timestampWindowProblem, windowClosesAt } from '../rules/timestamps.js';
+import { createSender, failureOf, type Sender, type Verdict } from './deliver.js';
+import { MeterCheck } from './meters.js';
+import type { OutboxSettings } from './settings.js';
+import type { Claim, ClaimedEvent, FailureRecord, Outcome } from './store.js';
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
@@ -26,7 +29,19 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (immediate === undefined ? setTimeout(resolve, 0) : immediate(resolve)));
 }
 
-const outsideWindow = { type: 'OutboxWindowError', message: "The event's timestamp is at the end of Stripe's 35-day window (or past it): Stripe would refuse it, or drop it after accepting it" };
+/** The dead letter of an event at the end of the 35-day window (or past it), never sent. */
+const outsideWindow = (problem: RuleProblem): FailureRecord => ({
+  type: 'OutboxWindowError',
+  code: problem.code,
+  message: `The event's timestamp is at the end of Stripe's 35-day window (or past it): Stripe would refuse it, or drop it after accepting it. ${problem.message}`,
+});
+
+/** The dead letter of an event no active meter would count, never sent. */
+const uncounted = (problem: RuleProblem): FailureRecord => ({
+  type: 'OutboxMeterError',
+  code: problem.code,
+  message: `Not sent: no active meter would count this event, and Stripe would accept it and drop it. ${problem.message}`,
+});
 
 export class Relay {
   readonly #s: OutboxSettings;
@@ -39,11 +54,13 @@ export class Relay {
   #stopping = false;
   readonly #waiting = new Set<() => void>();
   #lastPrune = 0;
+  readonly #meters: MeterCheck | undefined;
 
   constructor(stripe: StripeMeters, settings: OutboxSettings) {
     this.#s = settings;
+    this.#meters = settings.checkMeters ? new MeterCheck(stripe, settings.now) : undefined;
     const perWorker = Math.max(1, Math.ceil(settings.maxRequests / settings.concurrency));
-    for (let i = 0; i < settings.concurrency; i++) this.#senders.push(createSender(stripe, { via: settings.via, budgetMs: settings.retryBudgetMs, concurrency: perWorker }));
+    for (let i = 0; i < settings.concurrency; i++) this.#senders.push(createSender(stripe, { via: settings.via, budgetMs: settings.retryBudgetMs, concurrency: perWorker, now: settings.now }));
   }
 
   get running(): boolean {
@@ -108,11 +125,15 @@ export class Relay {
       let outcome: Outcome;
       try {
         outcome = await this.#deliver(claim, sender);
-      } catch {
-        // Stopped by an aborted close(): the claims go back to the store as they are.
-        await s.store.release(this.#owner, claim.events.map((e) => e.id)).catch((error: unknown) => s.onNotice({ type: 'store_error', operation: 'release', error: error as Error }));
+      } catch (error) {
+        // Stopped by an aborted close(), or something unexpected: the claims go back to the store
+        // as they are; the relay goes on unless it is stopping.
+        await s.store.release(this.#owner, claim.events.map((e) => e.id)).catch((failure: unknown) => s.onNotice({ type: 'store_error', operation: 'release', error: failure as Error }));
         this.#claimed.delete(claim);
-        return;
+        if (this.#stopping) return;
+        s.onNotice({ type: 'relay_error', error: error instanceof Error ? error : new Error(String(error)) });
+        await this.#idle(backoffMs(3));
+        continue;
       }
       try {
         await s.store.settle(this.#owner, outcome, s.now());
@@ -130,20 +151,42 @@ export class Relay {
     const s = this.#s;
     const { now } = claim;
     const outcome: Outcome = { delivered: [], retry: [], dead: [], held: [] };
-    const sending: ClaimedEvent[] = [];
+    const bury = (event: ClaimedEvent, error: FailureRecord) => {
+      outcome.dead.push({ id: event.id, error });
+      s.onNotice({ type: 'dead', identifier: event.identifier, error });
+    };
+    let sending: ClaimedEvent[] = [];
     for (const event of claim.events) {
-      const at = Date.parse(event.timestamp);
-      if (at < now - TIMESTAMP_WINDOW_MS + WINDOW_EDGE_MS) {
-        outcome.dead.push({ id: event.id, error: outsideWindow });
-        s.onNotice({ type: 'dead', identifier: event.identifier, error: outsideWindow });
-      } else if (event.attempts > 1 && now - event.firstAttemptAt >= s.holdAfterMs) {
+      const seconds = Date.parse(event.timestamp) / 1000;
+      // The window's end as a sender reads it (src/rules): the delivery engine checks it again before each attempt.
+      const late = timestampWindowProblem(seconds, now / 1000, 'timestamp', 'avoid');
+      if (late?.code === 'timestamp_too_far_in_past') bury(event, outsideWindow(late));
+      else if (event.attempts > 1 && now - event.firstAttemptAt >= s.holdAfterMs) {
         // Sent before (it may have landed) and Stripe may forget the identifier before a resend lands.
         const reason = `first sent ${new Date(event.firstAttemptAt).toISOString()}, not known to be delivered, and a resend could land after Stripe forgets its identifier (24 hours)`;
         outcome.held.push({ id: event.id, reason });
         s.onNotice({ type: 'held', identifier: event.identifier, reason });
       } else {
-        if (at < now - TIMESTAMP_WINDOW_MS + s.warnBeforeWindowMs) s.onNotice({ type: 'nearing_window', identifier: event.identifier, timestamp: event.timestamp });
+        if (now > windowClosesAt(seconds, 'none') * 1000 - s.warnBeforeWindowMs) s.onNotice({ type: 'nearing_window', identifier: event.identifier, timestamp: event.timestamp });
         sending.push(event);
+      }
+    }
+    if (sending.length > 0 && this.#meters !== undefined) {
+      let problems: Map<number, RuleProblem>;
+      try {
+        problems = await this.#meters.problems(sending);
+      } catch (error) {
+        // Without the meters nothing can be said of the events: they wait, as for a refused key.
+        s.onNotice({ type: 'blocked', error: failureOf(error) });
+        for (const event of sending) outcome.retry.push({ id: event.id, notBefore: s.now() + backoffMs(event.attempts), error: failureOf(error) });
+        return outcome;
+      }
+      if (problems.size > 0) {
+        sending.forEach((event, i) => {
+          const problem = problems.get(i);
+          if (problem !== undefined) bury(event, uncounted(problem));
+        });
+        sending = sending.filter((_, i) => !problems.has(i));
       }
     }
     if (sending.length === 0) return outcome;
@@ -156,11 +199,8 @@ export class Relay {
       }
       const { verdict, error } = results.get(event.identifier) as { verdict: Verdict; error: unknown };
       if (verdict === 'delivered') outcome.delivered.push(event.id);
-      else if (verdict === 'refused') {
-        const failure = failureOf(error);
-        outcome.dead.push({ id: event.id, error: failure });
-        s.onNotice({ type: 'dead', identifier: event.identifier, error: failure });
-      } else {
+      else if (verdict === 'refused') bury(event, failureOf(error));
+      else {
         if (verdict === 'blocked') blocked = error;
         outcome.retry.push({ id: event.id, notBefore: s.now() + backoffMs(event.attempts), error: failureOf(error) });
       }

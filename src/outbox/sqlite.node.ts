@@ -5,7 +5,7 @@
 // `durability: 'power'` each commit is also fsynced (synchronous=FULL).
 import Database from 'better-sqlite3';
 import { OutboxClosedError, OutboxStoreError, type OutboxStoreErrorCode } from './errors.js';
-import { SQLITE_SCHEMA } from './sqlite-schema.js';
+import { SQL, SQLITE_SCHEMA } from './sqlite-schema.js';
 import type { Claim, ClaimedEvent, Letter, OutboxStats, OutboxStore, Outcome, RecordedEvent, RequeueResult, StoreOptions } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -19,6 +19,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Caps the database file; record() rejects with OutboxStoreError code "full" past it. @unit bytes @default no cap */
   maxBytes?: number;
+  /**
+   * Open an existing outbox only: a missing file throws OutboxStoreError code "missing" instead of
+   * becoming a new, empty outbox (what a mistyped path would otherwise do). @default false
+   */
+  mustExist?: boolean;
 }
 
 /** Rows per INSERT statement in a group commit. */
@@ -59,7 +64,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
   if (typeof path !== 'string' || path === '') throw new TypeError('sqliteStore(path): path must be a file path');
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000, fileMustExist: options.mustExist === true });
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     if (options.maxBytes !== undefined) {
@@ -71,6 +76,7 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
     db?.close();
     // A file written before the unique index may hold an identifier twice: Stripe counted only the first.
     if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new OutboxStoreError('other', `The SQLite outbox could not open ${path}: it holds events that share an identifier (recorded before the outbox kept one event per identifier; Stripe counted only the first of each). List them with: SELECT * FROM stripe_meters_outbox WHERE identifier IN (SELECT identifier FROM stripe_meters_outbox GROUP BY identifier HAVING count(*) > 1); keep one row of each, then open it again`, { cause: error });
+    if (options.mustExist === true && (error as { code?: unknown }).code === 'SQLITE_CANTOPEN') throw new OutboxStoreError('missing', `There is no SQLite outbox at ${path}: the file does not exist (or cannot be opened)`, { cause: error });
     throw storeError(error, `open ${path}`);
   }
   return new SqliteStore(db);
@@ -79,20 +85,19 @@ export function sqliteStore(path: string, options: SqliteStoreOptions = {}): Out
 class SqliteStore implements OutboxStore {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
-  #queue: Array<{ events: RecordedEvent[]; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
+  #queue: Array<{ events: RecordedEvent[]; now: number; resolve: (stored: RecordedEvent[]) => void; reject: (error: Error) => void }> = [];
   #scheduled = false;
   #closed = false;
-  readonly #commitGroup: (events: RecordedEvent[], now: number) => Map<number, RecordedEvent> | undefined;
+  readonly #commitGroup: (events: RecordedEvent[], recordedAt: number[]) => Map<number, RecordedEvent> | undefined;
   readonly #claim: (owner: string, limit: number, leaseMs: number, now: number) => Row[];
   readonly #settle: (owner: string, outcome: Outcome, now: number) => void;
 
   constructor(db: Database.Database) {
     this.#db = db;
-    const insertSql = (rows: number) => `INSERT INTO stripe_meters_outbox (identifier, event_name, payload, timestamp, ts_ms, recorded_at) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (identifier) DO NOTHING`;
-    const insertOne = db.prepare(insertSql(1));
+    const insertOne = db.prepare(SQL.insert(1));
     // Rows go in INSERT_ROWS at a time: one statement per row cost more than the rest of record().
-    const insertMany = db.prepare(insertSql(INSERT_ROWS));
-    const holders = db.prepare('SELECT identifier, event_name, payload, timestamp FROM stripe_meters_outbox WHERE identifier IN (SELECT value FROM json_each(?))');
+    const insertMany = db.prepare(SQL.insert(INSERT_ROWS));
+    const holders = db.prepare(SQL.holders);
     /**
      * Inserts events[from, from + count) with one statement. When fewer rows went in than were
      * given, some identifier was taken (before, or earlier in this group): only then are the
@@ -109,12 +114,12 @@ class SqliteStore implements OutboxStore {
       chunk.forEach((e, k) => out.set(from + k, stored.get(e.identifier) as RecordedEvent));
       return out;
     };
-    this.#commitGroup = db.transaction((events: RecordedEvent[], now: number) => {
+    this.#commitGroup = db.transaction((events: RecordedEvent[], recordedAt: number[]) => {
       let taken: Map<number, RecordedEvent> | undefined;
       let values: unknown[] = [];
       let from = 0;
-      for (const e of events) {
-        values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), now);
+      for (const [k, e] of events.entries()) {
+        values.push(e.identifier, e.event_name, JSON.stringify(e.payload), e.timestamp, Date.parse(e.timestamp), recordedAt[k]);
         if (values.length === INSERT_ROWS * 6) {
           taken = insert(insertMany, values, events, from, taken);
           from += INSERT_ROWS;
@@ -124,21 +129,14 @@ class SqliteStore implements OutboxStore {
       for (let i = 0; i < values.length; i += 6) taken = insert(insertOne, values.slice(i, i + 6), events, from + i / 6, taken);
       return taken;
     });
-    const due = db.prepare(
-      `SELECT id FROM stripe_meters_outbox WHERE state = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @limit`,
-    ).pluck();
-    const take = db.prepare(
-      `UPDATE stripe_meters_outbox SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, @now) WHERE id = @id RETURNING id, identifier, event_name, payload, timestamp, recorded_at, attempts, first_attempt_at`,
-    );
+    const due = db.prepare(SQL.due).pluck();
+    const take = db.prepare(SQL.take);
     this.#claim = db.transaction((owner: string, limit: number, leaseMs: number, now: number) => (due.all({ now, limit }) as number[]).map((id) => take.get({ owner, until: now + leaseMs, now, id }) as Row)).immediate;
-    const delivered = db.prepare(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = @now, lease_owner = NULL, lease_until = NULL WHERE id = @id AND state = 'pending'`);
-    const retry = db.prepare(`UPDATE stripe_meters_outbox SET next_attempt_at = @notBefore, last_error = @error, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
-    const held = db.prepare(`UPDATE stripe_meters_outbox SET state = 'held', held_at = @now, held_reason = @reason, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
-    const bury = db.prepare(
-      `INSERT INTO stripe_meters_outbox_dead (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
-       SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, @now, @type, @code, @message, @status FROM stripe_meters_outbox WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,
-    );
-    const drop = db.prepare('DELETE FROM stripe_meters_outbox WHERE id = @id AND lease_owner = @owner');
+    const delivered = db.prepare(SQL.delivered);
+    const retry = db.prepare(SQL.retry);
+    const held = db.prepare(SQL.held);
+    const bury = db.prepare(SQL.bury);
+    const drop = db.prepare(SQL.drop);
     this.#settle = db.transaction((owner: string, o: Outcome, now: number) => {
       for (const id of o.delivered) delivered.run({ id, now });
       for (const r of o.retry) retry.run({ id: r.id, owner, notBefore: r.notBefore, error: JSON.stringify(r.error) });
@@ -153,7 +151,8 @@ class SqliteStore implements OutboxStore {
     if (options?.client !== undefined) return Promise.reject(new TypeError('record(event, { client }) is for the PostgreSQL store; the SQLite store commits on its own'));
     if (this.#closed) return Promise.reject(new OutboxClosedError('The SQLite outbox store is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ events, resolve, reject });
+      // recorded_at on the outbox's clock (its `now` option), as every other time the outbox keeps.
+      this.#queue.push({ events, now: options?.now ?? Date.now(), resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#commit());
@@ -169,9 +168,10 @@ class SqliteStore implements OutboxStore {
     if (queued.length === 0) return;
     let taken: Map<number, RecordedEvent> | undefined;
     try {
+      const one = queued.length === 1 ? (queued[0] as (typeof queued)[number]) : undefined;
       taken = this.#commitGroup(
-        queued.length === 1 ? (queued[0] as (typeof queued)[number]).events : queued.flatMap((q) => q.events),
-        Date.now(),
+        one !== undefined ? one.events : queued.flatMap((q) => q.events),
+        one !== undefined ? one.events.map(() => one.now) : queued.flatMap((q) => q.events.map(() => q.now)),
       );
     } catch (error) {
       const failure = storeError(error, 'store the event(s)');
@@ -205,7 +205,7 @@ class SqliteStore implements OutboxStore {
 
   release(owner: string, ids: string[]): Promise<void> {
     return this.#run('release claims', () => {
-      const stmt = this.#db.prepare('UPDATE stripe_meters_outbox SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?');
+      const stmt = this.#db.prepare(SQL.release);
       this.#db.transaction(() => ids.forEach((id) => stmt.run(id, owner))).immediate();
     });
   }
@@ -213,35 +213,26 @@ class SqliteStore implements OutboxStore {
   stats(now: number, nearingBefore: number): Promise<OutboxStats> {
     return this.#run('read stats', () => {
       const row = this.#db
-        .prepare(
-          `SELECT count(*) AS total,
-             count(*) FILTER (WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= @now)) AS pending,
-             count(*) FILTER (WHERE state = 'pending' AND lease_until > @now) AS inFlight,
-             count(*) FILTER (WHERE state = 'delivered') AS delivered,
-             count(*) FILTER (WHERE state = 'held') AS held,
-             count(*) FILTER (WHERE state <> 'delivered' AND ts_ms < @nearingBefore) AS nearing,
-             min(CASE WHEN state = 'pending' THEN recorded_at END) AS oldest
-           FROM stripe_meters_outbox`,
-        )
+        .prepare(SQL.stats)
         .get({ now, nearingBefore }) as { total: number; pending: number; inFlight: number; delivered: number; held: number; nearing: number; oldest: number | null };
-      const dead = this.#db.prepare('SELECT count(*) FROM stripe_meters_outbox_dead').pluck().get() as number;
+      const dead = this.#db.prepare(SQL.deadCount).pluck().get() as number;
       return { recorded: row.total + dead, pending: row.pending, inFlight: row.inFlight, delivered: row.delivered, dead, held: row.held, nearingWindow: row.nearing, oldestPendingAgeMs: row.oldest === null ? 0 : Math.max(0, now - row.oldest) };
     });
   }
 
   prune(before: number): Promise<number> {
-    return this.#run('prune delivered events', () => this.#db.prepare(`DELETE FROM stripe_meters_outbox WHERE state = 'delivered' AND delivered_at < ?`).run(before).changes);
+    return this.#run('prune delivered events', () => this.#db.prepare(SQL.prune).run(before).changes);
   }
 
   letters(options: { state?: 'dead' | 'held'; limit: number }): Promise<Letter[]> {
     return this.#run('read dead letters', () => {
       const out: Letter[] = [];
       if (options.state !== 'held') {
-        const rows = this.#db.prepare('SELECT * FROM stripe_meters_outbox_dead ORDER BY id LIMIT ?').all(options.limit) as Array<Row & { dead_at: number; error_type: string; error_code: string | null; error_message: string; status_code: number | null }>;
+        const rows = this.#db.prepare(SQL.deadLetters).all(options.limit) as Array<Row & { dead_at: number; error_type: string; error_code: string | null; error_message: string; status_code: number | null }>;
         for (const r of rows) out.push({ ...letterBase(r), state: 'dead', at: r.dead_at, reason: r.error_message, error: { type: r.error_type, message: r.error_message, code: r.error_code ?? undefined, statusCode: r.status_code ?? undefined } });
       }
       if (options.state !== 'dead') {
-        const rows = this.#db.prepare(`SELECT * FROM stripe_meters_outbox WHERE state = 'held' ORDER BY id LIMIT ?`).all(options.limit) as Array<Row & { held_at: number; held_reason: string }>;
+        const rows = this.#db.prepare(SQL.heldLetters).all(options.limit) as Array<Row & { held_at: number; held_reason: string }>;
         for (const r of rows) out.push({ ...letterBase(r), state: 'held', at: r.held_at, reason: r.held_reason });
       }
       return out;
@@ -251,18 +242,18 @@ class SqliteStore implements OutboxStore {
   requeue(options: { state: 'dead' | 'held'; ids?: string[] }, now: number): Promise<RequeueResult> {
     return this.#run('requeue events', () =>
       this.#db.transaction(() => {
-        const where = options.ids === undefined ? '' : ` AND id IN (SELECT value FROM json_each(@ids))`;
+        const where = SQL.idsWhere(options.ids !== undefined);
         const ids = options.ids === undefined ? {} : { ids: JSON.stringify(options.ids.map(Number)) };
         if (options.state === 'held') {
-          return { requeued: this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'pending', attempts = 0, first_attempt_at = NULL, next_attempt_at = @now, held_at = NULL, held_reason = NULL WHERE state = 'held'${where}`).run({ now, ...ids }).changes, kept: 0 };
+          return { requeued: this.#db.prepare(SQL.requeueHeld(where)).run({ now, ...ids }).changes, kept: 0 };
         }
-        const chosen = this.#db.prepare(`SELECT count(*) FROM stripe_meters_outbox_dead WHERE 1 = 1${where}`).pluck().get(ids) as number;
+        const chosen = this.#db.prepare(SQL.countDead(where)).pluck().get(ids) as number;
         // A dead letter whose identifier was recorded again since stays: it would be a second event with that identifier.
         const requeued = this.#db
-          .prepare(`INSERT INTO stripe_meters_outbox (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, next_attempt_at) SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, @now FROM stripe_meters_outbox_dead WHERE 1 = 1${where} ORDER BY id ON CONFLICT (identifier) DO NOTHING`)
+          .prepare(SQL.requeueDead(where))
           .run({ now, ...ids }).changes;
         // Outbox ids are never reused (AUTOINCREMENT): a dead letter's id in the outbox is that letter, requeued.
-        this.#db.prepare(`DELETE FROM stripe_meters_outbox_dead WHERE id IN (SELECT d.id FROM stripe_meters_outbox_dead d JOIN stripe_meters_outbox o ON o.id = d.id WHERE 1 = 1${where.replace(' id IN', ' d.id IN')})`).run(ids);
+        this.#db.prepare(SQL.dropRequeued(where)).run(ids);
         return { requeued, kept: chosen - requeued };
       }).immediate(),
     );
@@ -270,7 +261,7 @@ class SqliteStore implements OutboxStore {
 
   markHeldDelivered(ids: string[], now: number): Promise<number> {
     return this.#run('mark held events delivered', () => {
-      const stmt = this.#db.prepare(`UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ?, held_at = NULL WHERE id = ? AND state = 'held'`);
+      const stmt = this.#db.prepare(SQL.markDelivered);
       return this.#db.transaction(() => ids.reduce((n, id) => n + stmt.run(now, Number(id)).changes, 0)).immediate();
     });
   }

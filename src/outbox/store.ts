@@ -85,6 +85,8 @@ export interface RequeueResult {
 export interface StoreOptions {
   /** The caller's transaction (PostgreSQL: a pg client inside BEGIN). */
   client?: unknown;
+  /** The outbox's clock when the events were recorded (SQLite's recorded_at; PostgreSQL uses the database clock). @unit unix ms @default Date.now() */
+  now?: number;
 }
 
 export interface OutboxStore {

@@ -15,14 +15,18 @@ export interface MeterKeys {
   valueKey: string;
 }
 
-/** The rule's keys of a meter object as Stripe returns it. */
-export function meterKeys(meter: {
+/** What the rules read of a meter object as Stripe returns it. */
+export interface MeterObject {
   id: string;
+  event_name: string;
   status: string;
   default_aggregation: { formula: string };
   customer_mapping?: { event_payload_key: string } | null;
   value_settings?: { event_payload_key: string } | null;
-}): MeterKeys {
+}
+
+/** The rule's keys of a meter object as Stripe returns it. */
+export function meterKeys(meter: Omit<MeterObject, 'event_name'>): MeterKeys {
   const formula = meter.default_aggregation.formula;
   return {
     id: meter.id,
@@ -31,6 +35,16 @@ export function meterKeys(meter: {
     customerKey: meter.customer_mapping?.event_payload_key ?? 'stripe_customer_id',
     valueKey: meter.value_settings?.event_payload_key ?? 'value',
   };
+}
+
+/** The meters by event name; an active meter wins over an inactive one with the same name. */
+export function meterIndex(meters: Iterable<MeterObject>): Map<string, MeterKeys> {
+  const index = new Map<string, MeterKeys>();
+  for (const m of meters) {
+    if (index.get(m.event_name)?.active === true) continue;
+    index.set(m.event_name, meterKeys(m));
+  }
+  return index;
 }
 
 /** The problem of an event name that selects no active meter, or undefined. */
@@ -51,4 +65,14 @@ export function meterPayloadProblem(payload: Readonly<Record<string, string>>, m
   const value = Object.hasOwn(payload, meter.valueKey) ? payload[meter.valueKey] : undefined;
   if (value === undefined) return problem('meter_event_value_not_found', join(where, meter.valueKey), `Value settings key ${meter.valueKey} not found in payload.`);
   return usageValueProblem(value, join(where, meter.valueKey), options);
+}
+
+/**
+ * The first reason the meters in `meters` (by event name, meterIndex) would not count the event:
+ * no meter, an inactive one, or a payload it cannot read (customer, value). undefined: it counts,
+ * as far as the meter can tell (an unknown customer is Stripe's to find).
+ */
+export function meterEventProblem(event: { event_name: string; payload: Readonly<Record<string, string>> }, meters: ReadonlyMap<string, MeterKeys>, where = '', options: ValueOptions = {}): RuleProblem | undefined {
+  const meter = meters.get(event.event_name);
+  return meterProblem(event.event_name, meter, where) ?? meterPayloadProblem(event.payload, meter as MeterKeys, join(where, 'payload'), options);
 }

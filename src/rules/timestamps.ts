@@ -94,7 +94,7 @@ export function unixSecondsProblem(value: number, param: string): RuleProblem | 
  * allowed), or undefined when it is inside Stripe's window as `skew` reads it.
  */
 export function timestampWindowProblem(seconds: number, nowSeconds: number, param: string, skew: Skew): RuleProblem | undefined {
-  const slack = skew === 'allow' ? CLOCK_SKEW_SECONDS : skew === 'avoid' ? -CLOCK_SKEW_SECONDS : 0;
+  const slack = slackOf(skew);
   const oldest = nowSeconds - MAX_EVENT_AGE_SECONDS;
   const latest = nowSeconds + MAX_EVENT_AHEAD_SECONDS;
   if (seconds < oldest - slack) {
@@ -107,6 +107,17 @@ export function timestampWindowProblem(seconds: number, nowSeconds: number, para
     return problem('timestamp_in_future', param, `The event timestamp cannot be more than 5 minutes in the future. Expected a timestamp less than or equal to ${Math.floor(latest)}.`);
   }
   return undefined;
+}
+
+const slackOf = (skew: Skew): number => (skew === 'allow' ? CLOCK_SKEW_SECONDS : skew === 'avoid' ? -CLOCK_SKEW_SECONDS : 0);
+
+/**
+ * The last moment (unix seconds) at which an event at `seconds` is still inside the window's far
+ * end as `skew` reads it: from then on timestampWindowProblem reports timestamp_too_far_in_past.
+ * A sender that retries checks it before each attempt, not only when the event was queued.
+ */
+export function windowClosesAt(seconds: number, skew: Skew): number {
+  return seconds + MAX_EVENT_AGE_SECONDS + slackOf(skew);
 }
 
 function edgeMessage(limit: string, bound: number, side: 'greater' | 'less'): string {

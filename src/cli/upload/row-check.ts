@@ -2,9 +2,8 @@
 // and the emulator apply) on the event the row becomes, with the meter its event name selects. A
 // row that fails is refused locally, with the rule's reason. The timestamp window's edges are
 // refused too: a row sent at the edge may arrive past it, and Stripe would drop it later.
-import type { Meter } from '../../index.js';
 import { eventShapeProblem } from '../../rules/event-shape.js';
-import { meterKeys, meterPayloadProblem, meterProblem, type MeterKeys } from '../../rules/meter.js';
+import { meterPayloadProblem, meterProblem, type MeterKeys } from '../../rules/meter.js';
 import { findObjectProblem } from '../../rules/params.js';
 import { timestampWindowProblem } from '../../rules/timestamps.js';
 import { EVENT_RULES } from '../../rules/wire.js';
@@ -12,15 +11,8 @@ import { parseTimestamp } from '../time.js';
 import type { IdentifierDeriver } from './identifier.js';
 import type { RowFields } from './rows.js';
 
-/** The meters by event name; an active meter wins over an inactive one with the same name. */
-export function meterIndex(meters: Iterable<Meter>): Map<string, MeterKeys> {
-  const index = new Map<string, MeterKeys>();
-  for (const m of meters) {
-    if (index.get(m.event_name)?.active === true) continue;
-    index.set(m.event_name, meterKeys(m));
-  }
-  return index;
-}
+// The meters by event name: the rule's own index, shared with the outbox relay.
+export { meterIndex } from '../../rules/meter.js';
 
 /** An event ready to send: timestamp in unix seconds, payload values as strings. */
 export interface CheckedEvent {

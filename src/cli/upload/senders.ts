@@ -1,7 +1,8 @@
 // The two ways to send checked rows: the batching v2 stream (default) or one v1 request per event.
 // Both settle each row in the ledger, and both offer a barrier: a promise that every row sent
 // before it is settled, which is what a checkpoint of the state file waits for.
-import { isDuplicateMeterEvent, MeterEventSender, StripeInvalidRequestError, type StripeMeters } from '../../index.js';
+import type { MeterEventSender, StripeMeters } from '../../index.js';
+import { classifyDeliveryError } from '../../internal/delivery.js';
 import type { Pending } from './ledger.js';
 import type { CheckedEvent } from './row-check.js';
 
@@ -16,13 +17,15 @@ export interface Sender {
 export type OnFatal = (error: unknown) => void;
 
 export function settle(row: Pending, error: unknown, onFatal: OnFatal): void {
+  // The delivery engine's one classification (the outbox relay reads errors with it too).
+  const kind = classifyDeliveryError(error, row.identifier);
   // Stripe's answer to an identifier it already holds (the stream dedupes silently): after an
   // interrupted run, a row that landed before. Not a refusal.
-  if (isDuplicateMeterEvent(error)) {
+  if (kind === 'duplicate') {
     row.outcome = 'duplicate';
-  } else if (error instanceof StripeInvalidRequestError && error.statusCode !== 401) {
+  } else if (kind === 'refused') {
     row.outcome = 'refused';
-    row.reason = `refused when sent: ${error.message}`;
+    row.reason = `refused when sent: ${error instanceof Error ? error.message : String(error)}`;
   } else {
     row.outcome = 'failed';
     onFatal(error);
