@@ -12,6 +12,7 @@ import type { StripeMetersCore } from '../client-core.js';
 import { StripeAuthenticationError, StripeError, StripeInvalidRequestError, StripePermissionError } from '../errors.js';
 import type { ResponseEvent } from '../options.js';
 import { isDuplicateMeterEvent } from '../rules/duplicates.js';
+import { MAX_STREAM_EVENTS } from '../rules/limits.js';
 import { parseRfc3339, timestampWindowProblem, windowClosesAt } from '../rules/timestamps.js';
 import type { Outcome } from './call.js';
 import type { StreamWireEvent } from './meter-events.js';
@@ -92,7 +93,7 @@ function outOfWindow(event: DeliveryEvent, now: number, edge: Window['edge'], pa
   return new StripeInvalidRequestError({ message, raw: { type: 'invalid_request_error', code: 'timestamp_too_far_in_past', param, message }, attempts, sent: { identifier: event.identifier, timestamp: event.timestamp } });
 }
 
-const MAX_BATCH = PostV2BillingMeterEventStream.params.properties.events.maxItems;
+const MAX_BATCH = MAX_STREAM_EVENTS;
 const sessionsOf = new WeakMap<StripeMetersCore, SessionTokens>();
 
 /** Delivers `events`; resolves with each one's outcome, in order. Never rejects. */
