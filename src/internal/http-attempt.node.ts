@@ -1,10 +1,12 @@
 // One attempt through node:http / node:https with a keep-alive agent per client: Node's built-in
 // fetch costs several times more CPU per request (WHATWG streams, headers and signals), and
 // nothing of that is needed for small JSON bodies read whole. No AbortController per attempt: a
-// timeout or the caller's abort destroys the request directly.
+// timeout or the caller's abort destroys the request directly. node:https (and with it TLS, about
+// 10 ms of start-up) is loaded by the first request to an https origin, not by the import: a
+// process that only talks to a local emulator, or never calls, does not pay for it.
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { AttemptFailure, type Answer, type SendAttempt } from './attempt.js';
+import type { Agent as HttpsAgent } from 'node:https';
+import { AttemptFailure, type Answer, type Outgoing, type SendAttempt } from './attempt.js';
 
 /** The answer's headers, lower-case names, from the raw pairs (node's own `headers` object is not built). */
 function headerRecord(raw: string[]): Record<string, string> {
@@ -18,7 +20,9 @@ function headerRecord(raw: string[]): Record<string, string> {
 }
 
 interface Origin {
-  send: typeof httpRequest;
+  /** Undefined until node:https has loaded (`ready`). */
+  send: typeof httpRequest | undefined;
+  ready: Promise<void> | undefined;
   options: RequestOptions;
 }
 
@@ -26,11 +30,17 @@ interface Origin {
 // per account key) share their idle sockets instead of each keeping its own. The idle timeout
 // also lets Node honour a server's shorter Keep-Alive hint, closing a socket before the server does.
 const AGENT_OPTIONS = { keepAlive: true, timeout: 30_000 };
-let agents: { http: HttpAgent; https: HttpsAgent } | undefined;
+let httpAgent: HttpAgent | undefined;
+let https: Promise<{ send: typeof httpRequest; agent: HttpsAgent }> | undefined;
+
+function loadHttps(): Promise<{ send: typeof httpRequest; agent: HttpsAgent }> {
+  https ??= import('node:https').then((m) => ({ send: m.request, agent: new m.Agent(AGENT_OPTIONS) }));
+  return https;
+}
 
 export function httpAttempt(): SendAttempt {
-  agents ??= { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
-  const { http, https } = agents;
+  httpAgent ??= new HttpAgent(AGENT_OPTIONS);
+  const agent = httpAgent;
   // A client talks to one or two origins: parse each once, not the whole URL on every request.
   const origins = new Map<string, Origin>();
   const originOf = (url: string): { origin: Origin; path: string } => {
@@ -40,76 +50,93 @@ export function httpAttempt(): SendAttempt {
     if (origin === undefined) {
       const { protocol, hostname, port } = new URL(key);
       const secure = protocol === 'https:';
-      origin = { send: secure ? httpsRequest : httpRequest, options: { protocol, hostname: hostname.replace(/^\[|\]$/g, ''), port: port === '' ? (secure ? 443 : 80) : Number(port), agent: secure ? https : http } };
+      const options: RequestOptions = { protocol, hostname: hostname.replace(/^\[|\]$/g, ''), port: port === '' ? (secure ? 443 : 80) : Number(port), agent };
+      const made: Origin = { send: secure ? undefined : httpRequest, ready: undefined, options };
+      if (secure) {
+        made.ready = loadHttps().then((tls) => {
+          made.send = tls.send;
+          options.agent = tls.agent;
+        });
+      }
+      origin = made;
       origins.set(key, origin);
     }
     return { origin, path: end === -1 ? '/' : url.slice(end) };
   };
-  return (out, timeoutMs, signal) =>
-    new Promise<Answer>((resolve, reject) => {
-      const { origin, path } = originOf(out.url);
-      const req = origin.send({ ...origin.options, path, method: out.method, headers: out.headers });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy(new Error(`timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onAbort = () => req.destroy(signal?.reason as Error);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const failure = (error: unknown, whileReading: boolean) => (signal?.aborted ? signal.reason : new AttemptFailure(timedOut, whileReading, error));
-      req.on('error', (error) => {
-        done();
-        reject(failure(error, false));
-      });
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        const headers = headerRecord(res.rawHeaders);
-        // A 2xx is always read whole: it resolves once its body is complete. Any other answer
-        // resolves at once, so that one that will be retried can be dropped unread; its body is
-        // read from the start (it is small), and one that breaks off before read() is kept.
-        const whole = status >= 200 && status < 300;
-        let text = '';
-        let outcome: { text: string } | { error: unknown } | undefined;
-        let waiting: { resolve: (text: string) => void; reject: (error: unknown) => void } | undefined;
-        const settle = (result: { text: string } | { error: unknown }) => {
-          if (outcome !== undefined) return;
-          done();
-          outcome = result;
-          if (whole) {
-            if ('text' in result) resolve({ status, headers, text: result.text, read: () => Promise.resolve(result.text), discard: () => undefined });
-            else reject(result.error);
-          } else if (waiting !== undefined) {
-            if ('text' in result) waiting.resolve(result.text);
-            else waiting.reject(result.error);
-          }
-        };
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => settle({ text }));
-        res.on('error', (error) => settle({ error: failure(error, true) }));
-        res.on('close', () => {
-          if (!res.complete) settle({ error: failure(new Error('the connection closed before the whole answer arrived'), true) });
-        });
-        if (whole) return;
-        resolve({
-          status,
-          headers,
-          read: () => {
-            if (outcome !== undefined) return 'text' in outcome ? Promise.resolve(outcome.text) : Promise.reject(outcome.error as Error);
-            return new Promise<string>((ok, fail) => (waiting = { resolve: ok, reject: fail }));
-          },
-          discard: () => {
-            if (outcome !== undefined) return;
-            outcome = { text: '' };
-            done();
-            res.destroy();
-          },
-        });
-      });
-      req.end(out.body);
+  return (out, timeoutMs, signal) => {
+    const { origin, path } = originOf(out.url);
+    if (origin.send !== undefined) return attempt(origin.send, origin.options, path, out, timeoutMs, signal);
+    return (origin.ready as Promise<void>).then(() => {
+      if (signal?.aborted) throw signal.reason;
+      return attempt(origin.send as typeof httpRequest, origin.options, path, out, timeoutMs, signal);
     });
+  };
+}
+
+function attempt(send: typeof httpRequest, options: RequestOptions, path: string, out: Outgoing, timeoutMs: number, signal: AbortSignal | undefined): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const req = send({ ...options, path, method: out.method, headers: out.headers });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = () => req.destroy(signal?.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const failure = (error: unknown, whileReading: boolean) => (signal?.aborted ? signal.reason : new AttemptFailure(timedOut, whileReading, error));
+    req.on('error', (error) => {
+      done();
+      reject(failure(error, false));
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const headers = headerRecord(res.rawHeaders);
+      // A 2xx is always read whole: it resolves once its body is complete. Any other answer
+      // resolves at once, so that one that will be retried can be dropped unread; its body is
+      // read from the start (it is small), and one that breaks off before read() is kept.
+      const whole = status >= 200 && status < 300;
+      let text = '';
+      let outcome: { text: string } | { error: unknown } | undefined;
+      let waiting: { resolve: (text: string) => void; reject: (error: unknown) => void } | undefined;
+      const settle = (result: { text: string } | { error: unknown }) => {
+        if (outcome !== undefined) return;
+        done();
+        outcome = result;
+        if (whole) {
+          if ('text' in result) resolve({ status, headers, text: result.text, read: () => Promise.resolve(result.text), discard: () => undefined });
+          else reject(result.error);
+        } else if (waiting !== undefined) {
+          if ('text' in result) waiting.resolve(result.text);
+          else waiting.reject(result.error);
+        }
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => settle({ text }));
+      res.on('error', (error) => settle({ error: failure(error, true) }));
+      res.on('close', () => {
+        if (!res.complete) settle({ error: failure(new Error('the connection closed before the whole answer arrived'), true) });
+      });
+      if (whole) return;
+      resolve({
+        status,
+        headers,
+        read: () => {
+          if (outcome !== undefined) return 'text' in outcome ? Promise.resolve(outcome.text) : Promise.reject(outcome.error as Error);
+          return new Promise<string>((ok, fail) => (waiting = { resolve: ok, reject: fail }));
+        },
+        discard: () => {
+          if (outcome !== undefined) return;
+          outcome = { text: '' };
+          done();
+          res.destroy();
+        },
+      });
+    });
+    req.end(out.body);
+  });
 }
