@@ -73,6 +73,21 @@ describe('the relay checks events against the meters before sending', () => {
     expect(emulator.countAccepted(late.identifier)).toBe(1);
   });
 
+  it('judges a value\'s digits by the client\'s API version, as Stripe does (no limit before 2026-04-22)', async () => {
+    const { emulator, stripe } = await inProcess({}, { apiVersion: '2025-03-31.basil' });
+    const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), pollIntervalMs: 5 });
+    const long = await outbox.record({ event_name: EVENT, payload: { stripe_customer_id: 'cus_1', value: '1234567890.1234567' } });
+    outbox.start();
+    await until(async () => {
+      const s = await outbox.stats();
+      return s.delivered + s.dead === 1;
+    }, 10_000, 'the relay');
+    expect(await outbox.stats()).toMatchObject({ delivered: 1, dead: 0 });
+    await outbox.close();
+    expect(emulator.countAccepted(long.identifier)).toBe(1);
+    expect(emulator.errorReports()).toEqual([]);
+  });
+
   it('with checkMeters: false, sends without listing the meters (a key that may not list them)', async () => {
     const { emulator, stripe, meterId } = await inProcess();
     const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), pollIntervalMs: 5, checkMeters: false });
@@ -82,6 +97,53 @@ describe('the relay checks events against the meters before sending', () => {
     await outbox.close();
     expect(emulator.requests().filter((r) => r.operationId === 'GetBillingMeters')).toHaveLength(0);
     expect(await countedAt(stripe, meterId)).toEqual(expectedCounts(range(10)));
+  });
+});
+
+describe('events the relay does not send yet', () => {
+  const row = (path: string, identifier: string) => {
+    const db = new Database(path, { readonly: true });
+    const found = db.prepare('SELECT attempts, first_attempt_at, last_error, state FROM stripe_meters_outbox WHERE identifier = ?').get(identifier) as { attempts: number; first_attempt_at: number | null; last_error: string | null; state: string };
+    db.close();
+    return found;
+  };
+
+  it('an event stamped more than Stripe\'s 5 minutes ahead waits until it is due, unsent, then is delivered once', async () => {
+    const { emulator, stripe, meterId } = await inProcess({ clock: { frozen: true } });
+    const path = dbPath();
+    const now = () => emulator.clock.now() * 1000;
+    const outbox = createOutbox(stripe, { store: sqliteStore(path), pollIntervalMs: 5, now });
+    const ahead = Math.floor(now() / 1000) + 330; // inside record()'s allowance, outside what the stream counts
+    const event = await outbox.record({ ...usage(0), timestamp: new Date(ahead * 1000) });
+    outbox.start();
+    await until(() => row(path, event.identifier).last_error !== null, 10_000, 'the first claim');
+    // Not sent (the stream would take it and drop it), and not counted as an attempt.
+    expect(emulator.countAccepted(event.identifier)).toBe(0);
+    expect(emulator.requests().filter((r) => r.operationId === 'PostV2BillingMeterEventStream')).toHaveLength(0);
+    expect(row(path, event.identifier)).toMatchObject({ attempts: 0, first_attempt_at: null, state: 'pending' });
+    emulator.clock.advance({ seconds: 90 });
+    await until(async () => (await outbox.stats()).delivered === 1, 10_000, 'delivery once due');
+    await outbox.close();
+    expect(emulator.countAccepted(event.identifier)).toBe(1);
+    expect(emulator.errorReports()).toEqual([]);
+    expect((await countedAt(stripe, meterId, now()))[0]).toBe(expectedCounts([0])[0]);
+  });
+
+  it('while the meters cannot be listed, events wait without counting attempts (never held as "first sent" when never sent)', async () => {
+    const { emulator, stripe } = await inProcess();
+    emulator.setFaults([{ path: '/v1/billing/meters', method: 'GET', fault: 'error', status: 403 }]);
+    const path = dbPath();
+    const notices: OutboxNotice[] = [];
+    const outbox = createOutbox(stripe, { store: sqliteStore(path), pollIntervalMs: 5, onNotice: (n) => notices.push(n) });
+    const event = await outbox.record(usage(0));
+    outbox.start();
+    await until(() => notices.filter((n) => n.type === 'blocked').length >= 2, 10_000, 'two blocked claims');
+    expect(row(path, event.identifier)).toMatchObject({ attempts: 0, first_attempt_at: null, state: 'pending' });
+    expect(emulator.countAccepted(event.identifier)).toBe(0);
+    emulator.setFaults([]);
+    await until(async () => (await outbox.stats()).delivered === 1, 10_000, 'delivery once the meters can be read');
+    await outbox.close();
+    expect(emulator.countAccepted(event.identifier)).toBe(1);
   });
 });
 

@@ -1,5 +1,5 @@
 // What every operation handler receives, and the settings the options resolve to.
-import { SIGNIFICANT_DIGITS_FROM_API_VERSION } from '../rules/limits.js';
+import { limitsSignificantDigits } from '../rules/values.js';
 import type { EventRules } from './events.js';
 import type { AggregationSettings } from './summaries.js';
 import type { Account, State } from './state.js';
@@ -39,8 +39,7 @@ export function eventRules(context: Context): EventRules {
   return {
     identifierWindowSeconds: settings.identifierWindowSeconds,
     values: settings.values,
-    // Stripe checks the digits from API version 2026-04-22.dahlia on.
-    limitDigits: apiVersion === undefined || apiVersion.slice(0, 10) >= SIGNIFICANT_DIGITS_FROM_API_VERSION,
+    limitDigits: limitsSignificantDigits(apiVersion),
     customerExists: settings.customerExists,
   };
 }

@@ -122,8 +122,6 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
   const init: I & AttemptInit = { ...prepared, baseUrl: baseUrlFor(config, op.server), fetch: attemptFetch(state), bodySerializer: op.encoding === 'json' ? json : toFormString };
   let token = apiKey;
   for (;;) {
-    const stop = extra.beforeAttempt?.();
-    if (stop !== undefined) return { ok: false, error: stop, retryable: false };
     if (sessions !== undefined) {
       // The token's creation retried under this request's own policy (or shared one already under
       // way): when it failed, this request's budget is spent too.
@@ -133,6 +131,9 @@ export async function runCall<I extends CallInput, T>(ctx: CallContext, op: Oper
       if (token !== undefined && got.value !== token && opts.idempotencyKey === undefined) state.idempotencyKey = newIdempotencyKey();
       token = got.value;
     }
+    // Checked last thing before sending: a session token can take a while (its own retries).
+    const stop = extra.beforeAttempt?.();
+    if (stop !== undefined) return { ok: false, error: stop, retryable: false };
     state.headers = headersFor(ctx, op, opts, token, state.idempotencyKey, extra.headers);
     // How the attempt ended when it did not succeed: what the hooks are told, and what follows.
     let end: AttemptEnded;

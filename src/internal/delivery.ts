@@ -169,7 +169,8 @@ async function deliverBatch(core: StripeMetersCore, events: readonly DeliveryEve
   for (;;) {
     // The events that left the window since they were queued (or since the last attempt) end here.
     const now = clock();
-    const closed = open.filter((i) => now > closesAt(events[i] as DeliveryEvent, edge));
+    // Written so that a timestamp that does not parse (NaN) counts as closed, never as open forever.
+    const closed = open.filter((i) => !(now <= closesAt(events[i] as DeliveryEvent, edge)));
     for (const i of closed) settle([i], { status: 'failed', error: outOfWindow(events[i] as DeliveryEvent, now, edge, 'timestamp', attempts) });
     if (closed.length > 0) open = open.filter((i) => !closed.includes(i));
     if (open.length === 0) return;
@@ -218,7 +219,7 @@ async function deliverV1(core: StripeMetersCore, events: readonly DeliveryEvent[
   const event = events[i] as DeliveryEvent;
   const closing = closesAt(event, edge);
   let attempted = 0;
-  if (clock() > closing) {
+  if (!(clock() <= closing)) {
     settle(i, 1, { status: 'failed', error: outOfWindow(event, clock(), edge, 'timestamp', undefined) });
     return;
   }

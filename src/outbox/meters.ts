@@ -8,6 +8,7 @@
 import type { StripeMeters } from '../client.js';
 import { meterEventProblem, meterIndex, type MeterKeys } from '../rules/meter.js';
 import type { RuleProblem } from '../rules/problem.js';
+import { limitsSignificantDigits, type ValueOptions } from '../rules/values.js';
 import type { RecordedEvent } from './store.js';
 
 /** How long a list of the meters is used before it is listed again. @unit milliseconds */
@@ -15,57 +16,74 @@ export const METER_LIST_TTL_MS = 60_000;
 /** Meters read at most (the command line's upload reads as many). */
 const MAX_METERS = 10_000;
 
+/** A list of the meters, numbered in the order the lists were started. */
+interface Listed {
+  index: Map<string, MeterKeys>;
+  generation: number;
+  startedAt: number;
+}
+
 export class MeterCheck {
   readonly #stripe: StripeMeters;
   readonly #now: () => number;
-  #index: Map<string, MeterKeys> | undefined;
-  #listedAt = Number.NEGATIVE_INFINITY;
+  /** The newest list that completed. */
+  #current: Listed | undefined;
+  /** Lists started so far. */
+  #generation = 0;
   /** A list under way, shared by the relay's workers. */
-  #listing: Promise<Map<string, MeterKeys>> | undefined;
+  #listing: { generation: number; promise: Promise<Listed> } | undefined;
+
+  /** Stripe's value rules for the client's API version (the digit limit came with 2026-04-22). */
+  readonly #values: ValueOptions;
 
   constructor(stripe: StripeMeters, now: () => number) {
     this.#stripe = stripe;
     this.#now = now;
+    this.#values = { limitDigits: limitsSignificantDigits(stripe.config.apiVersion) };
   }
 
   /**
    * Why each event would not count (by position in `events`), from a list of the meters at most
-   * METER_LIST_TTL_MS old, or listed again for this call when an event found no active meter.
+   * METER_LIST_TTL_MS old; when an event finds no active meter, from a list started after this call
+   * began (a list already under way may predate a meter created since).
    * Rejects when the meters cannot be listed (nothing can be said of the events then).
    */
   async problems(events: readonly RecordedEvent[]): Promise<Map<number, RuleProblem>> {
-    let fresh = false;
-    let index = this.#index;
-    if (index === undefined || this.#now() - this.#listedAt > METER_LIST_TTL_MS) {
-      index = await this.#list();
-      fresh = true;
+    const before = this.#generation;
+    let listed = this.#current;
+    if (listed === undefined || this.#now() - listed.startedAt > METER_LIST_TTL_MS) listed = await this.#list(-1);
+    let found = check(events, listed.index, this.#values);
+    if (listed.generation <= before && [...found.values()].some((p) => p.code === 'no_meter' || p.code === 'archived_meter')) {
+      found = check(events, (await this.#list(before)).index, this.#values);
     }
-    let found = check(events, index);
-    // A miss may be a meter created (or reactivated) since the list: look again before refusing.
-    if (!fresh && [...found.values()].some((p) => p.code === 'no_meter' || p.code === 'archived_meter')) found = check(events, await this.#list());
     return found;
   }
 
-  #list(): Promise<Map<string, MeterKeys>> {
-    this.#listing ??= this.#stripe.billing.meters
+  /** A list started after `after` lists had been: the one under way if it qualifies, or a new one. */
+  #list(after: number): Promise<Listed> {
+    if (this.#listing !== undefined && this.#listing.generation > after) return this.#listing.promise;
+    const generation = ++this.#generation;
+    const startedAt = this.#now();
+    const promise = this.#stripe.billing.meters
       .list({ limit: 100 })
       .autoPagingToArray({ limit: MAX_METERS })
       .then((meters) => {
-        this.#index = meterIndex(meters);
-        this.#listedAt = this.#now();
-        return this.#index;
+        const listed = { index: meterIndex(meters), generation, startedAt };
+        if (this.#current === undefined || this.#current.generation < generation) this.#current = listed;
+        return listed;
       })
       .finally(() => {
-        this.#listing = undefined;
+        if (this.#listing?.generation === generation) this.#listing = undefined;
       });
-    return this.#listing;
+    this.#listing = { generation, promise };
+    return promise;
   }
 }
 
-function check(events: readonly RecordedEvent[], index: ReadonlyMap<string, MeterKeys>): Map<number, RuleProblem> {
+function check(events: readonly RecordedEvent[], index: ReadonlyMap<string, MeterKeys>, values: ValueOptions): Map<number, RuleProblem> {
   const found = new Map<number, RuleProblem>();
   events.forEach((event, i) => {
-    const problem = meterEventProblem(event, index);
+    const problem = meterEventProblem(event, index, '', values);
     if (problem !== undefined) found.set(i, problem);
   });
   return found;

@@ -15,8 +15,9 @@ export const SQL = {
          RETURNING o.id, o.identifier, o.event_name, o.payload, o."timestamp", o.recorded_at, o.attempts, o.first_attempt_at, ${NOW} AS now`,
   now: `SELECT ${NOW} AS now`,
   delivered: `UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = ${NOW}, lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
-  retry: `UPDATE stripe_meters_outbox o SET next_attempt_at = ${NOW} + r.delay, last_error = r.error, lease_owner = NULL, lease_until = NULL
-           FROM unnest($2::bigint[], $3::bigint[], $4::jsonb[]) AS r(id, delay, error) WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'pending'`,
+  retry: `UPDATE stripe_meters_outbox o SET next_attempt_at = ${NOW} + r.delay, last_error = r.error, attempts = o.attempts - CASE WHEN r.unsent THEN 1 ELSE 0 END,
+           first_attempt_at = CASE WHEN r.unsent AND o.attempts = 1 THEN NULL ELSE o.first_attempt_at END, lease_owner = NULL, lease_until = NULL
+           FROM unnest($2::bigint[], $3::bigint[], $4::jsonb[], $5::boolean[]) AS r(id, delay, error, unsent) WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'pending'`,
   held: `UPDATE stripe_meters_outbox o SET state = 'held', held_at = ${NOW}, held_reason = h.reason, lease_owner = NULL, lease_until = NULL
            FROM unnest($2::bigint[], $3::text[]) AS h(id, reason) WHERE o.id = h.id AND o.lease_owner = $1 AND o.state = 'pending'`,
   bury: `WITH moved AS (

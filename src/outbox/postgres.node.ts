@@ -126,7 +126,7 @@ class PostgresStore implements OutboxStore {
         // The relay's clock says when; the database's clock keeps it (relays' clocks may differ).
         await c.query(
           SQL.retry,
-          [owner, o.retry.map((r) => r.id), o.retry.map((r) => Math.max(0, r.notBefore - now)), o.retry.map((r) => JSON.stringify(r.error))],
+          [owner, o.retry.map((r) => r.id), o.retry.map((r) => Math.max(0, r.notBefore - now)), o.retry.map((r) => JSON.stringify(r.error)), o.retry.map((r) => r.unsent === true)],
         );
       }
       if (o.held.length > 0) {

@@ -5,7 +5,7 @@
 // takes them over and resends them with the same identifiers.
 import type { StripeMeters } from '../client.js';
 import type { RuleProblem } from '../rules/problem.js';
-import { timestampWindowProblem, windowClosesAt } from '../rules/timestamps.js';
+import { timestampWindowProblem, windowClosesAt, windowOpensAt } from '../rules/timestamps.js';
 import { createSender, failureOf, type Sender, type Verdict } from './deliver.js';
 import { MeterCheck } from './meters.js';
 import type { OutboxSettings } from './settings.js';
@@ -161,7 +161,10 @@ export class Relay {
       // The window's end as a sender reads it (src/rules): the delivery engine checks it again before each attempt.
       const late = timestampWindowProblem(seconds, now / 1000, 'timestamp', 'avoid');
       if (late?.code === 'timestamp_too_far_in_past') bury(event, outsideWindow(late));
-      else if (event.attempts > 1 && now - event.firstAttemptAt >= s.holdAfterMs) {
+      else if (late !== undefined) {
+        // Ahead of Stripe's 5 minutes: the stream would take it and drop it. It waits until it is due.
+        outcome.retry.push({ id: event.id, notBefore: Math.max(windowOpensAt(seconds, 'avoid') * 1000, now + 1000), error: outsideWindow(late), unsent: true });
+      } else if (event.attempts > 1 && now - event.firstAttemptAt >= s.holdAfterMs) {
         // Sent before (it may have landed) and Stripe may forget the identifier before a resend lands.
         const reason = `first sent ${new Date(event.firstAttemptAt).toISOString()}, not known to be delivered, and a resend could land after Stripe forgets its identifier (24 hours)`;
         outcome.held.push({ id: event.id, reason });
@@ -178,7 +181,7 @@ export class Relay {
       } catch (error) {
         // Without the meters nothing can be said of the events: they wait, as for a refused key.
         s.onNotice({ type: 'blocked', error: failureOf(error) });
-        for (const event of sending) outcome.retry.push({ id: event.id, notBefore: s.now() + backoffMs(event.attempts), error: failureOf(error) });
+        for (const event of sending) outcome.retry.push({ id: event.id, notBefore: s.now() + backoffMs(event.attempts), error: failureOf(error), unsent: true });
         return outcome;
       }
       if (problems.size > 0) {

@@ -54,7 +54,9 @@ export const SQL = {
   due: `SELECT id FROM stripe_meters_outbox WHERE state = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) ORDER BY id LIMIT @limit`,
   take: `UPDATE stripe_meters_outbox SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, @now) WHERE id = @id RETURNING id, identifier, event_name, payload, timestamp, recorded_at, attempts, first_attempt_at`,
   delivered: `UPDATE stripe_meters_outbox SET state = 'delivered', delivered_at = @now, lease_owner = NULL, lease_until = NULL WHERE id = @id AND state = 'pending'`,
-  retry: `UPDATE stripe_meters_outbox SET next_attempt_at = @notBefore, last_error = @error, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,
+  retry: `UPDATE stripe_meters_outbox SET next_attempt_at = @notBefore, last_error = @error, attempts = attempts - @unsent,
+         first_attempt_at = CASE WHEN @unsent = 1 AND attempts = 1 THEN NULL ELSE first_attempt_at END, lease_owner = NULL, lease_until = NULL
+         WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,
   held: `UPDATE stripe_meters_outbox SET state = 'held', held_at = @now, held_reason = @reason, lease_owner = NULL, lease_until = NULL WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,
   bury: `INSERT INTO stripe_meters_outbox_dead (id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, dead_at, error_type, error_code, error_message, status_code)
        SELECT id, identifier, event_name, payload, timestamp, ts_ms, recorded_at, attempts, first_attempt_at, @now, @type, @code, @message, @status FROM stripe_meters_outbox WHERE id = @id AND lease_owner = @owner AND state = 'pending'`,

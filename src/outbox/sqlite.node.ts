@@ -139,7 +139,7 @@ class SqliteStore implements OutboxStore {
     const drop = db.prepare(SQL.drop);
     this.#settle = db.transaction((owner: string, o: Outcome, now: number) => {
       for (const id of o.delivered) delivered.run({ id, now });
-      for (const r of o.retry) retry.run({ id: r.id, owner, notBefore: r.notBefore, error: JSON.stringify(r.error) });
+      for (const r of o.retry) retry.run({ id: r.id, owner, notBefore: r.notBefore, error: JSON.stringify(r.error), unsent: r.unsent === true ? 1 : 0 });
       for (const h of o.held) held.run({ id: h.id, owner, now, reason: h.reason });
       for (const d of o.dead) {
         if (bury.run({ id: d.id, owner, now, type: d.error.type, code: d.error.code ?? null, message: d.error.message, status: d.error.statusCode ?? null }).changes > 0) drop.run({ id: d.id, owner });

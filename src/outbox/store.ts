@@ -36,8 +36,12 @@ export interface FailureRecord {
 /** What became of claimed events; applied in one transaction. */
 export interface Outcome {
   delivered: string[];
-  /** Back to pending, tried again from `notBefore`. */
-  retry: Array<{ id: string; notBefore: number; error: FailureRecord }>;
+  /**
+   * Back to pending, tried again from `notBefore`. `unsent`: this claim did not send it (its meters
+   * could not be read, its timestamp is not due yet), so the claim's attempt is taken back: an event
+   * never sent is never held as "sent 23 hours ago".
+   */
+  retry: Array<{ id: string; notBefore: number; error: FailureRecord; unsent?: boolean }>;
   /** Moved to the dead-letter table. */
   dead: Array<{ id: string; error: FailureRecord }>;
   /** Kept out of delivery until a person decides (`retry --held`). */

@@ -120,6 +120,14 @@ export function windowClosesAt(seconds: number, skew: Skew): number {
   return seconds + MAX_EVENT_AGE_SECONDS + slackOf(skew);
 }
 
+/**
+ * The first moment (unix seconds) from which an event at `seconds` is no longer ahead of the
+ * window's near end as `skew` reads it: before then timestampWindowProblem reports timestamp_in_future.
+ */
+export function windowOpensAt(seconds: number, skew: Skew): number {
+  return seconds - MAX_EVENT_AHEAD_SECONDS - slackOf(skew);
+}
+
 function edgeMessage(limit: string, bound: number, side: 'greater' | 'less'): string {
   return `The event timestamp is within ${CLOCK_SKEW_SECONDS} seconds of Stripe's limit of ${limit}, so Stripe may refuse it by the time it arrives. Expected a timestamp ${side} than or equal to ${bound}.`;
 }

@@ -5,7 +5,7 @@
 // event Stripe drops later is lost without a word. Significant digits are counted as a decimal
 // type counts its precision: leading zeros do not count, trailing zeros do (`1.0000000000000000`
 // has 17), and zero has one.
-import { MAX_SIGNIFICANT_DIGITS } from './limits.js';
+import { MAX_SIGNIFICANT_DIGITS, SIGNIFICANT_DIGITS_FROM_API_VERSION } from './limits.js';
 import { problem, type RuleProblem } from './problem.js';
 
 /** `decimal`: Stripe since 2026 (the default); `integer`: older docs and v2's error text. */
@@ -32,6 +32,11 @@ export interface ValueOptions {
   syntax?: ValueSyntax;
   /** Refuse more than 15 significant digits (Stripe does from API version 2026-04-22). @default true */
   limitDigits?: boolean;
+}
+
+/** Whether Stripe limits a value's significant digits for requests made with `apiVersion` (unset: the latest). */
+export function limitsSignificantDigits(apiVersion: string | undefined): boolean {
+  return apiVersion === undefined || apiVersion.slice(0, 10) >= SIGNIFICANT_DIGITS_FROM_API_VERSION;
 }
 
 /** The problem with a usage value, or undefined when Stripe reads it. */
