@@ -47,6 +47,27 @@ async function freshMeter(): Promise<string> {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('outbox on PostgreSQL', () => {
+  it('while the meters cannot be listed, events wait without counting attempts, then are delivered once', async () => {
+    await freshMeter();
+    const { pool } = await database();
+    server.emulator.setFaults([{ path: '/v1/billing/meters', method: 'GET', fault: 'error', status: 403 }]);
+    let blocked = 0;
+    const outbox = createOutbox(stripe, { store: postgresStore(pool), pollIntervalMs: 10, onNotice: (n) => void (n.type === 'blocked' && blocked++) });
+    const event = await outbox.record(usage(0));
+    outbox.start();
+    try {
+      await until(() => blocked >= 2, 10_000, 'two blocked claims');
+      const { rows } = await pool.query('SELECT attempts, first_attempt_at, last_error IS NOT NULL AS failed FROM stripe_meters_outbox WHERE identifier = $1', [event.identifier]);
+      expect(rows).toEqual([{ attempts: 0, first_attempt_at: null, failed: true }]);
+    } finally {
+      server.emulator.setFaults([]);
+    }
+    await until(async () => (await outbox.stats()).delivered === 1, 10_000, 'delivery once the meters can be read');
+    await outbox.close();
+    await pool.end();
+    expect(server.emulator.countAccepted(event.identifier)).toBe(1);
+  });
+
   it("records inside the caller's transaction: a rollback sends nothing, a commit sends once", async () => {
     await freshMeter();
     const { pool } = await database();
