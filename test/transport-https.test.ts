@@ -1,40 +1,47 @@
 // The default Node transport over TLS, as every real request to Stripe goes: a client in a fresh
-// process (the built package, as installed) talks to the emulator behind an https server whose
-// certificate the process trusts through NODE_EXTRA_CA_CERTS. node:https is loaded by the first
-// https request, not by the import.
+// process (the built package, as installed) talks to the emulator's own HTTP server through a TLS
+// terminator whose certificate the process trusts through NODE_EXTRA_CA_CERTS. node:https is
+// loaded by the first https request, not by the import.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator } from '../src/emulator/index.js';
+import { createServer, type Server } from 'node:tls';
+import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 import { KEY } from './helpers.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const cert = join(here, 'tls', 'localhost-cert.pem');
 
-const emulator = createEmulator({ onWarning: () => undefined });
+let running: RunningEmulator;
 let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  server = createServer({ key: readFileSync(join(here, 'tls', 'localhost-key.pem')), cert: readFileSync(cert) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answer = emulator.answer({ method: req.method ?? 'GET', url: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), header: (name) => req.headers[name] as string | undefined });
-      res.writeHead(answer.status, answer.headers).end(answer.body);
-    });
+  running = await serveEmulator({ onWarning: () => undefined, dashboard: false });
+  // Each TLS connection, decrypted, piped to the emulator's HTTP port.
+  server = createServer({ key: readFileSync(join(here, 'tls', 'localhost-key.pem')), cert: readFileSync(cert) }, (secure) => {
+    const plain = connect(running.port, '127.0.0.1');
+    secure.pipe(plain).pipe(secure);
+    const end = () => {
+      secure.destroy();
+      plain.destroy();
+    };
+    secure.on('error', end).on('close', end);
+    plain.on('error', end).on('close', end);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await running.close();
+});
 
 // Runs in a fresh node: which built-in modules are loaded after the import, and after the calls.
 const CHILD = `
@@ -56,7 +63,7 @@ describe('the default Node transport over https', () => {
     expect(result.afterImport).toEqual([]);
     expect(result.afterCalls).toEqual(expect.arrayContaining(['https', 'tls']));
     expect(result.same).toBe(true);
-    expect(emulator.countAccepted(result.identifier)).toBe(1);
-    expect(emulator.events({ customer: 'cus_tls' }).map((e) => e.value)).toEqual([2]);
+    expect(running.emulator.countAccepted(result.identifier)).toBe(1);
+    expect(running.emulator.events({ customer: 'cus_tls' }).map((e) => e.value)).toEqual([2]);
   });
 });
