@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOutbox, type OutboxNotice } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
-import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, tempDir, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, KEY, tempDir, until, usage } from './outbox-kit.js';
 
 const temps: Array<() => void> = [];
 afterEach(() => {
@@ -87,6 +87,21 @@ describe('the relay checks events against the meters before sending', () => {
     expect(emulator.countAccepted(long.identifier)).toBe(1);
     expect(emulator.errorReports()).toEqual([]);
   });
+
+  it('with more meters than it reads (10,000, newest first), sends the events of the older ones rather than call them meterless', async () => {
+    const { emulator, stripe, meterId } = await inProcess(); // the events' meter: the oldest
+    for (const i of range(10_000)) emulator.answer({ method: 'POST', url: '/v1/billing/meters', body: `display_name=M&event_name=m_${i}&default_aggregation[formula]=sum`, header: (name) => (name === 'authorization' ? `Bearer ${KEY}` : undefined) });
+    const outbox = createOutbox(stripe, { store: sqliteStore(dbPath()), pollIntervalMs: 5 });
+    const event = await outbox.record(usage(0));
+    const meterless = await outbox.record({ event_name: 'no_such_meter', payload: { stripe_customer_id: 'cus_1', value: 1 } });
+    outbox.start();
+    await until(async () => (await outbox.stats()).delivered === 2, 20_000, 'delivery');
+    await outbox.close();
+    expect(emulator.countAccepted(event.identifier)).toBe(1);
+    // Stripe takes it and reports it (the relay could not know): what the stream would do with any.
+    expect(emulator.countAccepted(meterless.identifier)).toBe(0);
+    expect(await countedAt(stripe, meterId)).toEqual(expectedCounts([0]));
+  }, 60_000);
 
   it('with checkMeters: false, sends without listing the meters (a key that may not list them)', async () => {
     const { emulator, stripe, meterId } = await inProcess();

@@ -19,6 +19,8 @@ const MAX_METERS = 10_000;
 /** A list of the meters, numbered in the order the lists were started. */
 interface Listed {
   index: Map<string, MeterKeys>;
+  /** Every meter was read (not cut at MAX_METERS): only then does a name missing from it have no meter. */
+  complete: boolean;
   generation: number;
   startedAt: number;
 }
@@ -52,9 +54,9 @@ export class MeterCheck {
     const before = this.#generation;
     let listed = this.#current;
     if (listed === undefined || this.#now() - listed.startedAt > METER_LIST_TTL_MS) listed = await this.#list(-1);
-    let found = check(events, listed.index, this.#values);
+    let found = check(events, listed, this.#values);
     if (listed.generation <= before && [...found.values()].some((p) => p.code === 'no_meter' || p.code === 'archived_meter')) {
-      found = check(events, (await this.#list(before)).index, this.#values);
+      found = check(events, await this.#list(before), this.#values);
     }
     return found;
   }
@@ -68,7 +70,7 @@ export class MeterCheck {
       .list({ limit: 100 })
       .autoPagingToArray({ limit: MAX_METERS })
       .then((meters) => {
-        const listed = { index: meterIndex(meters), generation, startedAt };
+        const listed = { index: meterIndex(meters), complete: meters.length < MAX_METERS, generation, startedAt };
         if (this.#current === undefined || this.#current.generation < generation) this.#current = listed;
         return listed;
       })
@@ -80,11 +82,12 @@ export class MeterCheck {
   }
 }
 
-function check(events: readonly RecordedEvent[], index: ReadonlyMap<string, MeterKeys>, values: ValueOptions): Map<number, RuleProblem> {
+function check(events: readonly RecordedEvent[], listed: Listed, values: ValueOptions): Map<number, RuleProblem> {
   const found = new Map<number, RuleProblem>();
   events.forEach((event, i) => {
-    const problem = meterEventProblem(event, index, '', values);
-    if (problem !== undefined) found.set(i, problem);
+    const problem = meterEventProblem(event, listed.index, '', values);
+    // A list cut short says nothing of the meters it did not reach (the oldest): those events go to Stripe.
+    if (problem !== undefined && (listed.complete || listed.index.has(event.event_name))) found.set(i, problem);
   });
   return found;
 }
