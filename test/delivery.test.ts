@@ -176,6 +176,27 @@ describe('deliver()', () => {
     expect(await usage(stripe, meter.id)).toBe(1);
   });
 
+  it('stream: the window is checked after the session token, just before sending: an event that left it while a token was made fails, unsent', async () => {
+    const { emulator, stripe } = setup({}, FAST);
+    const meter = await createMeter(stripe, 'calls');
+    const prepare = (identifier: string, seconds: number) => prepareStreamEvent({ event_name: 'calls', payload: { stripe_customer_id: 'cus_a', value: 1 }, identifier, timestamp: new Date(seconds * 1000) }, T0 * 1000);
+    // Inside the window ('allow' edge) for 150 seconds more; making the token takes three minutes.
+    const batch = [prepare('edge', T0 - 35 * DAY + 90), prepare('fresh', T0)];
+    class SlowTokens extends SessionTokens {
+      override async token(...args: Parameters<SessionTokens['token']>): ReturnType<SessionTokens['token']> {
+        const got = await super.token(...args);
+        emulator.clock.advance({ seconds: 180 });
+        return got;
+      }
+    }
+    const outcomes = await deliver(stripe, batch, { via: 'stream', deadline: Date.now() + 10_000, sessions: new SlowTokens(stripe) });
+    expect(outcomes[0]).toMatchObject({ status: 'failed', error: { code: 'timestamp_too_far_in_past' } });
+    expect(outcomes[1]).toEqual({ status: 'delivered', duplicate: false });
+    expect(emulator.countAccepted('edge')).toBe(0);
+    expect(emulator.errorReports()).toEqual([]);
+    expect(await usage(stripe, meter.id)).toBe(1);
+  });
+
   it('classifies the error a delivery ended with once, for the outbox and the command line', () => {
     const refusedByStripe = StripeError.fromResponse(400, {}, { error: { type: 'invalid_request_error', message: 'bad' } }, { attempts: 1 });
     const duplicateV1 = StripeError.fromResponse(400, {}, { error: { type: 'invalid_request_error', message: 'An event already exists with identifier e_1.' } }, { attempts: 1 });
