@@ -118,7 +118,7 @@ describe('the relay checks events against the meters before sending', () => {
 describe('events the relay does not send yet', () => {
   const row = (path: string, identifier: string) => {
     const db = new Database(path, { readonly: true });
-    const found = db.prepare('SELECT attempts, first_attempt_at, last_error, state FROM stripe_meters_outbox WHERE identifier = ?').get(identifier) as { attempts: number; first_attempt_at: number | null; last_error: string | null; state: string };
+    const found = db.prepare('SELECT attempts, first_attempt_at, last_error, state, lease_owner FROM stripe_meters_outbox WHERE identifier = ?').get(identifier) as { attempts: number; first_attempt_at: number | null; last_error: string | null; state: string; lease_owner: string | null };
     db.close();
     return found;
   };
@@ -131,7 +131,8 @@ describe('events the relay does not send yet', () => {
     const ahead = Math.floor(now() / 1000) + 330; // inside record()'s allowance, outside what the stream counts
     const event = await outbox.record({ ...usage(0), timestamp: new Date(ahead * 1000) });
     outbox.start();
-    await until(() => row(path, event.identifier).last_error !== null, 10_000, 'the first claim');
+    // Read between claims (settled, lease released): a claim under way has counted its attempt.
+    await until(() => row(path, event.identifier).last_error !== null && row(path, event.identifier).lease_owner === null, 10_000, 'the first claim, settled');
     // Not sent (the stream would take it and drop it), and not counted as an attempt.
     expect(emulator.countAccepted(event.identifier)).toBe(0);
     expect(emulator.requests().filter((r) => r.operationId === 'PostV2BillingMeterEventStream')).toHaveLength(0);
@@ -152,8 +153,12 @@ describe('events the relay does not send yet', () => {
     const outbox = createOutbox(stripe, { store: sqliteStore(path), pollIntervalMs: 5, onNotice: (n) => notices.push(n) });
     const event = await outbox.record(usage(0));
     outbox.start();
-    await until(() => notices.filter((n) => n.type === 'blocked').length >= 2, 10_000, 'two blocked claims');
-    expect(row(path, event.identifier)).toMatchObject({ attempts: 0, first_attempt_at: null, state: 'pending' });
+    let settled = row(path, event.identifier);
+    await until(() => {
+      settled = row(path, event.identifier);
+      return notices.filter((n) => n.type === 'blocked').length >= 2 && settled.lease_owner === null;
+    }, 10_000, 'two blocked claims, settled');
+    expect(settled).toMatchObject({ attempts: 0, first_attempt_at: null, state: 'pending' });
     expect(emulator.countAccepted(event.identifier)).toBe(0);
     emulator.setFaults([]);
     await until(async () => (await outbox.stats()).delivered === 1, 10_000, 'delivery once the meters can be read');

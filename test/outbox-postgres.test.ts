@@ -56,8 +56,12 @@ describe('outbox on PostgreSQL', () => {
     const event = await outbox.record(usage(0));
     outbox.start();
     try {
-      await until(() => blocked >= 2, 10_000, 'two blocked claims');
-      const { rows } = await pool.query('SELECT attempts, first_attempt_at, last_error IS NOT NULL AS failed FROM stripe_meters_outbox WHERE identifier = $1', [event.identifier]);
+      // Read between claims (settled, lease released): a claim under way has counted its attempt.
+      let rows: unknown[] = [];
+      await until(async () => {
+        rows = (await pool.query('SELECT attempts, first_attempt_at, last_error IS NOT NULL AS failed FROM stripe_meters_outbox WHERE identifier = $1 AND lease_owner IS NULL', [event.identifier])).rows;
+        return blocked >= 2 && rows.length === 1;
+      }, 10_000, 'two blocked claims, settled');
       expect(rows).toEqual([{ attempts: 0, first_attempt_at: null, failed: true }]);
     } finally {
       server.emulator.setFaults([]);
