@@ -7,7 +7,7 @@ import type { OperationRule } from '../generated/rules.js';
 import type { paths } from '../generated/schema.js';
 import type { RequestOptions, StripeMetersOptions } from './options.js';
 import type { Transport } from './internal/attempt.js';
-import { runCall, type Call, type CallExtra, type CallInput, type Outcome } from './internal/call.js';
+import { runCall, type Call, type CallContext, type CallExtra, type CallInput, type Outcome } from './internal/call.js';
 import { checkApiKey } from './internal/check-options.js';
 import { resolveClientOptions, type ClientConfig } from './internal/client-config.js';
 import { fetchTransport } from './internal/fetch-transport.js';
@@ -33,6 +33,7 @@ export class StripeMetersCore {
   readonly #key: string;
   readonly #tokens: string[] = [];
   readonly #scrub: Scrub;
+  readonly #context: CallContext;
 
   /** How requests travel: through `fetch`, or by default (Node's entry point overrides it). @internal */
   protected static transportFor(fetch: FetchLike | undefined): Transport {
@@ -48,6 +49,7 @@ export class StripeMetersCore {
     this.config = resolveClientOptions(options);
     this.transport = new.target.transportFor(this.config.fetch);
     this.#scrub = scrubberOf(() => [this.#key, ...this.#tokens]);
+    this.#context = { core: this, key: this.#key, scrub: this.#scrub, secrets: () => [this.#key, ...this.#tokens] };
     // Stripe's form encoding for queries; bodies choose theirs per operation (src/internal/call.ts).
     this.openapi = createClient<paths>({ baseUrl: this.config.baseUrl, Request: this.transport.Request, querySerializer: toFormString });
   }
@@ -75,7 +77,7 @@ export class StripeMetersCore {
    * Resolves with the result or the StripeError it ended with; rejects only with an abort reason.
    */
   send<I extends CallInput, T>(op: OperationRule, input: I, options: RequestOptions | undefined, call: Call<I, T>, extra: CallExtra = {}): Promise<Outcome<WithLastResponse<T>>> {
-    return runCall({ core: this, key: this.#key, scrub: this.#scrub, secrets: () => [this.#key, ...this.#tokens] }, op, input, options, call, extra);
+    return runCall(this.#context, op, input, options, call, extra);
   }
 
   /** @internal Like send(), throwing the error a request ends with. */
