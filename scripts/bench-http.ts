@@ -3,8 +3,12 @@
 import { Agent, request } from 'node:http';
 import { floor, runScenario } from './bench-harness.js';
 
+// Variant "http+10us": busy for 10 µs before each request, as a client with that much more JavaScript would be.
+const spinMs = (variant: string) => (variant === 'http+10us' ? 0.01 : 0);
+
 await runScenario((job) => {
   const { hostname, port } = new URL(job.url);
+  const spin = spinMs(job.variant);
   const agent = new Agent({ keepAlive: true });
   return floor(
     (path, body, headers) =>
@@ -17,6 +21,7 @@ await runScenario((job) => {
           res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${path}: ${res.statusCode} ${text}`))));
         });
         req.on('error', reject);
+        if (spin > 0) for (const until = performance.now() + spin; performance.now() < until; );
         req.end(body);
       }),
   );

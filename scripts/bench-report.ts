@@ -22,6 +22,9 @@ export const CLIENTS = [
   { id: 'ours', file: 'bench-ours', variant: 'default', label: 'stripe-meters default' },
   { id: 'oursFetch', file: 'bench-ours', variant: 'fetch', label: 'stripe-meters, fetch transport' },
   { id: 'http', file: 'bench-http', variant: 'http', label: 'floor: `node:http` keep-alive' },
+  // The same floor spending 10 µs more JavaScript on each request: what a little client-side work
+  // costs on this machine, where the sink shares the client's cores.
+  { id: 'httpSlow', file: 'bench-http', variant: 'http+10us', label: 'floor + 10 µs of JS per request' },
   { id: 'undici', file: 'bench-undici', variant: 'undici', label: 'floor: `undici.request`' },
 ] as const;
 export type ClientId = (typeof CLIENTS)[number]['id'];
@@ -52,7 +55,7 @@ export interface Results {
 
 /** No measurements yet: an empty list per workload and client. */
 export function emptyRuns(): Results['runs'] {
-  const perClient = () => ({ official: [], ours: [], oursFetch: [], http: [], undici: [] }) satisfies Record<ClientId, Measurement[]>;
+  const perClient = () => ({ official: [], ours: [], oursFetch: [], http: [], httpSlow: [], undici: [] }) satisfies Record<ClientId, Measurement[]>;
   return { c16: perClient(), c1: perClient(), stream: perClient() };
 }
 
@@ -101,6 +104,12 @@ export function report(r: Results, commit: string): string {
     row(['peak RSS (highest round)', ...CLIENTS.map((c) => `${peak('stream', c.id)} MB`)]),
     '',
     'v2 stream: stripe-meters is `meterEventSender()` with its defaults, the producer awaiting each `send()`; the official package and the floors send hand-built batches of 100, 16 in flight, under one session.',
+  );
+  // What 10 µs of JavaScript per request costs the floor in CPU, within each round.
+  const slowCost = median(of('c16', 'httpSlow', 'cpuUsPerOp').map((x, i) => x - (of('c16', 'http', 'cpuUsPerOp')[i] as number)));
+  lines.push(
+    '',
+    `Floor + 10 µs: the \`node:http\` floor busy for 10 µs more before each request. At concurrency 16 that changed its CPU per request by ${slowCost >= 0 ? '+' : ''}${micros(slowCost)} (median of the per-round differences)${slowCost > 15 ? ': on this machine a client pays for its own JavaScript more than once over, since the sink shares its cores and waits on it' : ''}.`,
   );
 
   const imports = Object.fromEntries(IMPORTED.map((n) => [n, r.imports[n].map(median)])) as Record<(typeof IMPORTED)[number], number[]>;
