@@ -24,7 +24,7 @@ const join = (where: string, key: string | number) => (where === '' ? String(key
 
 /** A value as an error message shows it ("got ..."): short strings quoted, numbers, or its kind. */
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
