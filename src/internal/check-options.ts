@@ -35,25 +35,23 @@ export function checkHeaderValue(value: unknown, param: string, secret = false, 
 }
 
 /**
- * A key's text: no key at all, or one of the kinds people paste by mistake, is refused with a hint.
- * `session`: a meter event session token is expected (the v2 stream).
+ * A key's text: no key at all (refused with `missing`), or one of the kinds people paste by
+ * mistake, is refused with a hint. `max`: a session token (the v2 stream's key) may be far longer
+ * than a key (Stripe documents no length for it).
  */
-export function keyText(key: unknown, param: string, session: boolean): string {
+export function keyText(key: unknown, param: string, missing: string, max = 255): string {
   const refuse = (message: string): never => {
     throw new StripeInvalidParameterError(param, message);
   };
-  if (key === undefined || key === null || key === '') {
-    refuse(session ? 'The meter event stream needs a session token: pass { apiKey: session.authentication_token }' : `No API key provided. Pass your ${KEYS}.`);
-  }
-  // Stripe documents no length for session tokens: allow far more than a key's.
-  const value = checkHeaderValue(key, param, true, session ? 4096 : 255);
+  if (key === undefined || key === null || key === '') refuse(missing);
+  const value = checkHeaderValue(key, param, true, max);
   const kind = value.startsWith('pk_') ? 'publishable key (pk_...)' : value.startsWith('whsec_') ? 'webhook signing secret (whsec_...)' : undefined;
   return kind === undefined ? value : refuse(`This is a ${kind}; the Billing Meters API needs a ${KEYS}.`);
 }
 
 /** A secret (sk_) or restricted (rk_) key. */
 export function checkApiKey(key: unknown, param: string): string {
-  const value = keyText(key, param, false);
+  const value = keyText(key, param, `No API key provided. Pass your ${KEYS}.`);
   return API_KEY.test(value) ? value : fail(param, `does not look like a Stripe ${KEYS}`);
 }
 
