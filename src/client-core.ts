@@ -7,7 +7,7 @@ import type { OperationRule } from '../generated/rules.js';
 import type { paths } from '../generated/schema.js';
 import type { RequestOptions, StripeMetersOptions } from './options.js';
 import type { Transport } from './internal/attempt.js';
-import { runCall, type Call, type CallExtra, type CallInput, type Outcome } from './internal/call.js';
+import { runCall, type Call, type CallContext, type CallExtra, type CallInput, type Outcome } from './internal/call.js';
 import { checkApiKey } from './internal/check-options.js';
 import { resolveClientOptions, type ClientConfig } from './internal/client-config.js';
 import { fetchTransport } from './internal/fetch-transport.js';
@@ -35,6 +35,7 @@ export class StripeMetersCore {
   readonly #tokens: string[] = [];
   readonly #secrets = (): string[] => [this.#key, ...this.#tokens];
   readonly #scrub: Scrub = scrubberOf(this.#secrets);
+  readonly #context: CallContext;
 
   /** How requests travel: through `fetch`, or by default (Node's entry point overrides it). @internal */
   protected static transportFor(fetch: FetchLike | undefined): Transport {
@@ -49,6 +50,7 @@ export class StripeMetersCore {
     this.#key = checkApiKey(apiKey, 'apiKey');
     this.config = resolveClientOptions(options);
     this.transport = new.target.transportFor(this.config.fetch);
+    this.#context = { core: this, key: this.#key, scrub: this.#scrub, secrets: this.#secrets };
     // Stripe's form encoding for queries; bodies choose theirs per operation (src/internal/call.ts).
     this.openapi = createClient<paths>({ baseUrl: this.config.baseUrl, Request: this.transport.Request, querySerializer: toFormString });
   }
@@ -76,7 +78,7 @@ export class StripeMetersCore {
    * Resolves with the result or the StripeError it ended with; rejects only with an abort reason.
    */
   send<I extends CallInput, T>(op: OperationRule, input: I, options: RequestOptions | undefined, call: Call<I, T>, extra: CallExtra = {}): Promise<Outcome<WithLastResponse<T>>> {
-    return runCall({ core: this, key: this.#key, scrub: this.#scrub, secrets: this.#secrets }, op, input, options, call, extra);
+    return runCall(this.#context, op, input, options, call, extra);
   }
 
   /** @internal Like send(), throwing the error a request ends with. */

@@ -24,6 +24,12 @@ export const FORM_CASES: Array<{ name: string; params: Record<string, unknown>; 
     params: { payload: { 'clé id': 'x', 'a&b=c': 'y', 'k[0]': 'z' } },
     wire: 'payload[cl%C3%A9%20id]=x&payload[a%26b%3Dc]=y&payload[k[0]]=z',
   },
+  {
+    // Each on its own in an otherwise plain string: the quick scan for plain text must not let one through.
+    name: 'every character next to the plain ranges, alone, is escaped',
+    params: { a: '!', b: "'", c: '(', d: ')', e: '*', f: '\\', g: '@', h: '^', i: '`', j: '{', k: '/', l: ':', m: ' ', n: '|', o: '}', p: '"', q: '<', r: '>', s: 'az-AZ_09.~[]' },
+    wire: 'a=%21&b=%27&c=%28&d=%29&e=%2A&f=%5C&g=%40&h=%5E&i=%60&j=%7B&k=%2F&l=%3A&m=%20&n=%7C&o=%7D&p=%22&q=%3C&r=%3E&s=az-AZ_09.~[]',
+  },
   { name: 'empty objects and arrays send nothing', params: { payload: {}, expand: [], b: 1 }, wire: 'b=1' },
   { name: 'no params', params: {}, wire: '' },
   { name: 'integer-like keys come first (Object.keys order)', params: { b: 1, 2: 'x' }, wire: '2=x&b=1' },

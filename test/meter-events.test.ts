@@ -72,6 +72,17 @@ describe('meter events are prepared the same way on every path', () => {
     else expect(Object.keys(sent['payload'] as object)).toEqual(['stripe_customer_id', '__proto__']);
   });
 
+  it.each(['v1', 'v2'] as const)("%s: leaves the caller's event as it was (what is filled in goes into the SDK's own copy)", async (path) => {
+    const { stripe } = client();
+    const event = { event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 5 } };
+    const result = await (path === 'v1' ? stripe.billing.meterEvents.create(event) : stripe.v2.billing.meterEvents.create(event));
+    expect(result).toBeDefined();
+    expect(event).toEqual({ event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 5 } });
+    // A frozen event is taken as well: nothing is written to it.
+    const frozen = Object.freeze({ event_name: 'api_call', payload: Object.freeze({ stripe_customer_id: 'cus_1', value: 5 }) });
+    await expect(path === 'v1' ? stripe.billing.meterEvents.create(frozen) : stripe.v2.billing.meterEvents.create(frozen)).resolves.toBeDefined();
+  });
+
   it('v1 takes a Date or unix seconds, and sends seconds', async () => {
     expect((await send('v1', { timestamp: new Date(NOW - 3_600_000) }))['timestamp']).toBe(String(SECONDS - 3600));
     expect((await send('v1', { timestamp: SECONDS - 60 }))['timestamp']).toBe(String(SECONDS - 60));

@@ -6,11 +6,18 @@
 import { fail } from './check-options.js';
 
 // Most keys and values (names, ids, numbers, payload[key]) come out as they are: skip the three
-// replaces. Brackets are written as they are either way.
-const PLAIN = /^[\w.~[\]-]*$/;
+// replaces. Brackets are written as they are either way. [A-Za-z0-9_.~[\]-], by char code: a
+// regular expression test costs more than the scan on strings this short.
+function isPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 93 && c !== 92) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 126 || c === 45)) return false;
+  }
+  return true;
+}
 
 function encode(s: string, param: string): string {
-  if (PLAIN.test(s)) return s;
+  if (isPlain(s)) return s;
   let encoded: string;
   try {
     encoded = encodeURIComponent(s);

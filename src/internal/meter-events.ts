@@ -137,8 +137,11 @@ export function prepareMeterEvent(event: unknown, wire: Wire, where: string, now
   let prepared: Record<string, unknown>;
   if (stream) prepared = { event_name: name, payload, identifier, timestamp };
   else {
-    prepared = { ...given, event_name: name, payload, identifier };
-    if (timestamp !== undefined) prepared['timestamp'] = timestamp;
+    // `given` is this call's own copy (snapshot): filled in place, not copied once more.
+    prepared = given;
+    given['payload'] = payload;
+    given['identifier'] = identifier;
+    if (timestamp !== undefined) given['timestamp'] = timestamp;
   }
   const problem = findObjectProblem(RULES[wire], prepared, where);
   if (problem !== undefined) fail(problem.param, problem.message);
