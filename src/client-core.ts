@@ -24,15 +24,17 @@ const HELD_TOKENS = 8;
  * bundle holds only what it calls; `StripeMeters` is this core with every resource attached.
  */
 export class StripeMetersCore {
+  // Declared, not defined: the constructor sets them (a field list would repeat them in every bundle).
   /** @internal */
-  readonly config: ClientConfig;
+  declare readonly config: ClientConfig;
   /** @internal openapi-fetch, typed by path; every call goes through send(). */
-  readonly openapi: Client<paths>;
+  declare readonly openapi: Client<paths>;
   /** @internal */
-  readonly transport: Transport;
+  declare readonly transport: Transport;
   readonly #key: string;
   readonly #tokens: string[] = [];
-  readonly #scrub: Scrub;
+  readonly #secrets = (): string[] => [this.#key, ...this.#tokens];
+  readonly #scrub: Scrub = scrubberOf(this.#secrets);
   readonly #context: CallContext;
 
   /** How requests travel: through `fetch`, or by default (Node's entry point overrides it). @internal */
@@ -48,8 +50,7 @@ export class StripeMetersCore {
     this.#key = checkApiKey(apiKey, 'apiKey');
     this.config = resolveClientOptions(options);
     this.transport = new.target.transportFor(this.config.fetch);
-    this.#scrub = scrubberOf(() => [this.#key, ...this.#tokens]);
-    this.#context = { core: this, key: this.#key, scrub: this.#scrub, secrets: () => [this.#key, ...this.#tokens] };
+    this.#context = { core: this, key: this.#key, scrub: this.#scrub, secrets: this.#secrets };
     // Stripe's form encoding for queries; bodies choose theirs per operation (src/internal/call.ts).
     this.openapi = createClient<paths>({ baseUrl: this.config.baseUrl, Request: this.transport.Request, querySerializer: toFormString });
   }

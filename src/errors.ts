@@ -39,42 +39,46 @@ export interface StripeErrorInit {
 
 export class StripeError extends Error {
   readonly type: string = 'StripeError';
+  // Declared, not defined: the constructor sets them all (a field list would repeat them in every bundle).
   /** The error type Stripe sent (`invalid_request_error`, `temporary_session_expired`, ...). */
-  readonly rawType: string | undefined;
-  readonly code: string | undefined;
-  readonly param: string | undefined;
-  readonly doc_url: string | undefined;
-  readonly statusCode: number | undefined;
-  readonly requestId: string | undefined;
-  readonly headers: Record<string, string>;
-  readonly raw: StripeRawError;
+  declare readonly rawType: string | undefined;
+  declare readonly code: string | undefined;
+  declare readonly param: string | undefined;
+  declare readonly doc_url: string | undefined;
+  declare readonly statusCode: number | undefined;
+  declare readonly requestId: string | undefined;
+  declare readonly headers: Record<string, string>;
+  declare readonly raw: StripeRawError;
   /** How many attempts were made (undefined when nothing was sent). */
-  readonly attempts: number | undefined;
+  declare readonly attempts: number | undefined;
   /** The Idempotency-Key the POST was sent with: resend with the same key. */
-  readonly idempotencyKey: string | undefined;
+  declare readonly idempotencyKey: string | undefined;
   /** The meter event's identifier (meter event creates): resend with the same identifier. */
-  readonly identifier: string | undefined;
+  declare readonly identifier: string | undefined;
   /** The identifiers of the events of a v2 stream request, in input order. */
-  readonly identifiers: readonly string[] | undefined;
+  declare readonly identifiers: readonly string[] | undefined;
   /** The meter event's timestamp as sent (meter event creates): resend with the same timestamp. */
-  readonly timestamp: number | string | undefined;
+  declare readonly timestamp: number | string | undefined;
 
   constructor(init: StripeErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     const raw = init.raw ?? {};
-    this.raw = raw;
-    this.rawType = raw.type;
-    this.code = raw.code;
-    this.param = raw.param;
-    this.doc_url = raw.doc_url;
-    this.statusCode = init.statusCode;
-    this.requestId = init.requestId;
-    this.headers = init.headers ?? {};
-    this.attempts = init.attempts;
-    this.idempotencyKey = init.sent?.idempotencyKey;
-    this.identifier = init.sent?.identifier;
-    this.identifiers = init.sent?.identifiers;
-    this.timestamp = init.sent?.timestamp;
+    const sent = init.sent ?? {};
+    Object.assign(this, {
+      rawType: raw.type,
+      code: raw.code,
+      param: raw.param,
+      doc_url: raw.doc_url,
+      statusCode: init.statusCode,
+      requestId: init.requestId,
+      headers: init.headers ?? {},
+      raw,
+      attempts: init.attempts,
+      idempotencyKey: sent.idempotencyKey,
+      identifier: sent.identifier,
+      identifiers: sent.identifiers,
+      timestamp: sent.timestamp,
+    });
   }
 
   override get name(): string {

@@ -46,33 +46,29 @@ export class ListPromise<T extends { id: string }> extends Promise<Page<T>> impl
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    const backwards = this.#backwards;
     let page: Page<T> = await this;
-    const seen = new Set<string>(this.#firstCursor === undefined ? [] : [this.#firstCursor]);
+    const seen = new Set([this.#firstCursor]);
     for (;;) {
       const { data } = page;
-      if (!Array.isArray(data)) throw new StripeAPIError({ message: 'Stripe answered a list without a data array', statusCode: page.lastResponse.statusCode });
-      for (let i = 0; i < data.length; i++) yield data[this.#backwards ? data.length - 1 - i : i] as T;
+      // What a page must be to page on; anything else stops the walk instead of paging forever.
+      const broken = (what: string) => new StripeAPIError({ message: `Stripe answered ${what}`, statusCode: page.lastResponse.statusCode });
+      if (!Array.isArray(data)) throw broken('a list without a data array');
+      for (let i = 0; i < data.length; i++) yield data[backwards ? data.length - 1 - i : i] as T;
       if (page.has_more !== true) return;
-      if (data.length === 0) {
-        throw new StripeAPIError({ message: 'Stripe answered has_more: true with an empty page; stopping instead of paging forever', statusCode: page.lastResponse.statusCode });
-      }
-      const edge = data[this.#backwards ? 0 : data.length - 1];
-      const cursor = edge?.id;
-      if (typeof cursor !== 'string' || cursor === '') throw new StripeAPIError({ message: 'A list item has no id to page from', statusCode: page.lastResponse.statusCode });
-      if (seen.has(cursor)) {
-        throw new StripeAPIError({ message: `Stripe answered the same page again (cursor ${cursor}); stopping instead of paging forever`, statusCode: page.lastResponse.statusCode });
-      }
+      if (data.length === 0) throw broken('has_more: true with an empty page; stopping instead of paging forever');
+      const cursor = data[backwards ? 0 : data.length - 1]?.id;
+      if (typeof cursor !== 'string' || cursor === '') throw broken('a list item without an id to page from');
+      if (seen.has(cursor)) throw broken(`the same page again (cursor ${cursor}); stopping instead of paging forever`);
       seen.add(cursor);
-      page = await this.#fetchPage(this.#backwards ? { ending_before: cursor } : { starting_after: cursor });
+      page = await this.#fetchPage(backwards ? { ending_before: cursor } : { starting_after: cursor });
     }
   }
 
   /** Calls `onItem` for every item, in order, across pages; returning `false` stops. */
   async autoPagingEach(onItem: (item: T) => unknown): Promise<void> {
     if (typeof onItem !== 'function') throw new StripeInvalidParameterError('onItem', 'autoPagingEach needs a function');
-    for await (const item of this) {
-      if ((await onItem(item)) === false) return;
-    }
+    for await (const item of this) if ((await onItem(item)) === false) return;
   }
 
   /** Collects up to `limit` items (at most 10,000) across pages. */
@@ -85,10 +81,7 @@ export class ListPromise<T extends { id: string }> extends Promise<Page<T>> impl
       );
     }
     const items: T[] = [];
-    for await (const item of this) {
-      items.push(item);
-      if (items.length >= limit) break;
-    }
+    for await (const item of this) if (items.push(item) >= limit) break;
     return items;
   }
 }

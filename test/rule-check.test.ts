@@ -30,6 +30,8 @@ describe('checking params against the generated rules', () => {
     expect(findObjectProblem(list, { limit: 1.5 }, '')?.message).toBe('limit must be an integer, got 1.5');
     expect(findObjectProblem(list, { limit: '100' }, '', { form: true })).toBeUndefined();
     expect(findObjectProblem(list, { limit: '1e2' }, '', { form: true })?.kind).toBe('type');
+    // A form integer is digits only: "10.0" is a number, not an integer (as Stripe refuses it).
+    expect(findObjectProblem(list, { limit: '10.0' }, '', { form: true })?.message).toBe('limit must be an integer, got "10.0"');
     expect(findObjectProblem(list, { limit: '101' }, '', { form: true })?.message).toBe('limit must be at most 100, got 101');
     const stream = OPERATIONS.PostV2BillingMeterEventStream.params;
     expect(findObjectProblem(stream, { events: [] }, '')?.message).toBe('events must hold at least 1 item, got 0');

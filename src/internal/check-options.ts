@@ -1,12 +1,15 @@
 // Client and request options are checked where they enter, each problem naming the option, so that
 // nothing malformed reaches a header, a timer or a URL. No message includes a key or token. The
 // checks of a session token (the v2 stream's key) live with the stream (src/internal/session-key.ts).
+// Each kind of options is one table, option name -> check: its names are the known ones, and one
+// loop runs the checks (every browser bundle holds this module, so it is kept small).
 import { StripeInvalidParameterError } from '../errors.js';
 import type { RequestOptions, StripeMetersOptions } from '../options.js';
 
 /** Timers hold at most this many milliseconds (larger values fire at once in every runtime). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+/** A secret (sk_) or restricted (rk_) key, test or live. */
+export const API_KEY = /^[sr]k_(?:test|live)_[0-9A-Za-z_]+$/;
 const KEYS = 'secret key (sk_...) or a restricted key (rk_...)';
 
 /** Throws the error of `param`: "<param> <what>". */
@@ -17,19 +20,14 @@ export const fail = (param: string, what: string): never => {
 /** A value's kind only: these values may be secrets, so the value itself is never shown. */
 export const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
 
-/** `value` when it is a plain object (not null, not an array), else a refusal of `param`. */
-export function checkObject(value: unknown, param: string, known: ReadonlySet<string>, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(param, `must be an object, got ${kindOf(value)}`);
-  for (const key of Object.keys(value as object)) if (!known.has(key)) fail(key, `is not a ${what} option (known: ${[...known].join(', ')})`);
-  return value as Record<string, unknown>;
-}
+const mustBe = (param: string, what: string, value: unknown): never => fail(param, `must be ${what}, got ${kindOf(value)}`);
 
 /** A header value: printable ASCII, nothing to trim, at most `max` characters (255: Stripe's limit for idempotency keys). */
 export function checkHeaderValue(value: unknown, param: string, secret = false, max = 255): string {
-  if (typeof value !== 'string') return fail(param, `must be a string, got ${kindOf(value)}`);
+  if (typeof value !== 'string') return mustBe(param, 'a string', value);
   if (value === '') fail(param, 'must not be empty');
   if (value.length > max) fail(param, `must be at most ${max} characters, got ${value.length}`);
-  if (!PRINTABLE.test(value)) {
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
     const why = /^\s|\s$/.test(value) ? 'leading or trailing whitespace' : /[\r\n\0]/.test(value) ? 'a line break or NUL' : 'a character outside printable ASCII';
     fail(param, `must be printable ASCII with no leading or trailing whitespace; it has ${why}${secret ? '' : ` (got ${JSON.stringify(value)})`}`);
   }
@@ -37,23 +35,24 @@ export function checkHeaderValue(value: unknown, param: string, secret = false, 
 }
 
 /**
- * A key's text: no key at all, or one of the kinds people paste by mistake, is refused with a hint.
- * `session`: a meter event session token is expected (the v2 stream).
+ * A key's text: no key at all (refused with `missing`), or one of the kinds people paste by
+ * mistake, is refused with a hint. `max`: a session token (the v2 stream's key) may be far longer
+ * than a key (Stripe documents no length for it).
  */
-export function keyText(key: unknown, param: string, session: boolean): string {
-  const missing = session ? 'The meter event stream needs a session token: pass { apiKey: session.authentication_token }' : `No API key provided. Pass your ${KEYS}.`;
-  if (key === undefined || key === null || key === '') throw new StripeInvalidParameterError(param, missing);
-  // Stripe documents no length for session tokens: allow far more than a key's.
-  const value = checkHeaderValue(key, param, true, session ? 4096 : 255);
-  const hint = value.startsWith('pk_') ? `This is a publishable key (pk_...); the Billing Meters API needs a ${KEYS}.` : value.startsWith('whsec_') ? `This is a webhook signing secret (whsec_...), not an API key; pass your ${KEYS}.` : undefined;
-  if (hint !== undefined) throw new StripeInvalidParameterError(param, hint);
-  return value;
+export function keyText(key: unknown, param: string, missing: string, max = 255): string {
+  const refuse = (message: string): never => {
+    throw new StripeInvalidParameterError(param, message);
+  };
+  if (key === undefined || key === null || key === '') refuse(missing);
+  const value = checkHeaderValue(key, param, true, max);
+  const kind = value.startsWith('pk_') ? 'publishable key (pk_...)' : value.startsWith('whsec_') ? 'webhook signing secret (whsec_...)' : undefined;
+  return kind === undefined ? value : refuse(`This is a ${kind}; the Billing Meters API needs a ${KEYS}.`);
 }
 
 /** A secret (sk_) or restricted (rk_) key. */
 export function checkApiKey(key: unknown, param: string): string {
-  const value = keyText(key, param, false);
-  return /^(?:sk|rk)_(?:test|live)_[0-9A-Za-z_]+$/.test(value) ? value : fail(param, 'does not look like a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)');
+  const value = keyText(key, param, `No API key provided. Pass your ${KEYS}.`);
+  return API_KEY.test(value) ? value : fail(param, `does not look like a Stripe ${KEYS}`);
 }
 
 /** An optional integer option within [min, max]; returns it, or `fallback` when it is absent. */
@@ -62,21 +61,21 @@ export function checkInteger(value: unknown, param: string, min: number, max: nu
 export function checkInteger(value: unknown, param: string, min: number, max: number, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    fail(param, `must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? String(value) : kindOf(value)}`);
+    fail(param, `must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : kindOf(value)}`);
   }
   return value as number;
 }
 
 /** An absolute http(s) URL without credentials, query, fragment or empty path segments; no trailing slash. */
 export function checkBaseUrl(value: unknown, param: string): string {
-  if (typeof value !== 'string') return fail(param, `must be a string, got ${kindOf(value)}`);
-  let url: URL | undefined;
+  if (typeof value !== 'string') return mustBe(param, 'a string', value);
+  let url: URL;
   try {
     url = new URL(value);
   } catch {
-    fail(param, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    return fail(param, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
   }
-  const { protocol, username, password, origin, pathname } = url as URL;
+  const { protocol, username, password, origin, pathname } = url;
   const path = pathname.replace(/\/$/, '');
   const problem =
     protocol !== 'http:' && protocol !== 'https:'
@@ -93,30 +92,44 @@ export function checkBaseUrl(value: unknown, param: string): string {
   return problem === undefined ? `${origin}${path}` : fail(param, problem);
 }
 
-const CLIENT_OPTIONS = new Set(['apiVersion', 'stripeAccount', 'maxNetworkRetries', 'timeout', 'baseUrl', 'meterEventsBaseUrl', 'fetch', 'retryDelay', 'onRequest', 'onResponse', 'now']);
-const REQUEST_OPTIONS = new Set(['idempotencyKey', 'stripeAccount', 'apiKey', 'apiVersion', 'maxNetworkRetries', 'timeout', 'signal']);
-const DELAYS = new Set(['initialMs', 'maxMs', 'maxRetryAfterMs']);
-const SHUTDOWN_OPTIONS = new Set(['signal']);
-const FUNCTIONS = ['fetch', 'onRequest', 'onResponse', 'now'] as const;
-const HEADERS = ['idempotencyKey', 'stripeAccount', 'apiVersion'] as const;
+/** Checks one option's value (given, not undefined); `param` is its name as messages show it. */
+type Check = (value: unknown, param: string) => unknown;
+type Table = Readonly<Record<string, Check | 0>>;
 
-/** What client and request options share: header values, retries and the timeout. */
-function checkCommon(o: Record<string, unknown>): void {
-  for (const key of HEADERS) if (o[key] !== undefined) checkHeaderValue(o[key], key);
-  checkInteger(o['maxNetworkRetries'], 'maxNetworkRetries', 0, 100);
-  checkInteger(o['timeout'], 'timeout', 1, MAX_TIMER_MS);
+const header: Check = (value, param) => checkHeaderValue(value, param);
+const integer =
+  (min: number, max: number): Check =>
+  (value, param) =>
+    checkInteger(value, param, min, max);
+const func: Check = (value, param) => typeof value === 'function' || mustBe(param, 'a function', value);
+// Duck-typed: a signal from another realm (a test runner's, a polyfill's) is still a signal.
+const signal: Check = (value, param) => (typeof (value as AbortSignal | null)?.aborted === 'boolean' && typeof (value as AbortSignal).addEventListener === 'function') || mustBe(param, 'an AbortSignal', value);
+const delay = integer(0, MAX_TIMER_MS);
+const DELAYS: Table = { initialMs: delay, maxMs: delay, maxRetryAfterMs: delay };
+const COMMON = { stripeAccount: header, apiVersion: header, maxNetworkRetries: integer(0, 100), timeout: integer(1, MAX_TIMER_MS) };
+// 0: checked elsewhere (base URLs by resolveClientOptions, a request's key by its key check).
+const CLIENT: Table = { ...COMMON, baseUrl: 0, meterEventsBaseUrl: 0, fetch: func, retryDelay: (value, param) => checkOptions(value, param, DELAYS, param), onRequest: func, onResponse: func, now: func };
+const REQUEST: Table = { idempotencyKey: header, ...COMMON, apiKey: 0, signal };
+
+/**
+ * `value` when it is a plain object whose options are all known and valid; else the first problem,
+ * naming the option (`retryDelay.maxMs`; an unknown one by its own name).
+ */
+function checkOptions(value: unknown, param: string, table: Table, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) mustBe(param, 'an object', value);
+  const o = value as Record<string, unknown>;
+  const known = Object.keys(table);
+  for (const key of Object.keys(o)) if (!known.includes(key)) fail(key, `is not a ${what} option (known: ${known.join(', ')})`);
+  for (const key of known) {
+    const check = table[key];
+    if (check !== 0 && check !== undefined && o[key] !== undefined) check(o[key], param === 'options' ? key : `${param}.${key}`);
+  }
+  return o;
 }
 
 /** Checks a client's options (their values and names; base URLs are resolveClientOptions'); throws on the first problem. */
 export function checkClientOptions(options: unknown): StripeMetersOptions {
-  const o = checkObject(options, 'options', CLIENT_OPTIONS, 'client');
-  checkCommon(o);
-  for (const key of FUNCTIONS) if (o[key] !== undefined && typeof o[key] !== 'function') fail(key, `must be a function, got ${kindOf(o[key])}`);
-  if (o['retryDelay'] !== undefined) {
-    const delay = checkObject(o['retryDelay'], 'retryDelay', DELAYS, 'retryDelay');
-    for (const key of DELAYS) checkInteger(delay[key], `retryDelay.${key}`, 0, MAX_TIMER_MS);
-  }
-  return o as StripeMetersOptions;
+  return checkOptions(options, 'options', CLIENT, 'client') as StripeMetersOptions;
 }
 
 const NONE: RequestOptions = Object.freeze({});
@@ -125,27 +138,13 @@ const NONE: RequestOptions = Object.freeze({});
  * Checks per-request options. `checkKey`, when given, checks the `apiKey` option even when it is
  * absent (the v2 stream, whose key must be a session token); otherwise an apiKey given must be an API key.
  */
-export function checkRequestOptions(options: unknown, checkKey?: (key: unknown) => void): RequestOptions {
-  if (options === undefined) {
-    checkKey?.(undefined);
-    return NONE;
-  }
-  const o = checkObject(options, 'options', REQUEST_OPTIONS, 'request');
-  if (checkKey !== undefined) checkKey(o['apiKey']);
-  else if (o['apiKey'] !== undefined) checkApiKey(o['apiKey'], 'apiKey');
-  checkCommon(o);
-  checkSignal(o['signal']);
-  return o as RequestOptions;
-}
-
-function checkSignal(signal: unknown): AbortSignal | undefined {
-  // Duck-typed: a signal from another realm (a test runner's, a polyfill's) is still a signal.
-  const s = signal as AbortSignal | null | undefined;
-  if (s !== undefined && (typeof s?.aborted !== 'boolean' || typeof s.addEventListener !== 'function')) fail('signal', `must be an AbortSignal, got ${kindOf(s)}`);
-  return signal as AbortSignal | undefined;
+export function checkRequestOptions(options: unknown, checkKey = (key: unknown): unknown => key === undefined || checkApiKey(key, 'apiKey')): RequestOptions {
+  const o = options === undefined ? NONE : (checkOptions(options, 'options', REQUEST, 'request') as RequestOptions);
+  checkKey(o.apiKey);
+  return o;
 }
 
 /** The options of the sender's flush() and close(): `{ signal? }`. */
 export function checkShutdownOptions(options: unknown): AbortSignal | undefined {
-  return options === undefined ? undefined : checkSignal(checkObject(options, 'options', SHUTDOWN_OPTIONS, 'flush/close')['signal']);
+  return options === undefined ? undefined : (checkOptions(options, 'options', { signal }, 'flush/close')['signal'] as AbortSignal | undefined);
 }

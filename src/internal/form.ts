@@ -3,10 +3,7 @@
 // Dates as unix seconds. Brackets stay readable and !*()' are escaped as qs does. Input is a
 // snapshot (src/internal/params.ts): every value in it can be encoded, except a string holding
 // half of a UTF-16 surrogate pair, which is refused naming its parameter.
-import { StripeInvalidParameterError } from '../errors.js';
-
-const ESCAPE = /[!'()*]/g;
-const ESCAPED: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '*': '%2A' };
+import { fail } from './check-options.js';
 
 // Most keys and values (names, ids, numbers, payload[key]) come out as they are: skip the three
 // replaces. Brackets are written as they are either way. [A-Za-z0-9_.~[\]-], by char code: a
@@ -26,9 +23,9 @@ function encode(s: string, param: string): string {
     encoded = encodeURIComponent(s);
   } catch {
     // URIError: a lone surrogate, which UTF-8 cannot carry.
-    throw new StripeInvalidParameterError(param, `${param} holds half of a UTF-16 surrogate pair, which cannot be sent`);
+    return fail(param, 'holds half of a UTF-16 surrogate pair, which cannot be sent');
   }
-  return encoded.replace(ESCAPE, (c) => ESCAPED[c] ?? c).replace(/%5B/g, '[').replace(/%5D/g, ']');
+  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%5[BD]/g, decodeURIComponent);
 }
 
 function scalar(value: unknown): string {

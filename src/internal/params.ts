@@ -2,7 +2,7 @@
 // against and what goes on the wire (so retries resend the same bytes). Anything that cannot be
 // sent (a throwing getter, a symbol, a BigInt, a function, NaN, a cycle) is refused here, naming
 // its path, before anything is sent.
-import { StripeInvalidParameterError } from '../errors.js';
+import { fail } from './check-options.js';
 
 const join = (where: string, key: string | number) => (where === '' ? String(key) : `${where}[${key}]`);
 
@@ -16,29 +16,30 @@ export function setOwn(out: Record<string, unknown>, key: string, value: unknown
 }
 
 function copy(value: unknown, where: string, seen: Set<object>): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || value === undefined) return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new StripeInvalidParameterError(where, `${where} must be a finite number, got ${value}`);
-    return value;
-  }
-  if (typeof value !== 'object') {
-    throw new StripeInvalidParameterError(where, `${where} cannot be sent to Stripe (got a ${typeof value === 'bigint' ? 'BigInt' : typeof value})`);
-  }
-  if (value instanceof Date) {
-    if (!Number.isFinite(value.getTime())) throw new StripeInvalidParameterError(where, `${where} is an invalid Date`);
-    return value;
-  }
-  if (seen.has(value)) throw new StripeInvalidParameterError(where, `${where} refers back to itself (a cycle cannot be sent)`);
-  if (seen.size >= MAX_DEPTH) throw new StripeInvalidParameterError(where, `${where} is nested more than ${MAX_DEPTH} levels deep`);
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : fail(where, `must be a finite number, got ${value}`);
+  if (typeof value !== 'object') return fail(where, `cannot be sent to Stripe (got a ${typeof value === 'bigint' ? 'BigInt' : typeof value})`);
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value : fail(where, 'is an invalid Date');
+  if (seen.has(value)) fail(where, 'refers back to itself (a cycle cannot be sent)');
+  if (seen.size >= MAX_DEPTH) fail(where, `is nested more than ${MAX_DEPTH} levels deep`);
   seen.add(value);
+  const child = (key: string | number) => {
+    const param = join(where, key);
+    let got: unknown;
+    try {
+      got = (value as Record<string | number, unknown>)[key];
+    } catch (error) {
+      fail(param, `could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return copy(got, param, seen);
+  };
   let out: unknown;
-  if (Array.isArray(value)) {
-    out = Array.from({ length: value.length }, (_, i) => copy(read(value, i, where), join(where, i), seen));
-  } else {
+  if (Array.isArray(value)) out = Array.from({ length: value.length }, (_, i) => child(i));
+  else {
     const record: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const child = copy(read(value, key, where), join(where, key), seen);
-      if (child !== undefined) setOwn(record, key, child);
+      const copied = child(key);
+      if (copied !== undefined) setOwn(record, key, copied);
     }
     out = record;
   }
@@ -46,19 +47,10 @@ function copy(value: unknown, where: string, seen: Set<object>): unknown {
   return out;
 }
 
-function read(from: object, key: string | number, where: string): unknown {
-  try {
-    return (from as Record<string | number, unknown>)[key];
-  } catch (error) {
-    const param = join(where, key);
-    throw new StripeInvalidParameterError(param, `${param} could not be read: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 /** A plain, encodable copy of `params` (an object), or a StripeInvalidParameterError naming the path. */
 export function snapshot(params: unknown, name = 'params'): Record<string, unknown> {
   if (typeof params !== 'object' || params === null || Array.isArray(params) || params instanceof Date) {
-    throw new StripeInvalidParameterError(name, `${name} must be an object, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`);
+    fail(name, `must be an object, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`);
   }
   return copy(params, '', new Set()) as Record<string, unknown>;
 }

@@ -3,8 +3,9 @@
 // is what goes on the wire, on every attempt.
 import type { OperationRule, Rule } from '../../generated/rules.js';
 import { StripeInvalidParameterError } from '../errors.js';
+import { fail } from './check-options.js';
 import { snapshot } from './params.js';
-import { findObjectProblem, findProblem } from '../rules/params.js';
+import { findObjectProblem, findProblem, type Problem } from '../rules/params.js';
 
 /** What a resource gives for one request, as openapi-fetch takes it. */
 export interface CallInput {
@@ -12,35 +13,25 @@ export interface CallInput {
   body?: object | undefined;
 }
 
-// Half of a UTF-16 pair: no URL and no form can carry it.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const refuse = (problem: Problem | undefined): void => {
+  if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
+};
 
 /** `input` with its params replaced by checked copies: what every attempt sends. */
 export function prepareInput<I extends CallInput>(op: OperationRule, input: I): I {
   const path: Record<string, string> = {};
-  for (const name in op.pathParams) path[name] = checkId(op.pathParams[name], input.params?.path?.[name], name);
-  if (op.method === 'GET') {
-    const query = snapshot(input.params?.query ?? {});
-    check(op, query);
-    return { ...input, params: { path, query } };
+  for (const name in op.pathParams) {
+    // A path id: its rule (a string, well-formed, short enough), not empty, and nothing the URL
+    // parser would resolve away ("." and "..").
+    const id = input.params?.path?.[name];
+    refuse(findProblem(op.pathParams[name] as Rule, id, name));
+    if ((id as string).trim() === '') fail(name, 'must not be empty');
+    if (id === '.' || id === '..') fail(name, `must not be "${id}"`);
+    path[name] = id as string;
   }
-  const body = input.body === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(input.body);
-  if (body !== undefined) check(op, body);
-  return { ...input, params: { path }, body };
-}
-
-function check(op: OperationRule, params: Record<string, unknown>): void {
-  const problem = findObjectProblem(op.params, params, '');
-  if (problem !== undefined) throw new StripeInvalidParameterError(problem.param, problem.message);
-}
-
-/** A path id: a non-empty string that the URL parser cannot resolve away ("." and ".."). */
-function checkId(rule: Rule | undefined, id: unknown, param: string): string {
-  if (typeof id !== 'string') throw new StripeInvalidParameterError(param, `${param} must be a string, got ${id === null ? 'null' : typeof id}`);
-  if (id.trim() === '') throw new StripeInvalidParameterError(param, `${param} must not be empty`);
-  if (id === '.' || id === '..') throw new StripeInvalidParameterError(param, `${param} must not be "${id}"`);
-  if (LONE_SURROGATE.test(id)) throw new StripeInvalidParameterError(param, `${param} holds half of a UTF-16 surrogate pair, which no URL can carry`);
-  const problem = rule === undefined ? undefined : findProblem(rule, id, param);
-  if (problem !== undefined) throw new StripeInvalidParameterError(param, problem.message);
-  return id;
+  const get = op.method === 'GET';
+  const given = get ? (input.params?.query ?? {}) : input.body;
+  const params = given === undefined ? (op.encoding === 'none' ? undefined : {}) : snapshot(given);
+  if (params !== undefined) refuse(findObjectProblem(op.params, params, ''));
+  return get ? { ...input, params: { path, query: params } } : { ...input, params: { path }, body: params };
 }

@@ -24,57 +24,49 @@ const join = (where: string, key: string | number) => (where === '' ? String(key
 
 /** A value as an error message shows it ("got ..."): short strings quoted, numbers, or its kind. */
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-const INTEGER = /^-?\d+$/;
-const NUMBER = /^-?(\d+\.?\d*|\.\d+)$/;
+// What a value of each type is called in "must be ..., got ...".
+const EXPECTED = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', array: 'an array', object: 'an object' } as const;
 
-function numberOf(value: unknown, form: boolean): number | undefined {
-  if (typeof value === 'number') return value;
-  if (form && typeof value === 'string' && NUMBER.test(value)) return Number(value);
-  return undefined;
-}
-
-// A module function, not a closure made on every call: findProblem runs on every field of every event.
-const problemAt = (where: string, kind: Problem['kind'], message: string): Problem => ({ param: where, kind, message: `${where} ${message}` });
+// Module functions, not closures made on every call: findProblem runs on every field of every event.
+const problemAt = (param: string, kind: Problem['kind'], message: string): Problem => ({ param, kind, message: `${param} ${message}` });
+const typeProblem = (rule: Rule, value: unknown, where: string): Problem =>
+  problemAt(where, 'type', `must be ${'format' in rule && rule.format === 'unix-time' ? 'a unix timestamp in whole seconds' : EXPECTED[rule.type]}, got ${describeValue(value)}`);
 
 /** The first problem of `value` against `rule`, or undefined when it satisfies it. */
 export function findProblem(rule: Rule, value: unknown, where: string, mode: CheckMode = {}): Problem | undefined {
   const form = mode.form === true;
-  if (value === null || (form && value === '' && rule.type !== 'string')) {
-    return rule.nullable === true ? undefined : problemAt(where, 'type', `must be ${expected(rule)}, got ${describeValue(value)}`);
-  }
+  if (value === null || (form && value === '' && rule.type !== 'string')) return rule.nullable === true ? undefined : typeProblem(rule, value, where);
   switch (rule.type) {
     case 'string':
-      if (typeof value !== 'string') return problemAt(where, 'type', `must be a string, got ${describeValue(value)}`);
+      if (typeof value !== 'string') return typeProblem(rule, value, where);
       if (rule.enum !== undefined && !rule.enum.includes(value)) return problemAt(where, 'enum', `must be one of ${rule.enum.map((e) => `"${e}"`).join(', ')}, got ${describeValue(value)}`);
       if (rule.maxLength !== undefined && value.length > rule.maxLength) return problemAt(where, 'length', `must be at most ${rule.maxLength} characters, got ${value.length}`);
       return unicodeProblem(value, where);
     case 'integer':
     case 'number': {
       if (value instanceof Date && rule.format === 'unix-time') return undefined;
-      const n = numberOf(value, form);
-      const whole = rule.type === 'integer';
-      if (n === undefined || !Number.isFinite(n) || (whole && !(Number.isSafeInteger(n) && (typeof value === 'number' || INTEGER.test(value as string))))) {
-        return problemAt(where, 'type', `must be ${expected(rule)}, got ${describeValue(value)}`);
-      }
-      if (rule.minimum !== undefined && n < rule.minimum) return problemAt(where, 'range', `must be at least ${rule.minimum}, got ${n}`);
-      if (rule.maximum !== undefined && n > rule.maximum) return problemAt(where, 'range', `must be at most ${rule.maximum}, got ${n}`);
+      // Form values are strings: a plain decimal (an integer's without a point) is read as a number.
+      const n = typeof value === 'number' ? value : form && typeof value === 'string' && (rule.type === 'integer' ? /^-?\d+$/ : /^-?(\d+\.?\d*|\.\d+)$/).test(value) ? Number(value) : Number.NaN;
+      if (!Number.isFinite(n) || (rule.type === 'integer' && !Number.isSafeInteger(n))) return typeProblem(rule, value, where);
+      if (n < (rule.minimum ?? n)) return problemAt(where, 'range', `must be at least ${rule.minimum}, got ${n}`);
+      if (n > (rule.maximum ?? n)) return problemAt(where, 'range', `must be at most ${rule.maximum}, got ${n}`);
       return undefined;
     }
     case 'boolean':
-      if (typeof value === 'boolean' || (form && (value === 'true' || value === 'false'))) return undefined;
-      return problemAt(where, 'type', `must be true or false, got ${describeValue(value)}`);
+      return typeof value === 'boolean' || (form && (value === 'true' || value === 'false')) ? undefined : typeProblem(rule, value, where);
     case 'array': {
-      if (!Array.isArray(value)) return problemAt(where, 'type', `must be an array, got ${describeValue(value)}`);
-      if (rule.minItems !== undefined && value.length < rule.minItems) return problemAt(where, 'items', `must hold at least ${rule.minItems} item${rule.minItems === 1 ? '' : 's'}, got ${value.length}`);
-      if (rule.maxItems !== undefined && value.length > rule.maxItems) return problemAt(where, 'items', `must hold at most ${rule.maxItems} items, got ${value.length}`);
-      for (let i = 0; i < value.length; i++) {
+      if (!Array.isArray(value)) return typeProblem(rule, value, where);
+      const { length } = value;
+      if (length < (rule.minItems ?? 0)) return problemAt(where, 'items', `must hold at least ${rule.minItems} item${rule.minItems === 1 ? '' : 's'}, got ${length}`);
+      if (length > (rule.maxItems ?? length)) return problemAt(where, 'items', `must hold at most ${rule.maxItems} items, got ${length}`);
+      for (let i = 0; i < length; i++) {
         const found = findProblem(rule.items, value[i], join(where, i), mode);
         if (found !== undefined) return found;
       }
@@ -87,32 +79,23 @@ export function findProblem(rule: Rule, value: unknown, where: string, mode: Che
 
 /** Like findProblem, for an object rule (the params of an operation). */
 export function findObjectProblem(rule: ObjectRule, value: unknown, where: string, mode: CheckMode = {}): Problem | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
-    const name = where === '' ? 'params' : where;
-    return { param: name, kind: 'type', message: `${name} must be an object, got ${describeValue(value)}` };
-  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) return typeProblem(rule, value, where || 'params');
   const record = value as Record<string, unknown>;
   for (const key of rule.required) {
-    if (record[key] === undefined || !Object.hasOwn(record, key)) {
-      const param = join(where, key);
-      return { param, kind: 'missing', message: `${param} is required` };
-    }
+    if (record[key] === undefined || !Object.hasOwn(record, key)) return problemAt(join(where, key), 'missing', 'is required');
   }
+  const { properties, additionalProperties } = rule;
   for (const key of Object.keys(record)) {
     const child = record[key];
     if (child === undefined) continue;
-    // Built only when the key is not well-formed: this runs for every key of every event.
-    if (loneSurrogateAt(key) >= 0) return unicodeProblem(key, join(where, key), `the key of ${join(where, key)}`);
-    const known = Object.hasOwn(rule.properties, key) ? rule.properties[key] : undefined;
-    const childRule = known ?? (typeof rule.additionalProperties === 'object' ? rule.additionalProperties : undefined);
+    const param = join(where, key);
+    if (loneSurrogateAt(key) >= 0) return unicodeProblem(key, param, `the key of ${param}`);
+    const childRule = Object.hasOwn(properties, key) ? properties[key] : typeof additionalProperties === 'object' ? additionalProperties : undefined;
     if (childRule === undefined) {
-      if (rule.additionalProperties === false && mode.refuseUnknown === true) {
-        const param = join(where, key);
-        return { param, kind: 'unknown', message: `Received unknown parameter: ${param}` };
-      }
+      if (additionalProperties === false && mode.refuseUnknown === true) return { param, kind: 'unknown', message: `Received unknown parameter: ${param}` };
       continue;
     }
-    const found = findProblem(childRule, child, join(where, key), mode);
+    const found = findProblem(childRule, child, param, mode);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -121,21 +104,4 @@ export function findObjectProblem(rule: ObjectRule, value: unknown, where: strin
 function unicodeProblem(text: string, param: string, what?: string): Problem | undefined {
   const found = wellFormedProblem(text, param, what);
   return found === undefined ? undefined : { param, kind: 'unicode', message: found.message };
-}
-
-function expected(rule: Rule): string {
-  switch (rule.type) {
-    case 'integer':
-      return rule.format === 'unix-time' ? 'a unix timestamp in whole seconds' : 'an integer';
-    case 'number':
-      return 'a number';
-    case 'string':
-      return 'a string';
-    case 'boolean':
-      return 'true or false';
-    case 'array':
-      return 'an array';
-    case 'object':
-      return 'an object';
-  }
 }
