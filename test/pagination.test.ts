@@ -149,7 +149,9 @@ describe('guards against a server that pages forever (an injected fetch: no real
   });
 
   it('a repeated page ends with an error instead of looping', async () => {
-    const { stripe: s, requests } = clientWith(() => json(200, { object: 'list', data: [METER], has_more: true, url: '/' }));
+    // The same page, with has_more, ten times: were the guard gone, the walk would end there, not hang.
+    let answered = 0;
+    const { stripe: s, requests } = clientWith(() => json(200, { object: 'list', data: [METER], has_more: ++answered < 10, url: '/' }));
     const seen: string[] = [];
     const error = await s.billing.meters
       .list()
@@ -167,7 +169,10 @@ describe('guards against a server that pages forever (an injected fetch: no real
     const url = inject('prismUrl');
     const prism = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0 });
     expect((await prism.billing.meters.list().autoPagingToArray({ limit: 50 })).map((m) => m.id)).toEqual(['mtr_123']);
-    const asking = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0, fetch: editingHeaders((h) => h.set('Prefer', 'example=more')) });
+    // Prism's has_more example for five pages, then its last page: without the guard the walk ends, it does not hang.
+    const more = editingHeaders((h) => h.set('Prefer', 'example=more'));
+    let pages = 0;
+    const asking = new StripeMeters('sk_test_pages', { baseUrl: url, maxNetworkRetries: 0, fetch: (input, init) => (++pages <= 5 ? more(input, init) : fetch(input, init)) });
     const ids: string[] = [];
     const error = await asking.billing.meters
       .list({ limit: 1 })
