@@ -35,11 +35,19 @@ const HINT_MARGIN_MS = 1_000;
 // The Keep-Alive hint of each socket's last answer, read by the agent when the socket goes idle.
 const hints = new WeakMap<Socket, number>();
 
+// A server sends the same hint on every answer: read each distinct one once.
+let lastHeader: string | undefined;
+let lastHint: number | undefined;
+
 /** Records the Keep-Alive hint of an answer (`timeout=5`) for its socket. */
 function noteHint(socket: Socket, header: string | undefined): void {
-  const seconds = header === undefined ? undefined : /(?:^|,)\s*timeout=(\d+)/i.exec(header)?.[1];
-  if (seconds === undefined) hints.delete(socket);
-  else hints.set(socket, Number(seconds) * 1000 - HINT_MARGIN_MS);
+  if (header !== lastHeader) {
+    const seconds = header === undefined ? undefined : /(?:^|,)\s*timeout=(\d+)/i.exec(header)?.[1];
+    lastHeader = header;
+    lastHint = seconds === undefined ? undefined : Number(seconds) * 1000 - HINT_MARGIN_MS;
+  }
+  if (lastHint === undefined) hints.delete(socket);
+  else hints.set(socket, lastHint);
 }
 
 /**
