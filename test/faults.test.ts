@@ -15,7 +15,7 @@ import {
   type StripeMeters,
   type StripeMetersOptions,
 } from '../src/index.js';
-import { apiRequests, bodiesByKey, drive, editingHeaders, KEY, logged, servedEmulator, settled, TRANSPORTS } from './helpers.js';
+import { apiRequests, bodiesByKey, drive, editingHeaders, faultMix, KEY, logged, servedEmulator, settled, TRANSPORTS } from './helpers.js';
 
 const servers: RunningEmulator[] = [];
 afterEach(async () => {
@@ -25,20 +25,6 @@ afterEach(async () => {
 
 const EVENT = { event_name: 'api_call', payload: { stripe_customer_id: 'cus_1', value: 1 } };
 const V1 = '/v1/billing/meter_events';
-/** Every way an attempt fails here, Stripe's and the network's, each at `rate`. */
-const mix = (path: string, rate: number): FaultRule[] => [
-  { path, fault: 'reset', rate },
-  { path, fault: 'reset_after', rate },
-  { path, fault: 'slow', rate, delayMs: 250 },
-  { path, fault: 'cut_body', rate },
-  { path, fault: 'stall_body', rate, delayMs: 250 },
-  { path, fault: 'not_json', rate },
-  { path, fault: 'server_error', rate },
-  { path, fault: 'server_error', status: 503, rate },
-  { path, fault: 'conflict', rate },
-  { path, fault: 'rate_limit', retryAfterSeconds: 0, rate },
-  { path, fault: 'rate_limit', rate },
-];
 /** Timers the client and the emulator run on; sockets and undici keep the real ones. */
 const FAKE = { toFake: ['setTimeout' as const, 'clearTimeout' as const, 'Date' as const] };
 
@@ -125,7 +111,7 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
   }, 60_000);
 
   it('1,000 meter events at concurrency 32 through every kind of failure, identifiers from the SDK: none counted twice, every success counted once, one key and one body per create', async () => {
-    const { emulator, stripe } = await setup(mix(V1, 0.025), { timeout: 150 });
+    const { emulator, stripe } = await setup(faultMix(V1, 0.025), { timeout: 150 });
     const total = 1000;
     const failed = await createAll(total, 32, (i) => stripe.billing.meterEvents.create({ event_name: 'api_call', payload: { stripe_customer_id: `cus_${i}`, value: 1 } }));
     const counted = countedByCustomer(emulator);
@@ -139,7 +125,7 @@ describe.each(TRANSPORTS)('over $transport', ({ client }) => {
   }, 60_000);
 
   it('a caller that resends every rejection as the README says: none lost, none counted twice', async () => {
-    const { emulator, stripe } = await setup(mix(V1, 0.03), { timeout: 150, maxNetworkRetries: 1 });
+    const { emulator, stripe } = await setup(faultMix(V1, 0.03), { timeout: 150, maxNetworkRetries: 1 });
     // The README's recipe: resend with the identifier, timestamp and idempotency key the error
     // reports; a duplicate answer means an earlier send landed.
     async function reportOnce(event: MeterEventCreateInput): Promise<void> {

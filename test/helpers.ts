@@ -1,7 +1,7 @@
 // An injected fetch that records what the client sends and answers as told (no network, for unit
 // tests of pure logic), the two transports the suites that touch the wire run over, and the
 // emulator over HTTP for them.
-import type { Emulator } from '../src/emulator/index.js';
+import type { Emulator, FaultRule } from '../src/emulator/index.js';
 import type { RequestRecord } from '../src/emulator/request-log.js';
 import { serveEmulator, type RunningEmulator, type ServeEmulatorOptions } from '../src/emulator/server.node.js';
 import { StripeMeters as NodeStripeMeters } from '../src/index.node.js';
@@ -75,6 +75,30 @@ export const TRANSPORTS = [
   { transport: 'node:http', client: (key: string, options: StripeMetersOptions = {}) => new NodeStripeMeters(key, options) },
   { transport: 'fetch', client: (key: string, options: StripeMetersOptions = {}) => new StripeMeters(key, { fetch: (url, init) => fetch(url, init), ...options }) },
 ] as const;
+
+type FaultKind = FaultRule['fault'];
+
+/**
+ * Every way an attempt fails, Stripe's and the network's, each at `rate` on `path`: resets (before
+ * and after the request lands), a slow answer and a stalled body (`delayMs`), a cut body, a 2xx that
+ * is not JSON, 500 and 503, 409, and 429 with and without Retry-After. `skip` leaves kinds out.
+ */
+export function faultMix(path: string, rate: number, { delayMs = 250, skip = [] }: { delayMs?: number; skip?: FaultKind[] } = {}): FaultRule[] {
+  const all: FaultRule[] = [
+    { path, fault: 'reset', rate },
+    { path, fault: 'reset_after', rate },
+    { path, fault: 'slow', rate, delayMs },
+    { path, fault: 'cut_body', rate },
+    { path, fault: 'stall_body', rate, delayMs },
+    { path, fault: 'not_json', rate },
+    { path, fault: 'server_error', rate },
+    { path, fault: 'server_error', status: 503, rate },
+    { path, fault: 'conflict', rate },
+    { path, fault: 'rate_limit', retryAfterSeconds: 0, rate },
+    { path, fault: 'rate_limit', rate },
+  ];
+  return all.filter((rule) => !skip.includes(rule.fault));
+}
 
 /** Where each served emulator's log starts, once its setup requests are done. */
 const setupDone = new WeakMap<Emulator, number>();

@@ -18,7 +18,6 @@ import { startCluster, type Cluster } from './outbox-postgres-cluster.js';
 
 const HOUR = 3_600_000;
 let cluster: Cluster;
-let databases = 0;
 const cleanups: Array<() => unknown> = [];
 
 beforeAll(async () => {
@@ -33,15 +32,9 @@ afterAll(async () => {
 
 /** A fresh PostgreSQL database and a pool on it (ended after the test). */
 async function database(): Promise<{ url: string; pool: pg.Pool }> {
-  const name = `dup_${++databases}`;
-  const admin = cluster.pool(1);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = cluster.url.replace(/\/postgres$/, `/${name}`);
-  const { default: pgModule } = await import('pg');
-  const pool = new pgModule.Pool({ connectionString: url, max: 8 });
-  cleanups.push(() => pool.end());
-  return { url, pool };
+  const made = await cluster.database('dup');
+  cleanups.push(() => made.pool.end());
+  return made;
 }
 
 /** A store of each kind, with plain SQL on its tables (both use the same table and column names). */

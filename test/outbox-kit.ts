@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js';
 import { StripeMeters, type StripeMetersOptions } from '../src/index.js';
 
@@ -14,6 +15,19 @@ export function tempDir(prefix = 'outbox-'): { dir: string; remove: () => void }
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Call at a test file's top level: hands out fresh SQLite file paths, each removed after its test. */
+export function tempDatabases(): () => string {
+  const temps: Array<() => void> = [];
+  afterEach(() => temps.splice(0).forEach((remove) => remove()));
+  return () => {
+    const t = tempDir();
+    temps.push(t.remove);
+    return join(t.dir, 'usage.db');
+  };
+}
+
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 export async function createMeter(stripe: StripeMeters, eventName = EVENT): Promise<string> {
   const meter = await stripe.billing.meters.create({ display_name: 'Outbox usage', event_name: eventName, default_aggregation: { formula: 'sum' } });

@@ -2,23 +2,13 @@
 // emulator: events no active meter would count are dead-lettered unsent (the stream would accept
 // them and drop them, and "delivered" would be a lie), and a notice hook that fails stops nothing.
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOutbox, type OutboxNotice } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
-import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, KEY, tempDir, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, KEY, range, tempDatabases, until, usage } from './outbox-kit.js';
 
-const temps: Array<() => void> = [];
-afterEach(() => {
-  temps.splice(0).forEach((remove) => remove());
-  vi.restoreAllMocks();
-});
-function dbPath(): string {
-  const t = tempDir();
-  temps.push(t.remove);
-  return join(t.dir, 'usage.db');
-}
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const dbPath = tempDatabases();
+afterEach(() => vi.restoreAllMocks());
 
 describe('the relay checks events against the meters before sending', () => {
   it.each(['stream', 'v1'] as const)('%s: dead-letters, unsent, what no active meter would count, and delivers the rest once', async (via) => {

@@ -12,6 +12,8 @@ const BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 export interface Cluster {
   url: string;
   pool(max?: number): pg.Pool;
+  /** A fresh database in the cluster (named `prefix_N`), and a pool of 8 on it; ended by stop() if not before. */
+  database(prefix?: string): Promise<{ url: string; pool: pg.Pool }>;
   stop(): Promise<void>;
 }
 
@@ -44,12 +46,22 @@ export async function startCluster(): Promise<Cluster> {
   execFileSync(...as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']), { stdio: 'ignore' });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const pools: pg.Pool[] = [];
+  const poolOn = (connectionString: string, max: number) => {
+    const pool = new pg.Pool({ connectionString, max });
+    pools.push(pool);
+    return pool;
+  };
+  let databases = 0;
   return {
     url,
-    pool: (max = 10) => {
-      const pool = new pg.Pool({ connectionString: url, max });
-      pools.push(pool);
-      return pool;
+    pool: (max = 10) => poolOn(url, max),
+    database: async (prefix = 'db') => {
+      const name = `${prefix}_${++databases}`;
+      const admin = new pg.Pool({ connectionString: url, max: 1 });
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const at = url.replace(/\/postgres$/, `/${name}`);
+      return { url: at, pool: poolOn(at, 8) };
     },
     stop: async () => {
       await Promise.all(pools.map((p) => p.end().catch(() => undefined)));

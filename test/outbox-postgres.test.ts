@@ -1,7 +1,6 @@
 // The outbox in a real PostgreSQL server (a throwaway cluster for this file): the caller's
 // transaction, migrations, SKIP LOCKED claims, leases, typed store errors, the command line, and
 // three relay processes delivering 100,000 events while one of them is killed about every second.
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveEmulator, type RunningEmulator } from '../src/emulator/server.node.js';
 import { StripeMeters } from '../src/index.js';
@@ -11,25 +10,16 @@ import { migrate, migrationScript, postgresStore } from '../src/outbox/postgres.
 import { runCli } from './cli-helpers.js';
 import { generator } from '../src/emulator/faults.js';
 import { kill, sleep, startChild, type Child } from './outbox-children.js';
-import { copiesAt, countedAt, createMeter, expectedCounts, KEY, total, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, createMeter, expectedCounts, KEY, range, total, until, usage } from './outbox-kit.js';
 import { startCluster, type Cluster } from './outbox-postgres-cluster.js';
 
 let cluster: Cluster;
 let server: RunningEmulator;
 let stripe: StripeMeters;
 let meterId: string;
-let databases = 0;
 
 /** A fresh database in the cluster, and a pool on it. */
-async function database(): Promise<{ url: string; pool: pg.Pool }> {
-  const name = `outbox_${++databases}`;
-  const admin = cluster.pool(1);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = cluster.url.replace(/\/postgres$/, `/${name}`);
-  const { default: pgModule } = await import('pg');
-  return { url, pool: new pgModule.Pool({ connectionString: url, max: 8 }) };
-}
+const database = () => cluster.database('outbox');
 
 beforeAll(async () => {
   [cluster, server] = await Promise.all([startCluster(), serveEmulator({ onWarning: () => undefined })]);
@@ -44,7 +34,6 @@ async function freshMeter(): Promise<string> {
   server.emulator.reset();
   return (meterId = await createMeter(stripe));
 }
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('outbox on PostgreSQL', () => {
   it('while the meters cannot be listed, events wait without counting attempts, then are delivered once', async () => {

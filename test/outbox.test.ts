@@ -3,24 +3,16 @@
 // counted twice.
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StripeInvalidParameterError } from '../src/index.js';
 import { createOutbox, OutboxCloseAbortedError, OutboxClosedError, OutboxStoreError, type OutboxNotice } from '../src/outbox/index.js';
 import { sqliteStore } from '../src/outbox/sqlite.node.js';
-import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, tempDir, total, until, usage } from './outbox-kit.js';
+import { copiesAt, countedAt, EVENT, expectedCounts, inProcess, range, tempDatabases, total, until, usage } from './outbox-kit.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 0, 15, 12) / 1000;
-const temps: Array<() => void> = [];
-afterEach(() => temps.splice(0).forEach((remove) => remove()));
-function dbPath(): string {
-  const t = tempDir();
-  temps.push(t.remove);
-  return join(t.dir, 'usage.db');
-}
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const dbPath = tempDatabases();
 
 describe('outbox on SQLite', () => {
   it('stores before it acknowledges, then delivers every event exactly once', async () => {
