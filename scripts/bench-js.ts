@@ -3,11 +3,10 @@
 // followed without the noise of sockets and a sink. BENCH_BASELINE=<another build's dist> measures
 // it beside, each in its own processes, rounds interleaved; medians and the ratio.
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { bundleScripts } from './bench-package.js';
 import { median } from './bench-report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,8 +15,7 @@ const run = promisify(execFile);
 const builds: Record<string, string> = { current: join(root, 'dist') };
 if (process.env['BENCH_BASELINE'] !== undefined) builds['baseline'] = process.env['BENCH_BASELINE'];
 
-mkdirSync(work, { recursive: true });
-await build({ entryPoints: [join(root, 'scripts', 'bench-js-scenario.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outdir: work, outExtension: { '.js': '.mjs' }, logLevel: 'warning' });
+await bundleScripts(root, work, ['bench-js-scenario']);
 
 const ROUNDS = 5;
 const lines: string[] = ['| | ' + Object.keys(builds).join(' | ') + ' |', '| --- |' + Object.keys(builds).map(() => ' ---: |').join('')];

@@ -1,6 +1,8 @@
 // The benchmark's package figures: browser bundle sizes of "list meters", and cold import times
 // (a fresh `node` importing the package), sampled in rounds like the network scenarios.
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -38,6 +40,24 @@ export async function bundleSize(entry: string, root: string): Promise<BundleSiz
   });
   const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
   return { min: bytes.length, gzip: gzipSync(bytes).length };
+}
+
+/**
+ * Bundles scripts/<name>.ts into `work`/<name>.mjs, one file per scenario process: packages stay
+ * imports, resolved by node as a user's would be; only our scripts are bundled.
+ */
+export async function bundleScripts(root: string, work: string, names: readonly string[]): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  await build({
+    entryPoints: names.map((name) => join(root, 'scripts', `${name}.ts`)),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outdir: work,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+  });
 }
 
 /** Milliseconds a fresh node process takes to import the module at `url` (startup excluded). */

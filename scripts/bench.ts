@@ -7,14 +7,12 @@
 // order rotated each round; the tables quote medians over rounds and, for each ratio, the median
 // of the ratios computed within each round (this machine is shared and noisy).
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { BENCH_EVENT, type Job, type Measurement } from './bench-harness.js';
-import { BUNDLE_ENTRIES, bundleSize, importMs } from './bench-package.js';
+import { BUNDLE_ENTRIES, bundleScripts, bundleSize, importMs } from './bench-package.js';
 import { CLIENTS, emptyRuns, IMPORTED, report, WORKLOADS, type ClientId, type Plan, type Results } from './bench-report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,21 +27,6 @@ const plan: Plan = quick
 // What a Node user gets from `import 'stripe-meters'` (the package's exports, node conditions).
 const packages = { ours: import.meta.resolve('stripe-meters'), official: import.meta.resolve('stripe'), openapiFetch: import.meta.resolve('openapi-fetch') };
 
-async function bundleScenarios(): Promise<void> {
-  mkdirSync(work, { recursive: true });
-  const files = [...new Set(CLIENTS.map((c) => c.file)), 'emulator-process'];
-  await build({
-    entryPoints: files.map((f) => join(root, 'scripts', `${f}.ts`)),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    // Packages stay imports, resolved by node as a user's would be; only our scripts are bundled.
-    packages: 'external',
-    outdir: work,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'warning',
-  });
-}
 
 // The emulator as a sink: no request log (it would hold every request).
 const SINK_OPTIONS = JSON.stringify({ requestLog: { size: 0 } });
@@ -92,7 +75,7 @@ const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i 
 const fmt = (x: number) => x.toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  await bundleScenarios();
+  await bundleScripts(root, work, [...new Set(CLIENTS.map((c) => c.file)), 'emulator-process']);
   const results: Results = {
     plan,
     runs: emptyRuns(),

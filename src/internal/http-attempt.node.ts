@@ -1,4 +1,4 @@
-// One attempt through node:http / node:https with a keep-alive agent per client: Node's built-in
+// One attempt through node:http / node:https with the process's keep-alive agents: Node's built-in
 // fetch costs several times more CPU per request (WHATWG streams, headers and signals), and
 // nothing of that is needed for small JSON bodies read whole. No AbortController per attempt: a
 // timeout or the caller's abort destroys the request directly. node:https (and with it TLS, about
@@ -9,7 +9,11 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { Socket } from 'node:net';
 import { AttemptFailure, type Answer, type Outgoing, type SendAttempt } from './attempt.js';
 
-/** The answer's headers, lower-case names, from the raw pairs (node's own `headers` object is not built). */
+/**
+ * The answer's headers, lower-case names, every value a string (repeats joined), from the raw pairs.
+ * Node's own `headers` differs (it keeps the first of some repeated headers, and set-cookie as an
+ * array); its agent builds that object too when it keeps the socket (for the Keep-Alive hint).
+ */
 function headerRecord(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
